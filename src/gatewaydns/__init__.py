@@ -1,0 +1,126 @@
+"""gatewaydns: Kubernetes Gateway API objects to DNS endpoints, with generation validation.
+
+Typed, lossless models of the Gateway API kinds feed pure functions that compute DNS
+endpoints. See https://gatewaydns.readthedocs.io (``docs/`` in the repository).
+"""
+
+from __future__ import annotations
+
+from gatewaydns._diagnostics import REASONS, Diagnostic, ReasonCode
+from gatewaydns._endpoint import Endpoint, ProviderSpecificProperty
+from gatewaydns._errors import (
+    ConfigError,
+    GatewayDNSError,
+    ManifestError,
+    ManifestProblem,
+    ProviderError,
+    SelectorSyntaxError,
+)
+from gatewaydns._gateway import (
+    AllowedListeners,
+    AllowedRoutes,
+    Gateway,
+    GatewayAddress,
+    GatewaySpec,
+    GatewayStatus,
+    GatewayStatusAddress,
+    Listener,
+    ListenerNamespaces,
+    ListenerSet,
+    ListenerSetSpec,
+    ListenerSetStatus,
+    ListenerStatus,
+    ListenerTLSConfig,
+    ParentGatewayReference,
+    RouteGroupKind,
+    RouteNamespaces,
+)
+from gatewaydns._meta import (
+    Condition,
+    LabelSelector,
+    LabelSelectorRequirement,
+    Namespace,
+    ObjectMeta,
+    ParentReference,
+    RouteParentStatus,
+)
+from gatewaydns._routes import (
+    GRPCRoute,
+    GRPCRouteSpec,
+    HTTPRoute,
+    HTTPRouteSpec,
+    Route,
+    RouteStatus,
+    TCPRoute,
+    TCPRouteSpec,
+    TLSRoute,
+    TLSRouteSpec,
+    UDPRoute,
+    UDPRouteSpec,
+)
+from gatewaydns._snapshot import Snapshot
+from gatewaydns._types import (
+    ConflictPolicy,
+    GenerationPolicy,
+    MissingObservedGeneration,
+    RecordType,
+    Severity,
+)
+from gatewaydns._version import __version__
+
+__all__ = [
+    "REASONS",
+    "AllowedListeners",
+    "AllowedRoutes",
+    "Condition",
+    "ConfigError",
+    "ConflictPolicy",
+    "Diagnostic",
+    "Endpoint",
+    "GRPCRoute",
+    "GRPCRouteSpec",
+    "Gateway",
+    "GatewayAddress",
+    "GatewayDNSError",
+    "GatewaySpec",
+    "GatewayStatus",
+    "GatewayStatusAddress",
+    "GenerationPolicy",
+    "HTTPRoute",
+    "HTTPRouteSpec",
+    "LabelSelector",
+    "LabelSelectorRequirement",
+    "Listener",
+    "ListenerNamespaces",
+    "ListenerSet",
+    "ListenerSetSpec",
+    "ListenerSetStatus",
+    "ListenerStatus",
+    "ListenerTLSConfig",
+    "ManifestError",
+    "ManifestProblem",
+    "MissingObservedGeneration",
+    "Namespace",
+    "ObjectMeta",
+    "ParentGatewayReference",
+    "ParentReference",
+    "ProviderError",
+    "ProviderSpecificProperty",
+    "ReasonCode",
+    "RecordType",
+    "Route",
+    "RouteGroupKind",
+    "RouteNamespaces",
+    "RouteParentStatus",
+    "RouteStatus",
+    "SelectorSyntaxError",
+    "Severity",
+    "Snapshot",
+    "TCPRoute",
+    "TCPRouteSpec",
+    "TLSRoute",
+    "TLSRouteSpec",
+    "UDPRoute",
+    "UDPRouteSpec",
+    "__version__",
+]

@@ -1,0 +1,168 @@
+"""Diagnostics: why a route, parent, listener or hostname produced nothing (SPEC section 10).
+
+A diagnostic is data, not a log line. ``REASONS`` is the table of every reason code, its
+severity and a one-line explanation; the docs page ``docs/diagnostics.md`` is checked against it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal, TypeAlias
+
+from pydantic import BaseModel, ConfigDict
+
+from gatewaydns._types import Severity
+
+__all__ = ["REASONS", "Diagnostic", "ReasonCode"]
+
+_log = logging.getLogger("gatewaydns")
+
+#: Every stable reason code.
+ReasonCode: TypeAlias = Literal[
+    "route-filtered",
+    "controller-mismatch",
+    "no-parent-refs",
+    "no-hostname",
+    "invalid-hostname-source",
+    "parent-not-in-spec",
+    "unsupported-parent",
+    "parent-not-found",
+    "gateway-filtered",
+    "not-accepted",
+    "stale-generation",
+    "missing-observed-generation",
+    "held",
+    "listenerset-not-attached",
+    "listener-not-accepted",
+    "section-not-found",
+    "protocol-mismatch",
+    "port-mismatch",
+    "namespace-not-allowed",
+    "namespace-not-found",
+    "invalid-selector",
+    "kind-not-allowed",
+    "no-hostname-match",
+    "invalid-hostname",
+    "invalid-ttl",
+    "invalid-target",
+    "no-targets",
+    "dns-conflict",
+]
+
+#: reason code -> (severity, what it means).
+REASONS: dict[ReasonCode, tuple[Severity, str]] = {
+    "route-filtered": ("info", "the route is outside the namespace, label or annotation filter"),
+    "controller-mismatch": ("info", "the controller annotation names another controller"),
+    "no-parent-refs": ("info", "the route has no spec.parentRefs"),
+    "no-hostname": ("info", "the route has no hostname from any source"),
+    "invalid-hostname-source": (
+        "warning",
+        "the gateway-hostname-source annotation has an unknown value; the default is used",
+    ),
+    "parent-not-in-spec": (
+        "info",
+        "a status.parents entry refers to a parent no longer in spec.parentRefs",
+    ),
+    "unsupported-parent": ("info", "the parent is not a Gateway (or a ListenerSet when enabled)"),
+    "parent-not-found": ("warning", "the referenced Gateway or ListenerSet is not in the snapshot"),
+    "gateway-filtered": ("info", "the parent Gateway is hidden by a gateway filter"),
+    "not-accepted": ("warning", "the parent's Accepted condition is missing or not True"),
+    "stale-generation": (
+        "warning",
+        "the Accepted condition was written for an older generation of the route",
+    ),
+    "missing-observed-generation": (
+        "info",
+        "the Accepted condition has no observedGeneration",
+    ),
+    "held": ("warning", "the route's status lags its spec; its previous endpoints are kept"),
+    "listenerset-not-attached": ("warning", "the ListenerSet is not attached to its Gateway"),
+    "listener-not-accepted": ("info", "a ListenerSet listener is not Accepted"),
+    "section-not-found": ("warning", "the parentRef's sectionName names no listener"),
+    "protocol-mismatch": ("info", "the listener's protocol cannot serve this route kind"),
+    "port-mismatch": ("info", "the parentRef's port differs from the listener's"),
+    "namespace-not-allowed": (
+        "warning",
+        "the listener's allowedRoutes.namespaces excludes the route's namespace",
+    ),
+    "namespace-not-found": (
+        "warning",
+        "a namespace selector applies but the route's Namespace object is not in the snapshot",
+    ),
+    "invalid-selector": ("warning", "a label selector in a Gateway or ListenerSet is invalid"),
+    "kind-not-allowed": ("warning", "the listener's allowedRoutes.kinds excludes the route kind"),
+    "no-hostname-match": ("info", "the route's and the listener's hostnames do not intersect"),
+    "invalid-hostname": ("warning", "a hostname is not a valid DNS name"),
+    "invalid-ttl": ("warning", "the ttl annotation is not a valid TTL; the TTL is left unset"),
+    "invalid-target": ("warning", "a target is neither an IP address nor a valid DNS name"),
+    "no-targets": ("warning", "the Gateway has no target annotation and no status.addresses"),
+    "dns-conflict": ("warning", "routes would publish inconsistent records for one DNS name"),
+}
+
+
+class Diagnostic(BaseModel):
+    """Why something produced no DNS (or less than expected).
+
+    Attributes:
+        reason: the stable reason code (see ``REASONS``).
+        severity: ``info``, ``warning`` or ``error``.
+        kind: the kind of the object concerned (usually the route's).
+        namespace: its namespace (``""`` for cluster-scoped objects).
+        name: its name.
+        message: a human-readable explanation.
+        parent: the parent involved (``Gateway ns/name`` or ``ListenerSet ns/name``), if any.
+        listener: the listener involved, if any.
+        hostname: the hostname involved, if any.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    reason: ReasonCode
+    severity: Severity
+    kind: str
+    namespace: str
+    name: str
+    message: str
+    parent: str | None = None
+    listener: str | None = None
+    hostname: str | None = None
+
+    @property
+    def object(self) -> str:
+        """``Kind namespace/name`` of the object concerned."""
+        return (
+            f"{self.kind} {self.namespace}/{self.name}"
+            if self.namespace
+            else (f"{self.kind} {self.name}")
+        )
+
+    def __str__(self) -> str:
+        return f"{self.severity}: {self.object}: [{self.reason}] {self.message}"
+
+
+def make_diagnostic(
+    reason: ReasonCode,
+    kind: str,
+    namespace: str,
+    name: str,
+    message: str,
+    *,
+    parent: str | None = None,
+    listener: str | None = None,
+    hostname: str | None = None,
+) -> Diagnostic:
+    """Build a diagnostic with the severity of its reason, mirrored to ``logging`` at DEBUG."""
+    diag = Diagnostic(
+        reason=reason,
+        severity=REASONS[reason][0],
+        kind=kind,
+        namespace=namespace,
+        name=name,
+        message=message,
+        parent=parent,
+        listener=listener,
+        hostname=hostname,
+    )
+    if _log.isEnabledFor(logging.DEBUG):
+        _log.debug("%s", diag)
+    return diag

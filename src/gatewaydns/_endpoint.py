@@ -1,0 +1,87 @@
+"""Endpoint: one DNS name, one record type, its targets, in external-dns's JSON shape.
+
+``ep.model_dump(mode="json", by_alias=True, exclude_defaults=True)`` gives exactly what
+external-dns's Endpoint marshals to (its webhook provider protocol)::
+
+    {"dnsName": "www.example.com", "targets": ["192.0.2.1"], "recordType": "A",
+     "setIdentifier": "eu", "recordTTL": 300, "labels": {"resource": "httproute/app/shop"},
+     "providerSpecific": [{"name": "alias", "value": "true"}]}
+
+with the empty fields omitted (``omitempty`` upstream).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["Endpoint", "ProviderSpecificProperty", "endpoint_sort_key"]
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        validate_by_alias=True,
+        validate_by_name=True,
+        serialize_by_alias=True,
+    )
+
+
+class ProviderSpecificProperty(_Value):
+    """A provider-specific property (``{"name": ..., "value": ...}``)."""
+
+    name: str
+    value: str
+
+
+class Endpoint(_Value):
+    """A DNS endpoint: a name, a record type and its targets.
+
+    Attributes:
+        dns_name: the fully qualified name, lower-case, no trailing dot (``dnsName``).
+        targets: sorted, de-duplicated targets (IP addresses or host names).
+        record_type: ``A``, ``AAAA`` or ``CNAME`` (``recordType``).
+        set_identifier: routing-policy set identifier, ``""`` when unset (``setIdentifier``).
+        record_ttl: TTL in seconds, 0 when unset (``recordTTL``).
+        labels: labels such as ``resource`` (the route that produced it).
+        provider_specific: provider-specific properties, sorted by name (``providerSpecific``).
+    """
+
+    dns_name: str = Field(alias="dnsName")
+    targets: tuple[str, ...] = ()
+    record_type: str = Field("", alias="recordType")
+    set_identifier: str = Field("", alias="setIdentifier")
+    record_ttl: int = Field(0, alias="recordTTL")
+    labels: dict[str, str] = Field(default_factory=dict)
+    provider_specific: tuple[ProviderSpecificProperty, ...] = Field((), alias="providerSpecific")
+
+    def to_json(self) -> dict[str, Any]:
+        """The external-dns Endpoint JSON object (empty fields omitted)."""
+        return self.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """``(dns_name, record_type, set_identifier)``: what identifies a DNS record set."""
+        return (self.dns_name, self.record_type, self.set_identifier)
+
+
+def endpoint_sort_key(ep: Endpoint) -> tuple[Any, ...]:
+    """The total order of endpoints in every output: name, type, set-id, TTL, targets, ...
+
+    Args:
+        ep: the endpoint.
+
+    Returns:
+        A tuple that sorts endpoints deterministically.
+    """
+    return (
+        ep.dns_name,
+        ep.record_type,
+        ep.set_identifier,
+        ep.record_ttl,
+        ep.targets,
+        tuple((p.name, p.value) for p in ep.provider_specific),
+        tuple(sorted(ep.labels.items())),
+    )

@@ -1,0 +1,199 @@
+"""Kubernetes building blocks shared by every kind: metadata, conditions, selectors, refs.
+
+Field names, defaults and the permitted values quoted in docstrings come from the Gateway API
+v1.6.1 CRDs (standard channel). Enumerations are typed as ``str`` on purpose: loading checks
+JSON types and structure only and never rejects a value the API server accepted (SPEC section
+0); semantically bad values become diagnostics during computation.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field, StrictBool, StrictInt, StrictStr, field_validator
+
+from gatewaydns._base import GATEWAY_GROUP, KubeModel, Timestamp
+
+__all__ = [
+    "Condition",
+    "LabelSelector",
+    "LabelSelectorRequirement",
+    "Namespace",
+    "ObjectMeta",
+    "OwnerReference",
+    "ParentReference",
+    "Resource",
+    "RouteParentStatus",
+]
+
+
+class OwnerReference(KubeModel):
+    """``metadata.ownerReferences[]``."""
+
+    api_version: StrictStr | None = Field(None, alias="apiVersion")
+    kind: StrictStr | None = None
+    name: StrictStr | None = None
+    uid: StrictStr | None = None
+    controller: StrictBool | None = None
+    block_owner_deletion: StrictBool | None = Field(None, alias="blockOwnerDeletion")
+
+
+class ObjectMeta(KubeModel):
+    """Kubernetes ``metadata``. Only ``name`` is required; a missing namespace means ``default``."""
+
+    name: StrictStr
+    namespace: StrictStr | None = None
+    generate_name: StrictStr | None = Field(None, alias="generateName")
+    uid: StrictStr | None = None
+    resource_version: StrictStr | None = Field(None, alias="resourceVersion")
+    generation: StrictInt | None = None
+    creation_timestamp: Timestamp | None = Field(None, alias="creationTimestamp")
+    deletion_timestamp: Timestamp | None = Field(None, alias="deletionTimestamp")
+    deletion_grace_period_seconds: StrictInt | None = Field(
+        None, alias="deletionGracePeriodSeconds"
+    )
+    labels: dict[StrictStr, StrictStr] | None = None
+    annotations: dict[StrictStr, StrictStr] | None = None
+    finalizers: tuple[StrictStr, ...] | None = None
+    owner_references: tuple[OwnerReference, ...] | None = Field(None, alias="ownerReferences")
+    managed_fields: tuple[dict[StrictStr, Any], ...] | None = Field(None, alias="managedFields")
+
+    @property
+    def effective_namespace(self) -> str:
+        """The namespace, or ``default`` when the manifest has none (SPEC section 0)."""
+        return self.namespace or "default"
+
+    @property
+    def label_map(self) -> dict[str, str]:
+        """The labels, ``{}`` when absent."""
+        return self.labels or {}
+
+    @property
+    def annotation_map(self) -> dict[str, str]:
+        """The annotations, ``{}`` when absent."""
+        return self.annotations or {}
+
+
+class Condition(KubeModel):
+    """A status condition (``metav1.Condition``).
+
+    ``status`` is ``"True"``, ``"False"`` or ``"Unknown"``. ``observed_generation`` is the
+    ``metadata.generation`` of the object the controller acted on; some controllers never set it.
+    """
+
+    type: StrictStr
+    status: StrictStr
+    observed_generation: StrictInt | None = Field(None, alias="observedGeneration")
+    last_transition_time: Timestamp | None = Field(None, alias="lastTransitionTime")
+    reason: StrictStr | None = None
+    message: StrictStr | None = None
+
+
+class LabelSelectorRequirement(KubeModel):
+    """One ``matchExpressions`` item: operator ``In``, ``NotIn``, ``Exists`` or ``DoesNotExist``."""
+
+    key: StrictStr
+    operator: StrictStr
+    values: tuple[StrictStr, ...] | None = None
+
+
+class LabelSelector(KubeModel):
+    """A Kubernetes ``LabelSelector``: ``matchLabels`` AND every ``matchExpressions`` item.
+
+    An empty selector matches everything.
+    """
+
+    match_labels: dict[StrictStr, StrictStr] | None = Field(None, alias="matchLabels")
+    match_expressions: tuple[LabelSelectorRequirement, ...] | None = Field(
+        None, alias="matchExpressions"
+    )
+
+
+class ParentReference(KubeModel):
+    """A route's ``spec.parentRefs[]`` item (also ``status.parents[].parentRef``).
+
+    CRD defaults: ``group`` = ``gateway.networking.k8s.io``, ``kind`` = ``Gateway``; a missing
+    ``namespace`` means the route's own. The defaults apply only to an *absent* field: an
+    explicit ``group: ""`` is the core API group (a mesh's Service parent), never a Gateway.
+    """
+
+    group: StrictStr | None = GATEWAY_GROUP
+    kind: StrictStr | None = "Gateway"
+    namespace: StrictStr | None = None
+    name: StrictStr
+    section_name: StrictStr | None = Field(None, alias="sectionName")
+    port: StrictInt | None = None
+
+    def identity(self, route_namespace: str) -> tuple[str, str, str, str]:
+        """The (group, kind, namespace, name) this reference points at, defaults applied.
+
+        Args:
+            route_namespace: the namespace of the route holding the reference.
+
+        Returns:
+            The tuple used to compare references (SPEC section 4, rule 1).
+        """
+        group = GATEWAY_GROUP if self.group is None else self.group
+        kind = "Gateway" if self.kind is None else self.kind
+        return (group, kind, self.namespace or route_namespace, self.name)
+
+    def key(self, route_namespace: str) -> tuple[str, str, str, str, str, int]:
+        """The identity plus ``sectionName`` and ``port`` (``""`` / ``0`` when unset)."""
+        return (*self.identity(route_namespace), self.section_name or "", self.port or 0)
+
+
+class RouteParentStatus(KubeModel):
+    """A route's ``status.parents[]`` item, written by the Gateway controller."""
+
+    parent_ref: ParentReference = Field(alias="parentRef")
+    controller_name: StrictStr | None = Field(None, alias="controllerName")
+    conditions: tuple[Condition, ...] | None = None
+
+    def condition(self, type_: str) -> Condition | None:
+        """The condition of the given type, found by type (never by position), or ``None``."""
+        for cond in self.conditions or ():
+            if cond.type == type_:
+                return cond
+        return None
+
+
+class Resource(KubeModel):
+    """Base of the top-level kinds: ``apiVersion``, ``kind`` and ``metadata``.
+
+    ``API_VERSIONS`` lists the served apiVersions a manifest may carry; any other is an error
+    naming them.
+    """
+
+    API_VERSIONS: ClassVar[tuple[str, ...]] = ()
+
+    api_version: StrictStr = Field(alias="apiVersion")
+    metadata: ObjectMeta
+
+    @field_validator("api_version")
+    @classmethod
+    def _check_api_version(cls, value: str) -> str:
+        if value not in cls.API_VERSIONS:
+            msg = f"unsupported apiVersion {value!r}; supported: {', '.join(cls.API_VERSIONS)}"
+            raise ValueError(msg)
+        return value
+
+    @property
+    def name(self) -> str:
+        """``metadata.name``."""
+        return self.metadata.name
+
+    @property
+    def namespace(self) -> str:
+        """``metadata.namespace``, or ``default`` when absent."""
+        return self.metadata.namespace or "default"
+
+
+class Namespace(Resource):
+    """A core ``v1`` Namespace; only its labels matter (``allowedRoutes`` selectors)."""
+
+    API_VERSIONS: ClassVar[tuple[str, ...]] = ("v1",)
+
+    api_version: StrictStr = Field("v1", alias="apiVersion")
+    kind: Literal["Namespace"] = "Namespace"
+    spec: dict[StrictStr, Any] | None = None
+    status: dict[StrictStr, Any] | None = None

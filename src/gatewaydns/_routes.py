@@ -1,0 +1,435 @@
+"""Route models: HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute (v1.6.1 CRDs).
+
+All five share ``spec.parentRefs`` and ``status.parents``; HTTPRoute, GRPCRoute and TLSRoute
+have ``spec.hostnames``. Rules are typed as the CRDs have them (matches, filters, weighted
+backendRefs, timeouts) so that tooling can read them; the endpoint computation never looks at
+rules. Experimental-channel fields (``retry``, ``sessionPersistence``, ...) are preserved as
+extras.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal, TypeAlias
+
+from pydantic import Field, StrictBool, StrictInt, StrictStr
+
+from gatewaydns._base import GATEWAY_GROUP, KubeModel
+from gatewaydns._meta import ParentReference, Resource, RouteParentStatus
+
+__all__ = [
+    "ROUTE_KINDS",
+    "BackendObjectReference",
+    "BackendRef",
+    "Fraction",
+    "GRPCBackendRef",
+    "GRPCHeaderMatch",
+    "GRPCMethodMatch",
+    "GRPCRoute",
+    "GRPCRouteFilter",
+    "GRPCRouteMatch",
+    "GRPCRouteRule",
+    "GRPCRouteSpec",
+    "HTTPBackendRef",
+    "HTTPCORSFilter",
+    "HTTPHeader",
+    "HTTPHeaderFilter",
+    "HTTPHeaderMatch",
+    "HTTPPathMatch",
+    "HTTPPathModifier",
+    "HTTPQueryParamMatch",
+    "HTTPRequestMirrorFilter",
+    "HTTPRequestRedirectFilter",
+    "HTTPRoute",
+    "HTTPRouteFilter",
+    "HTTPRouteMatch",
+    "HTTPRouteRule",
+    "HTTPRouteSpec",
+    "HTTPRouteTimeouts",
+    "HTTPURLRewriteFilter",
+    "LocalObjectReference",
+    "Route",
+    "RouteBase",
+    "RouteSpec",
+    "RouteStatus",
+    "StreamRouteRule",
+    "TCPRoute",
+    "TCPRouteSpec",
+    "TLSRoute",
+    "TLSRouteSpec",
+    "UDPRoute",
+    "UDPRouteSpec",
+]
+
+_V1 = f"{GATEWAY_GROUP}/v1"
+_V1BETA1 = f"{GATEWAY_GROUP}/v1beta1"
+_V1ALPHA2 = f"{GATEWAY_GROUP}/v1alpha2"
+_V1ALPHA3 = f"{GATEWAY_GROUP}/v1alpha3"
+
+
+# --- shared pieces -------------------------------------------------------------------------
+
+
+class BackendObjectReference(KubeModel):
+    """A backend: ``group`` ``""`` and ``kind`` ``Service`` by default."""
+
+    group: StrictStr | None = ""
+    kind: StrictStr | None = "Service"
+    name: StrictStr
+    namespace: StrictStr | None = None
+    port: StrictInt | None = None
+
+
+class BackendRef(BackendObjectReference):
+    """A weighted backend reference (``weight`` defaults to 1)."""
+
+    weight: StrictInt | None = 1
+
+
+class LocalObjectReference(KubeModel):
+    """``extensionRef``: an implementation-specific filter object in the route's namespace."""
+
+    group: StrictStr
+    kind: StrictStr
+    name: StrictStr
+
+
+class HTTPHeader(KubeModel):
+    """A header name and value."""
+
+    name: StrictStr
+    value: StrictStr
+
+
+class HTTPHeaderFilter(KubeModel):
+    """``requestHeaderModifier`` / ``responseHeaderModifier``."""
+
+    set: tuple[HTTPHeader, ...] | None = None
+    add: tuple[HTTPHeader, ...] | None = None
+    remove: tuple[StrictStr, ...] | None = None
+
+
+class Fraction(KubeModel):
+    """A fraction of requests (``denominator`` defaults to 100)."""
+
+    numerator: StrictInt
+    denominator: StrictInt | None = 100
+
+
+class HTTPRequestMirrorFilter(KubeModel):
+    """``requestMirror``: send a copy of requests to another backend."""
+
+    backend_ref: BackendObjectReference = Field(alias="backendRef")
+    percent: StrictInt | None = None
+    fraction: Fraction | None = None
+
+
+class HTTPPathModifier(KubeModel):
+    """A path rewrite: ``ReplaceFullPath`` or ``ReplacePrefixMatch``."""
+
+    type: StrictStr
+    replace_full_path: StrictStr | None = Field(None, alias="replaceFullPath")
+    replace_prefix_match: StrictStr | None = Field(None, alias="replacePrefixMatch")
+
+
+class HTTPRequestRedirectFilter(KubeModel):
+    """``requestRedirect`` (``statusCode`` defaults to 302)."""
+
+    scheme: StrictStr | None = None
+    hostname: StrictStr | None = None
+    path: HTTPPathModifier | None = None
+    port: StrictInt | None = None
+    status_code: StrictInt | None = Field(302, alias="statusCode")
+
+
+class HTTPURLRewriteFilter(KubeModel):
+    """``urlRewrite``: rewrite the hostname and/or path before forwarding."""
+
+    hostname: StrictStr | None = None
+    path: HTTPPathModifier | None = None
+
+
+class HTTPCORSFilter(KubeModel):
+    """``cors``: cross-origin resource sharing (``maxAge`` defaults to 5)."""
+
+    allow_origins: tuple[StrictStr, ...] | None = Field(None, alias="allowOrigins")
+    allow_credentials: StrictBool | None = Field(None, alias="allowCredentials")
+    allow_methods: tuple[StrictStr, ...] | None = Field(None, alias="allowMethods")
+    allow_headers: tuple[StrictStr, ...] | None = Field(None, alias="allowHeaders")
+    expose_headers: tuple[StrictStr, ...] | None = Field(None, alias="exposeHeaders")
+    max_age: StrictInt | None = Field(5, alias="maxAge")
+
+
+class HTTPRouteFilter(KubeModel):
+    """An HTTPRoute filter; ``type`` names which of the other fields applies."""
+
+    type: StrictStr
+    request_header_modifier: HTTPHeaderFilter | None = Field(None, alias="requestHeaderModifier")
+    response_header_modifier: HTTPHeaderFilter | None = Field(None, alias="responseHeaderModifier")
+    request_mirror: HTTPRequestMirrorFilter | None = Field(None, alias="requestMirror")
+    request_redirect: HTTPRequestRedirectFilter | None = Field(None, alias="requestRedirect")
+    url_rewrite: HTTPURLRewriteFilter | None = Field(None, alias="urlRewrite")
+    extension_ref: LocalObjectReference | None = Field(None, alias="extensionRef")
+    cors: HTTPCORSFilter | None = None
+
+
+class HTTPPathMatch(KubeModel):
+    """A path match: ``Exact``, ``PathPrefix`` (default, ``/``) or ``RegularExpression``."""
+
+    type: StrictStr | None = "PathPrefix"
+    value: StrictStr | None = "/"
+
+
+class HTTPHeaderMatch(KubeModel):
+    """A header match: ``Exact`` (default) or ``RegularExpression``."""
+
+    type: StrictStr | None = "Exact"
+    name: StrictStr
+    value: StrictStr
+
+
+class HTTPQueryParamMatch(KubeModel):
+    """A query-parameter match: ``Exact`` (default) or ``RegularExpression``."""
+
+    type: StrictStr | None = "Exact"
+    name: StrictStr
+    value: StrictStr
+
+
+class HTTPRouteMatch(KubeModel):
+    """One HTTPRoute match: path, headers, query parameters and method, ANDed."""
+
+    path: HTTPPathMatch | None = None
+    headers: tuple[HTTPHeaderMatch, ...] | None = None
+    query_params: tuple[HTTPQueryParamMatch, ...] | None = Field(None, alias="queryParams")
+    method: StrictStr | None = None
+
+
+class HTTPBackendRef(BackendRef):
+    """An HTTPRoute backend, with its own filters."""
+
+    filters: tuple[HTTPRouteFilter, ...] | None = None
+
+
+class HTTPRouteTimeouts(KubeModel):
+    """``timeouts``: Gateway API durations such as ``10s``."""
+
+    request: StrictStr | None = None
+    backend_request: StrictStr | None = Field(None, alias="backendRequest")
+
+
+class HTTPRouteRule(KubeModel):
+    """One HTTPRoute rule."""
+
+    name: StrictStr | None = None
+    matches: tuple[HTTPRouteMatch, ...] | None = None
+    filters: tuple[HTTPRouteFilter, ...] | None = None
+    backend_refs: tuple[HTTPBackendRef, ...] | None = Field(None, alias="backendRefs")
+    timeouts: HTTPRouteTimeouts | None = None
+
+
+class GRPCMethodMatch(KubeModel):
+    """A gRPC service/method match: ``Exact`` (default) or ``RegularExpression``."""
+
+    type: StrictStr | None = "Exact"
+    service: StrictStr | None = None
+    method: StrictStr | None = None
+
+
+class GRPCHeaderMatch(KubeModel):
+    """A gRPC header match: ``Exact`` (default) or ``RegularExpression``."""
+
+    type: StrictStr | None = "Exact"
+    name: StrictStr
+    value: StrictStr
+
+
+class GRPCRouteMatch(KubeModel):
+    """One GRPCRoute match."""
+
+    method: GRPCMethodMatch | None = None
+    headers: tuple[GRPCHeaderMatch, ...] | None = None
+
+
+class GRPCRouteFilter(KubeModel):
+    """A GRPCRoute filter; ``type`` names which of the other fields applies."""
+
+    type: StrictStr
+    request_header_modifier: HTTPHeaderFilter | None = Field(None, alias="requestHeaderModifier")
+    response_header_modifier: HTTPHeaderFilter | None = Field(None, alias="responseHeaderModifier")
+    request_mirror: HTTPRequestMirrorFilter | None = Field(None, alias="requestMirror")
+    extension_ref: LocalObjectReference | None = Field(None, alias="extensionRef")
+
+
+class GRPCBackendRef(BackendRef):
+    """A GRPCRoute backend, with its own filters."""
+
+    filters: tuple[GRPCRouteFilter, ...] | None = None
+
+
+class GRPCRouteRule(KubeModel):
+    """One GRPCRoute rule."""
+
+    name: StrictStr | None = None
+    matches: tuple[GRPCRouteMatch, ...] | None = None
+    filters: tuple[GRPCRouteFilter, ...] | None = None
+    backend_refs: tuple[GRPCBackendRef, ...] | None = Field(None, alias="backendRefs")
+
+
+class StreamRouteRule(KubeModel):
+    """A TLSRoute, TCPRoute or UDPRoute rule: weighted backends only."""
+
+    name: StrictStr | None = None
+    backend_refs: tuple[BackendRef, ...] | None = Field(None, alias="backendRefs")
+
+
+# --- specs ---------------------------------------------------------------------------------
+
+
+class RouteSpec(KubeModel):
+    """What every route spec has: ``parentRefs``."""
+
+    parent_refs: tuple[ParentReference, ...] | None = Field(None, alias="parentRefs")
+
+    def route_hostnames(self) -> tuple[str, ...]:
+        """``spec.hostnames`` for the kinds that have them, else ``()``."""
+        return ()
+
+
+class _HostnamesSpec(RouteSpec):
+    hostnames: tuple[StrictStr, ...] | None = None
+
+    def route_hostnames(self) -> tuple[str, ...]:
+        """``spec.hostnames`` (``()`` when absent)."""
+        return self.hostnames or ()
+
+
+class HTTPRouteSpec(_HostnamesSpec):
+    """``HTTPRoute.spec``."""
+
+    rules: tuple[HTTPRouteRule, ...] | None = None
+
+
+class GRPCRouteSpec(_HostnamesSpec):
+    """``GRPCRoute.spec``."""
+
+    rules: tuple[GRPCRouteRule, ...] | None = None
+
+
+class TLSRouteSpec(_HostnamesSpec):
+    """``TLSRoute.spec``."""
+
+    rules: tuple[StreamRouteRule, ...] | None = None
+
+
+class TCPRouteSpec(RouteSpec):
+    """``TCPRoute.spec`` (no hostnames: name it with the ``hostname`` annotation)."""
+
+    rules: tuple[StreamRouteRule, ...] | None = None
+
+
+class UDPRouteSpec(RouteSpec):
+    """``UDPRoute.spec`` (no hostnames: name it with the ``hostname`` annotation)."""
+
+    rules: tuple[StreamRouteRule, ...] | None = None
+
+
+class RouteStatus(KubeModel):
+    """``status`` of every route: one entry per parent, written by Gateway controllers."""
+
+    parents: tuple[RouteParentStatus, ...] | None = None
+
+
+# --- the kinds -----------------------------------------------------------------------------
+
+
+class RouteBase(Resource):
+    """What the five route kinds share."""
+
+    kind: str
+    spec: RouteSpec = RouteSpec()
+    status: RouteStatus | None = None
+
+    @property
+    def parent_refs(self) -> tuple[ParentReference, ...]:
+        """``spec.parentRefs`` (``()`` when absent)."""
+        return self.spec.parent_refs or ()
+
+    @property
+    def parent_statuses(self) -> tuple[RouteParentStatus, ...]:
+        """``status.parents`` (``()`` when absent)."""
+        if self.status is None:
+            return ()
+        return self.status.parents or ()
+
+    @property
+    def spec_hostnames(self) -> tuple[str, ...]:
+        """``spec.hostnames`` (``()`` for TCPRoute and UDPRoute)."""
+        return self.spec.route_hostnames()
+
+    @property
+    def resource(self) -> str:
+        """``<kind lower-case>/<namespace>/<name>``: the ``resource`` label and route key."""
+        return f"{self.kind.lower()}/{self.namespace}/{self.name}"
+
+
+class HTTPRoute(RouteBase):
+    """An HTTPRoute (v1, v1beta1, v1alpha2)."""
+
+    API_VERSIONS: ClassVar[tuple[str, ...]] = (_V1, _V1BETA1, _V1ALPHA2)
+
+    api_version: StrictStr = Field(_V1, alias="apiVersion")
+    kind: Literal["HTTPRoute"] = "HTTPRoute"
+    spec: HTTPRouteSpec = HTTPRouteSpec()
+
+
+class GRPCRoute(RouteBase):
+    """A GRPCRoute (v1, v1alpha2)."""
+
+    API_VERSIONS: ClassVar[tuple[str, ...]] = (_V1, _V1ALPHA2)
+
+    api_version: StrictStr = Field(_V1, alias="apiVersion")
+    kind: Literal["GRPCRoute"] = "GRPCRoute"
+    spec: GRPCRouteSpec = GRPCRouteSpec()
+
+
+class TLSRoute(RouteBase):
+    """A TLSRoute (v1, v1alpha3, v1alpha2)."""
+
+    API_VERSIONS: ClassVar[tuple[str, ...]] = (_V1, _V1ALPHA3, _V1ALPHA2)
+
+    api_version: StrictStr = Field(_V1, alias="apiVersion")
+    kind: Literal["TLSRoute"] = "TLSRoute"
+    spec: TLSRouteSpec = TLSRouteSpec()
+
+
+class TCPRoute(RouteBase):
+    """A TCPRoute (v1, v1alpha2)."""
+
+    API_VERSIONS: ClassVar[tuple[str, ...]] = (_V1, _V1ALPHA2)
+
+    api_version: StrictStr = Field(_V1, alias="apiVersion")
+    kind: Literal["TCPRoute"] = "TCPRoute"
+    spec: TCPRouteSpec = TCPRouteSpec()
+
+
+class UDPRoute(RouteBase):
+    """A UDPRoute (v1, v1alpha2)."""
+
+    API_VERSIONS: ClassVar[tuple[str, ...]] = (_V1, _V1ALPHA2)
+
+    api_version: StrictStr = Field(_V1, alias="apiVersion")
+    kind: Literal["UDPRoute"] = "UDPRoute"
+    spec: UDPRouteSpec = UDPRouteSpec()
+
+
+#: Any of the five route kinds.
+Route: TypeAlias = HTTPRoute | GRPCRoute | TLSRoute | TCPRoute | UDPRoute
+
+#: Route kind name -> model class.
+ROUTE_KINDS: dict[str, type[HTTPRoute | GRPCRoute | TLSRoute | TCPRoute | UDPRoute]] = {
+    "HTTPRoute": HTTPRoute,
+    "GRPCRoute": GRPCRoute,
+    "TLSRoute": TLSRoute,
+    "TCPRoute": TCPRoute,
+    "UDPRoute": UDPRoute,
+}

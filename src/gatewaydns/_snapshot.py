@@ -1,0 +1,325 @@
+"""Snapshot: the Gateway API objects of a cluster, and loading them from manifests.
+
+``Snapshot.from_manifests`` accepts what ``kubectl get ... -o yaml|json`` prints (``kind: List``
+included, nested lists too), multi-document YAML, JSON text, or an iterable of dicts. It checks
+JSON types and structure only (SPEC section 0) and reports *every* invalid document in one
+:class:`~gatewaydns.ManifestError`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+from pydantic import ValidationError
+
+from gatewaydns._base import GATEWAY_GROUP
+from gatewaydns._errors import ManifestError, ManifestProblem
+from gatewaydns._gateway import Gateway, ListenerSet
+from gatewaydns._meta import Namespace, Resource
+from gatewaydns._routes import ROUTE_KINDS, Route
+from gatewaydns._yaml import YAMLParseError, load_yaml_documents
+
+__all__ = ["KINDS", "ManifestInput", "Snapshot", "format_loc", "validation_problems"]
+
+#: (API group, kind) -> model class for everything the library reads.
+KINDS: dict[tuple[str, str], type[Resource]] = {
+    (GATEWAY_GROUP, "Gateway"): Gateway,
+    (GATEWAY_GROUP, "ListenerSet"): ListenerSet,
+    **{(GATEWAY_GROUP, kind): cls for kind, cls in ROUTE_KINDS.items()},
+    ("", "Namespace"): Namespace,
+}
+
+#: What ``Snapshot.from_manifests`` accepts.
+ManifestInput: TypeAlias = "str | bytes | Mapping[str, Any] | Iterable[Mapping[str, Any]]"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The Gateway API objects the computation looks at. Immutable.
+
+    Attributes:
+        gateways: every Gateway.
+        listener_sets: every ListenerSet.
+        routes: every HTTPRoute, GRPCRoute, TLSRoute, TCPRoute and UDPRoute.
+        namespaces: every Namespace (their labels drive ``allowedRoutes`` selectors).
+    """
+
+    gateways: tuple[Gateway, ...] = ()
+    listener_sets: tuple[ListenerSet, ...] = ()
+    routes: tuple[Route, ...] = ()
+    namespaces: tuple[Namespace, ...] = ()
+
+    @classmethod
+    def from_objects(cls, objects: Iterable[Resource]) -> Snapshot:
+        """Build a snapshot from model instances of any supported kind.
+
+        Args:
+            objects: Gateways, ListenerSets, routes and Namespaces, in any order.
+
+        Returns:
+            The snapshot; objects of other types raise ``TypeError``.
+        """
+        gateways: list[Gateway] = []
+        listener_sets: list[ListenerSet] = []
+        routes: list[Route] = []
+        namespaces: list[Namespace] = []
+        for obj in objects:
+            if isinstance(obj, Gateway):
+                gateways.append(obj)
+            elif isinstance(obj, ListenerSet):
+                listener_sets.append(obj)
+            elif isinstance(obj, Namespace):
+                namespaces.append(obj)
+            elif isinstance(obj, tuple(ROUTE_KINDS.values())):
+                routes.append(obj)  # type: ignore[arg-type]
+            else:
+                msg = f"not a Gateway API object gatewaydns reads: {type(obj).__name__}"
+                raise TypeError(msg)
+        return cls(tuple(gateways), tuple(listener_sets), tuple(routes), tuple(namespaces))
+
+    @classmethod
+    def from_manifests(cls, docs: ManifestInput) -> Snapshot:
+        """Load a snapshot from Kubernetes manifests.
+
+        Args:
+            docs: YAML text (multi-document), JSON text (an object, a ``List`` or an array),
+                bytes of either, one manifest dict, or an iterable of manifest dicts.
+                ``kind: List`` documents (``kubectl get -o yaml|json``) are flattened,
+                nested lists too. Documents of other kinds, or of a ``Gateway`` kind in
+                another API group (Istio's), are ignored.
+
+        Returns:
+            The snapshot.
+
+        Raises:
+            ManifestError: one or more documents are invalid; every one is listed with
+                its index, kind, namespace/name and field path.
+            ImportError: YAML text was given and PyYAML (the ``yaml`` extra) is missing.
+
+        Example:
+            >>> snap = Snapshot.from_manifests('{"apiVersion": "v1", "kind": "Namespace",'
+            ...                                ' "metadata": {"name": "app"}}')
+            >>> [ns.name for ns in snap.namespaces]
+            ['app']
+        """
+        problems: list[ManifestProblem] = []
+        objects: list[Resource] = []
+        seen: dict[tuple[str, str, str], str] = {}
+        for index, doc in _documents(docs, problems):
+            for item, obj in _flatten(doc, "", None):
+                loaded = _load_one(index, item, obj, problems)
+                if loaded is None:
+                    continue
+                key = (loaded.kind, loaded.namespace, loaded.name)  # type: ignore[attr-defined]
+                where = f"document {index}" + (f", {item}" if item else "")
+                if key in seen:
+                    problems.append(
+                        _problem(index, item, obj, "", f"duplicate object (also in {seen[key]})")
+                    )
+                    continue
+                seen[key] = where
+                objects.append(loaded)
+        if problems:
+            raise ManifestError(problems)
+        return cls.from_objects(objects)
+
+
+def _documents(docs: ManifestInput, problems: list[ManifestProblem]) -> Iterator[tuple[int, Any]]:
+    if isinstance(docs, bytes):
+        docs = docs.decode("utf-8-sig")
+    if isinstance(docs, str):
+        yield from _parse_text(docs, problems)
+    elif isinstance(docs, Mapping):
+        yield 0, docs
+    else:
+        yield from enumerate(docs)
+
+
+def _parse_text(text: str, problems: list[ManifestProblem]) -> Iterator[tuple[int, Any]]:
+    stripped = text.lstrip()
+    if stripped[:1] in ("{", "["):
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            if stripped[:1] == "{":
+                problems.append(_problem(0, "", None, "", f"invalid JSON: {exc}"))
+                return
+            # a YAML flow sequence also starts with "[": let the YAML parser judge it
+        else:
+            if isinstance(value, list):
+                yield from enumerate(value)
+            else:
+                yield 0, value
+            return
+    try:
+        yield from enumerate(load_yaml_documents(text))
+    except YAMLParseError as exc:
+        problems.append(_problem(exc.index, "", None, "", exc.message))
+
+
+def _flatten(doc: Any, item: str, list_doc: Mapping[str, Any] | None) -> Iterator[tuple[str, Any]]:
+    """Yield (item path, object) for a document, descending into ``*List`` documents."""
+    if isinstance(doc, Mapping) and _is_list(doc):
+        items = doc.get("items")
+        if items is None:
+            return
+        if not isinstance(items, list):
+            yield item, doc  # reported by _load_one as a bad List
+            return
+        for i, sub in enumerate(items):
+            path = f"{item}.items[{i}]" if item else f"items[{i}]"
+            yield from _flatten(_with_list_type(sub, doc), path, doc)
+        return
+    yield item, doc
+
+
+def _is_list(doc: Mapping[str, Any]) -> bool:
+    kind = doc.get("kind")
+    return isinstance(kind, str) and kind.endswith("List") and "items" in doc
+
+
+def _with_list_type(item: Any, list_doc: Mapping[str, Any]) -> Any:
+    # Items of a typed list (HTTPRouteList, as the API server returns it) may lack apiVersion
+    # and kind; they are those of the list.
+    kind = list_doc.get("kind")
+    if not isinstance(item, Mapping) or kind == "List" or not isinstance(kind, str):
+        return item
+    if "kind" in item and "apiVersion" in item:
+        return item
+    return {"apiVersion": list_doc.get("apiVersion"), "kind": kind[: -len("List")], **item}
+
+
+def _load_one(index: int, item: str, doc: Any, problems: list[ManifestProblem]) -> Resource | None:
+    if doc is None and not item:
+        return None  # an empty YAML document ("---" at the end of a file)
+    if not isinstance(doc, Mapping):
+        got = _json_type(doc)
+        problems.append(
+            _problem(index, item, None, "", f"expected an object (a manifest), got {got}")
+        )
+        return None
+    api_version = doc.get("apiVersion")
+    kind = doc.get("kind")
+    if not isinstance(api_version, str) or not isinstance(kind, str):
+        field = "apiVersion" if not isinstance(api_version, str) else "kind"
+        value = doc.get(field)
+        what = "field required" if value is None else f"expected a string, got {_json_type(value)}"
+        problems.append(_problem(index, item, doc, field, what))
+        return None
+    if _is_list(doc):
+        problems.append(_problem(index, item, doc, "items", "expected a list"))
+        return None
+    group = api_version.rpartition("/")[0]
+    model = KINDS.get((group, kind))
+    if model is None:
+        return None  # a kind the library does not use
+    try:
+        return model.model_validate(doc)
+    except ValidationError as exc:
+        problems.extend(validation_problems(exc, index, item, doc))
+        return None
+
+
+def validation_problems(
+    exc: ValidationError, index: int, item: str, doc: Mapping[str, Any] | None
+) -> list[ManifestProblem]:
+    """Turn a pydantic ``ValidationError`` into readable problems with field paths.
+
+    Args:
+        exc: the validation error.
+        index: the document index.
+        item: the ``items[...]`` path inside a List, or ``""``.
+        doc: the document, to name its kind and object.
+
+    Returns:
+        One problem per error.
+    """
+    return [
+        _problem(index, item, doc, format_loc(err["loc"]), _message(err))
+        for err in exc.errors(include_url=False)
+    ]
+
+
+def format_loc(loc: tuple[int | str, ...]) -> str:
+    """Format a pydantic error location as a field path: ``spec.parentRefs[0].name``.
+
+    Args:
+        loc: the location tuple.
+
+    Returns:
+        The dotted path; map keys that are not identifiers are quoted in brackets.
+    """
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part.replace("_", "a").replace("-", "a").isalnum():
+            out += f".{part}" if out else part
+        else:
+            out += f"[{part!r}]"
+    return out
+
+
+_TYPE_MESSAGES = {
+    "string_type": "a string",
+    "int_type": "an integer",
+    "int_from_float": "an integer",
+    "bool_type": "a boolean",
+    "tuple_type": "a list",
+    "list_type": "a list",
+    "dict_type": "an object (a map)",
+    "model_type": "an object (a map)",
+    "model_attributes_type": "an object (a map)",
+}
+
+
+def _message(err: Any) -> str:
+    kind = err["type"]
+    if kind == "missing":
+        return "field required"
+    if kind in _TYPE_MESSAGES:
+        return f"expected {_TYPE_MESSAGES[kind]}, got {_json_type(err['input'])}"
+    msg = str(err["msg"])
+    msg = msg.removeprefix("Value error, ")
+    return msg[:1].lower() + msg[1:]
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"a boolean ({'true' if value else 'false'})"
+    if isinstance(value, int):
+        return f"an integer ({value})"
+    if isinstance(value, float):
+        return f"a number ({value!r})"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"a string ({shown!r})"
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return type(value).__name__
+
+
+def _problem(
+    index: int, item: str, doc: Mapping[str, Any] | None, path: str, message: str
+) -> ManifestProblem:
+    kind = namespace = name = ""
+    if isinstance(doc, Mapping):
+        kind = _str_or_empty(doc.get("kind"))
+        meta = doc.get("metadata")
+        if isinstance(meta, Mapping):
+            name = _str_or_empty(meta.get("name"))
+            namespace = _str_or_empty(meta.get("namespace"))
+            if name and not namespace and kind != "Namespace":
+                namespace = "default"
+    return ManifestProblem(index, item, kind, namespace, name, path, message)
+
+
+def _str_or_empty(value: object) -> str:
+    return value if isinstance(value, str) else ""
