@@ -6,6 +6,8 @@ endpoints. See https://gatewaydns.readthedocs.io (``docs/`` in the repository).
 
 from __future__ import annotations
 
+from gatewaydns._compute import Result, compute_endpoints
+from gatewaydns._config import SourceConfig
 from gatewaydns._diagnostics import REASONS, Diagnostic, ReasonCode
 from gatewaydns._endpoint import Endpoint, ProviderSpecificProperty
 from gatewaydns._errors import (
@@ -58,6 +60,7 @@ from gatewaydns._routes import (
     UDPRoute,
     UDPRouteSpec,
 )
+from gatewaydns._selectors import Selector, parse_selector
 from gatewaydns._snapshot import Snapshot
 from gatewaydns._types import (
     ConflictPolicy,
@@ -108,14 +111,17 @@ __all__ = [
     "ProviderSpecificProperty",
     "ReasonCode",
     "RecordType",
+    "Result",
     "Route",
     "RouteGroupKind",
     "RouteNamespaces",
     "RouteParentStatus",
     "RouteStatus",
+    "Selector",
     "SelectorSyntaxError",
     "Severity",
     "Snapshot",
+    "SourceConfig",
     "TCPRoute",
     "TCPRouteSpec",
     "TLSRoute",
@@ -123,4 +129,6 @@ __all__ = [
     "UDPRoute",
     "UDPRouteSpec",
     "__version__",
+    "compute_endpoints",
+    "parse_selector",
 ]

@@ -1,0 +1,735 @@
+"""compute_endpoints: the pipeline from a snapshot to sorted endpoints and diagnostics.
+
+Each step cites the SPEC section it implements. Routes are processed in sorted order and every
+output is sorted, so the result does not depend on the order of objects in the input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from gatewaydns._annotations import Annotations, parse_ttl, split_list
+from gatewaydns._base import GATEWAY_GROUP
+from gatewaydns._config import SourceConfig
+from gatewaydns._diagnostics import Diagnostic, ReasonCode, make_diagnostic
+from gatewaydns._endpoint import Endpoint, ProviderSpecificProperty, endpoint_sort_key
+from gatewaydns._errors import ConfigError
+from gatewaydns._gateway import Gateway, Listener, ListenerSet
+from gatewaydns._generation import generation_verdicts, is_behind
+from gatewaydns._hostnames import (
+    intersect_hostnames,
+    is_ip_address,
+    normalize_hostname,
+    normalize_target,
+)
+from gatewaydns._merge import merge, route_sort_key
+from gatewaydns._meta import Condition, RouteParentStatus
+from gatewaydns._routes import Route
+from gatewaydns._selectors import Selector, compile_label_selector
+from gatewaydns._snapshot import Snapshot
+from gatewaydns._types import Hostname
+
+__all__ = ["PROTOCOLS", "Result", "compute_endpoints", "route_sort_key"]
+
+#: Route kind -> listener protocols that can serve it (SPEC section 5).
+PROTOCOLS: dict[str, frozenset[str]] = {
+    "HTTPRoute": frozenset({"HTTP", "HTTPS"}),
+    "GRPCRoute": frozenset({"HTTP", "HTTPS"}),
+    "TLSRoute": frozenset({"TLS"}),
+    "TCPRoute": frozenset({"TCP", "TLS"}),
+    "UDPRoute": frozenset({"UDP"}),
+}
+
+_HOSTNAME_SOURCES = ("annotation-only", "defined-hosts-only")
+_OUR_CONTROLLER = "dns-controller"
+
+
+@dataclass(frozen=True)
+class Result:
+    """The outcome of :func:`compute_endpoints`.
+
+    Attributes:
+        endpoints: merged endpoints, sorted.
+        by_route: route key (its ``resource`` label, ``httproute/ns/name``) -> the route's own
+            endpoints before the merge, sorted. Pass it (or the whole result) back as
+            ``previous`` to enable hold.
+        diagnostics: why things produced nothing, in route order.
+    """
+
+    endpoints: tuple[Endpoint, ...]
+    by_route: Mapping[str, tuple[Endpoint, ...]]
+    diagnostics: tuple[Diagnostic, ...]
+
+    def for_route(self, key: str) -> tuple[Diagnostic, ...]:
+        """The diagnostics about one route, given ``kind/namespace/name`` in any case."""
+        kind, _, rest = key.partition("/")
+        namespace, _, name = rest.partition("/")
+        return tuple(
+            d
+            for d in self.diagnostics
+            if d.kind.lower() == kind.lower() and d.namespace == namespace and d.name == name
+        )
+
+
+@dataclass
+class _Parent:
+    """A parent that passed rules 4.1-4.7: its listeners, owner and targets source."""
+
+    label: str
+    gateway: Gateway
+    listener_set: ListenerSet | None
+    listeners: list[Listener]
+    owner_namespace: str
+
+
+@dataclass
+class _Index:
+    config: SourceConfig
+    namespaces: dict[str, Mapping[str, str]]
+    gateways: dict[tuple[str, str], Gateway]
+    hidden_gateways: dict[tuple[str, str], str]
+    listener_sets: dict[tuple[str, str], ListenerSet]
+    hidden_listener_sets: dict[tuple[str, str], str]
+    route_labels: Selector | None
+    route_annotations: Selector | None
+    selector_cache: dict[int, Callable[[Mapping[str, str] | None], bool] | str] = field(
+        default_factory=dict
+    )
+
+
+def _controller_ok(annotations: Annotations) -> bool:
+    value = annotations.get("controller")
+    return value is None or value == _OUR_CONTROLLER
+
+
+def _index(snapshot: Snapshot, config: SourceConfig) -> _Index:
+    gw_labels = config.selector("gateway_label_selector")
+    annotation_sel = config.selector("annotation_selector")
+    prefix = config.annotation_prefix
+    gateways: dict[tuple[str, str], Gateway] = {}
+    hidden: dict[tuple[str, str], str] = {}
+    for gw in snapshot.gateways:  # SPEC section 2
+        key = (gw.namespace, gw.name)
+        if config.gateway_namespace is not None and gw.namespace != config.gateway_namespace:
+            hidden[key] = f"not in gateway namespace {config.gateway_namespace!r}"
+        elif gw_labels is not None and not gw_labels.matches(gw.metadata.labels):
+            hidden[key] = f"labels do not match gateway label selector {gw_labels.text!r}"
+        elif not _controller_ok(Annotations(gw.metadata.annotations, prefix)):
+            hidden[key] = "its controller annotation names another controller"
+        else:
+            gateways[key] = gw
+    sets: dict[tuple[str, str], ListenerSet] = {}
+    hidden_sets: dict[tuple[str, str], str] = {}
+    if config.listener_sets:
+        for ls in snapshot.listener_sets:
+            key = (ls.namespace, ls.name)
+            if annotation_sel is not None and not annotation_sel.matches(ls.metadata.annotations):
+                hidden_sets[key] = "annotations do not match the annotation selector"
+            elif not _controller_ok(Annotations(ls.metadata.annotations, prefix)):
+                hidden_sets[key] = "its controller annotation names another controller"
+            else:
+                sets[key] = ls
+    return _Index(
+        config=config,
+        namespaces={ns.name: ns.metadata.labels or {} for ns in snapshot.namespaces},
+        gateways=gateways,
+        hidden_gateways=hidden,
+        listener_sets=sets,
+        hidden_listener_sets=hidden_sets,
+        route_labels=config.selector("label_selector"),
+        route_annotations=annotation_sel,
+    )
+
+
+class _RouteRun:
+    """Computes one route's endpoints, collecting its diagnostics."""
+
+    def __init__(self, route: Route, idx: _Index) -> None:
+        self.route = route
+        self.idx = idx
+        self.config = idx.config
+        self.ann = Annotations(route.metadata.annotations, self.config.annotation_prefix)
+        self.diagnostics: list[Diagnostic] = []
+
+    def diag(self, reason: ReasonCode, message: str, **where: str | None) -> None:
+        r = self.route
+        self.diagnostics.append(
+            make_diagnostic(reason, r.kind, r.namespace, r.name, message, **where)
+        )
+
+    # --- SPEC section 1 ------------------------------------------------------------------------
+    def considered(self) -> bool:
+        r, cfg, idx = self.route, self.config, self.idx
+        if cfg.namespace is not None and r.namespace != cfg.namespace:
+            self.diag("route-filtered", f"not in namespace {cfg.namespace!r}")
+            return False
+        if idx.route_labels is not None and not idx.route_labels.matches(r.metadata.labels):
+            self.diag("route-filtered", f"labels do not match {idx.route_labels.text!r}")
+            return False
+        if idx.route_annotations is not None and not idx.route_annotations.matches(
+            r.metadata.annotations
+        ):
+            self.diag("route-filtered", f"annotations do not match {idx.route_annotations.text!r}")
+            return False
+        controller = self.ann.get("controller")
+        if controller is not None and controller != _OUR_CONTROLLER:
+            self.diag(
+                "controller-mismatch",
+                f"controller annotation is {controller!r}, not {_OUR_CONTROLLER!r}",
+            )
+            return False
+        return True
+
+    # --- SPEC section 3 ------------------------------------------------------------------------
+    def hostnames(self) -> list[Hostname | None]:
+        """The route's hostnames; ``None`` stands for the empty hostname ("the listener's")."""
+        r, cfg = self.route, self.config
+        spec = list(r.spec_hostnames)
+        defined = list(spec)
+        if cfg.fqdn_template is not None and (not spec or cfg.combine_fqdn):
+            defined.extend(self._template())
+        annotated = (
+            [] if cfg.ignore_hostname_annotation else split_list(self.ann.get("hostname") or "")
+        )
+        source = self.ann.get("gateway-hostname-source")
+        raw: list[str | None]
+        if source == "annotation-only":
+            raw = list(annotated)
+        elif source == "defined-hosts-only":
+            raw = list(defined)
+        else:
+            if source is not None:
+                self.diag(
+                    "invalid-hostname-source",
+                    f"gateway-hostname-source {source!r} is not one of "
+                    f"{', '.join(_HOSTNAME_SOURCES)}; using the default",
+                )
+            raw = list(defined)
+            if not spec and cfg.listener_hostname_fallback:
+                raw.append(None)
+            raw.extend(annotated)
+        out: list[Hostname | None] = []
+        for item in raw:
+            if item is None:
+                out.append(None)
+                continue
+            name = normalize_hostname(item)
+            if name is None:
+                self.diag(
+                    "invalid-hostname", f"hostname {item!r} is not a valid DNS name", hostname=item
+                )
+            elif name not in out:
+                out.append(name)
+        return out
+
+    def _template(self) -> list[str]:
+        template = self.config.fqdn_template
+        assert template is not None
+        try:
+            produced = template(self.route)
+        except Exception as exc:
+            r = self.route
+            msg = f"fqdn_template failed for {r.kind} {r.namespace}/{r.name}: {exc}"
+            raise ConfigError(msg) from exc
+        items: Iterable[str] = produced.split(",") if isinstance(produced, str) else produced
+        out = []
+        for item in items:
+            cleaned = str(item).strip()
+            cleaned = cleaned.removesuffix(".")
+            if cleaned:
+                out.append(cleaned)
+        return out
+
+    # --- SPEC section 4 ------------------------------------------------------------------------
+    def parents(self) -> list[tuple[_Parent, RouteParentStatus]]:
+        r, cfg = self.route, self.config
+        spec_refs = {ref.identity(r.namespace) for ref in r.parent_refs}
+        entries = r.parent_statuses
+        verdicts = generation_verdicts(
+            r.metadata.generation, entries, cfg.generation_policy, cfg.missing_observed_generation
+        )
+        out: list[tuple[_Parent, RouteParentStatus]] = []
+        for entry, verdict in zip(entries, verdicts, strict=True):
+            ref = entry.parent_ref
+            group, kind, namespace, name = ref.identity(r.namespace)
+            label = f"{kind} {namespace}/{name}"
+            if ref.section_name:
+                label += f" section {ref.section_name}"
+            if ref.port:
+                label += f" port {ref.port}"
+            if (group, kind, namespace, name) not in spec_refs:  # rule 1
+                self.diag(
+                    "parent-not-in-spec",
+                    "status entry for a parent no longer in spec.parentRefs",
+                    parent=label,
+                )
+                continue
+            if (
+                group != GATEWAY_GROUP
+                or kind not in ("Gateway", "ListenerSet")
+                or (kind == "ListenerSet" and not cfg.listener_sets)
+            ):  # rule 2
+                what = (
+                    "ListenerSet parents need listener_sets"
+                    if kind == "ListenerSet"
+                    else (f"parent of group {group!r} kind {kind!r} is not a Gateway")
+                )
+                self.diag("unsupported-parent", what, parent=label)
+                continue
+            parent = self._resolve(kind, namespace, name, label)  # rules 3, 4 (and 7)
+            if parent is None:
+                continue
+            cond = entry.condition("Accepted")  # rule 5
+            if cond is None or cond.status != "True":
+                state = "no Accepted condition" if cond is None else f"Accepted={cond.status}"
+                if cond is not None and cond.reason:
+                    state += f" ({cond.reason})"
+                self.diag("not-accepted", f"parent did not accept the route: {state}", parent=label)
+                continue
+            if not verdict.counts:  # rule 6
+                if verdict.verdict == "stale":
+                    self.diag(
+                        "stale-generation",
+                        f"stale: observed {verdict.observed} vs generation {verdict.expected} "
+                        f"(policy {cfg.generation_policy})",
+                        parent=label,
+                    )
+                else:
+                    self.diag(
+                        "missing-observed-generation",
+                        "Accepted has no observedGeneration; rejected "
+                        "(missing_observed_generation=reject)",
+                        parent=label,
+                    )
+                continue
+            if verdict.verdict == "untracked":
+                self.diag(
+                    "missing-observed-generation",
+                    "Accepted has no observedGeneration; trusted "
+                    "(missing_observed_generation=trust)",
+                    parent=label,
+                )
+            if parent.listener_set is not None and not self._attached(parent, label):  # rule 7
+                continue
+            if ref.section_name:  # rule 8
+                chosen = [lst for lst in parent.listeners if lst.name == ref.section_name]
+                if not chosen:
+                    self.diag(
+                        "section-not-found", f"no listener named {ref.section_name!r}", parent=label
+                    )
+                    continue
+                parent.listeners = chosen
+            if parent.listener_set is not None:
+                parent.listeners = self._accepted_listeners(parent, label)
+            out.append((parent, entry))
+        return out
+
+    def _resolve(self, kind: str, namespace: str, name: str, label: str) -> _Parent | None:
+        idx, cfg = self.idx, self.config
+        listener_set: ListenerSet | None = None
+        if kind == "ListenerSet":
+            listener_set = idx.listener_sets.get((namespace, name))
+            if listener_set is None:
+                hidden = idx.hidden_listener_sets.get((namespace, name))
+                if hidden:
+                    self.diag("gateway-filtered", f"ListenerSet hidden: {hidden}", parent=label)
+                else:
+                    self.diag(
+                        "parent-not-found", "no such ListenerSet in the snapshot", parent=label
+                    )
+                return None
+            pref = listener_set.spec.parent_ref
+            gw_key = (pref.namespace or listener_set.namespace, pref.name)
+            pgroup = GATEWAY_GROUP if pref.group is None else pref.group
+            pkind = "Gateway" if pref.kind is None else pref.kind
+            gateway = (
+                idx.gateways.get(gw_key) if (pgroup, pkind) == (GATEWAY_GROUP, "Gateway") else None
+            )
+            if gateway is None:
+                self.diag(
+                    "listenerset-not-attached",
+                    f"its parent Gateway {gw_key[0]}/{gw_key[1]} is not in the snapshot "
+                    "or is filtered",
+                    parent=label,
+                )
+                return None
+        else:
+            gateway = idx.gateways.get((namespace, name))
+            if gateway is None:
+                hidden = idx.hidden_gateways.get((namespace, name))
+                if hidden:
+                    self.diag("gateway-filtered", f"Gateway hidden: {hidden}", parent=label)
+                else:
+                    self.diag("parent-not-found", "no such Gateway in the snapshot", parent=label)
+                return None
+        if cfg.gateway_name is not None and gateway.name != cfg.gateway_name:  # rule 4
+            self.diag(
+                "gateway-filtered", f"Gateway is not named {cfg.gateway_name!r}", parent=label
+            )
+            return None
+        owner = listener_set or gateway
+        return _Parent(label, gateway, listener_set, list(owner.listeners), owner.namespace)
+
+    def _attached(self, parent: _Parent, label: str) -> bool:
+        ls = parent.listener_set
+        assert ls is not None
+        gw = parent.gateway
+        allowed = gw.spec.allowed_listeners
+        namespaces = allowed.namespaces if allowed is not None else None
+        from_ = (namespaces.from_ if namespaces is not None else None) or "None"
+        ok = False
+        why = ""
+        if from_ == "All":
+            ok = True
+        elif from_ == "Same":
+            ok = ls.namespace == gw.namespace
+            why = "allowedListeners admits only the Gateway's namespace"
+        elif from_ == "Selector":
+            match = self._selector(namespaces.selector if namespaces else None, label)
+            if match is not None:
+                labels = self.idx.namespaces.get(ls.namespace)
+                ok = labels is not None and match(labels)
+                why = (
+                    f"Namespace {ls.namespace!r} not in the snapshot"
+                    if labels is None
+                    else "its namespace does not match allowedListeners' selector"
+                )
+            else:
+                why = "allowedListeners' selector is invalid"
+        else:
+            why = f"Gateway allowedListeners.namespaces.from is {from_!r}"
+        if not ok:
+            self.diag("listenerset-not-attached", why, parent=label)
+            return False
+        cond = _condition(ls.status.conditions if ls.status else None, "Accepted")
+        if cond is None or cond.status != "True":
+            self.diag("listenerset-not-attached", "the ListenerSet is not Accepted", parent=label)
+            return False
+        return True
+
+    def _accepted_listeners(self, parent: _Parent, label: str) -> list[Listener]:
+        ls = parent.listener_set
+        assert ls is not None
+        statuses = {s.name: s for s in (ls.status.listeners or ())} if ls.status else {}
+        out = []
+        for lst in parent.listeners:
+            st = statuses.get(lst.name)
+            cond = _condition(st.conditions if st else None, "Accepted")
+            if cond is None or cond.status != "True":
+                self.diag(
+                    "listener-not-accepted",
+                    "listener is not Accepted in the ListenerSet status",
+                    parent=label,
+                    listener=lst.name,
+                )
+            else:
+                out.append(lst)
+        return out
+
+    def _selector(
+        self, selector: Any, label: str
+    ) -> Callable[[Mapping[str, str] | None], bool] | None:
+        if selector is None:
+            self.diag(
+                "invalid-selector",
+                "namespaces.from is Selector but no selector is set",
+                parent=label,
+            )
+            return None
+        cached = self.idx.selector_cache.get(id(selector))
+        if cached is None:
+            try:
+                cached = compile_label_selector(selector)
+            except ValueError as exc:
+                cached = str(exc)
+            self.idx.selector_cache[id(selector)] = cached
+        if isinstance(cached, str):
+            self.diag("invalid-selector", cached, parent=label)
+            return None
+        return cached
+
+    # --- SPEC section 5 ------------------------------------------------------------------------
+    def listener_serves(self, parent: _Parent, entry: RouteParentStatus, lst: Listener) -> bool:
+        r = self.route
+        where = {"parent": parent.label, "listener": lst.name}
+        if lst.protocol not in PROTOCOLS[r.kind]:
+            self.diag(
+                "protocol-mismatch",
+                f"listener protocol {lst.protocol} cannot serve a {r.kind}",
+                **where,
+            )
+            return False
+        port = entry.parent_ref.port
+        if port is not None and port != lst.port:
+            self.diag(
+                "port-mismatch", f"parentRef port {port} != listener port {lst.port}", **where
+            )
+            return False
+        allowed = lst.allowed_routes
+        namespaces = allowed.namespaces if allowed is not None else None
+        from_ = (namespaces.from_ if namespaces is not None else None) or "Same"
+        if from_ == "Same":
+            if r.namespace != parent.owner_namespace:
+                self.diag(
+                    "namespace-not-allowed",
+                    f"listener admits only namespace {parent.owner_namespace!r}",
+                    **where,
+                )
+                return False
+        elif from_ == "Selector":
+            match = self._selector(namespaces.selector if namespaces else None, parent.label)
+            if match is None:
+                return False
+            labels = self.idx.namespaces.get(r.namespace)
+            if labels is None:
+                self.diag(
+                    "namespace-not-found",
+                    f"Namespace {r.namespace!r} is not in the snapshot; the selector cannot match",
+                    **where,
+                )
+                return False
+            if not match(labels):
+                self.diag(
+                    "namespace-not-allowed",
+                    f"namespace {r.namespace!r} does not match the listener's selector",
+                    **where,
+                )
+                return False
+        elif from_ != "All":
+            self.diag(
+                "namespace-not-allowed", f"unknown allowedRoutes.namespaces.from {from_!r}", **where
+            )
+            return False
+        kinds = allowed.kinds if allowed is not None else None
+        if kinds:
+            ok = any(
+                (GATEWAY_GROUP if k.group is None else k.group, k.kind) == (GATEWAY_GROUP, r.kind)
+                for k in kinds
+            )
+            if not ok:
+                self.diag(
+                    "kind-not-allowed", f"listener allowedRoutes.kinds excludes {r.kind}", **where
+                )
+                return False
+        return True
+
+    # --- SPEC section 7 ------------------------------------------------------------------------
+    def targets(self, parent: _Parent) -> list[str]:
+        prefix = self.config.annotation_prefix
+        sources: list[tuple[str, list[str]]] = []
+        if self.config.route_targets:
+            sources.append(("route target annotation", split_list(self.ann.get("target") or "")))
+        if parent.listener_set is not None:
+            ls_ann = Annotations(parent.listener_set.metadata.annotations, prefix)
+            sources.append(
+                ("ListenerSet target annotation", split_list(ls_ann.get("target") or ""))
+            )
+        gw_ann = Annotations(parent.gateway.metadata.annotations, prefix)
+        sources.append(("Gateway target annotation", split_list(gw_ann.get("target") or "")))
+        status = parent.gateway.status
+        sources.append(
+            (
+                "Gateway status.addresses",
+                [a.value for a in (status.addresses or ())] if status else [],
+            )
+        )
+        for source, values in sources:
+            if not values:
+                continue
+            out: list[str] = []
+            for value in values:
+                target = normalize_target(value.rstrip(".") if not is_ip_address(value) else value)
+                if target is None:
+                    self.diag(
+                        "invalid-target",
+                        f"{source}: {value!r} is neither an IP address nor a DNS name",
+                        parent=parent.label,
+                    )
+                elif target not in out:
+                    out.append(target)
+            return out
+        self.diag(
+            "no-targets",
+            "the Gateway has no target annotation and no status.addresses",
+            parent=parent.label,
+        )
+        return []
+
+    # --- SPEC section 8 ------------------------------------------------------------------------
+    def record_properties(self, parent: _Parent) -> tuple[int, str, dict[str, str]]:
+        """(TTL, set identifier, provider-specific) for endpoints through ``parent``."""
+        prefix = self.config.annotation_prefix
+        chain = [self.ann]
+        if self.config.inherit_gateway_annotations:
+            if parent.listener_set is not None:
+                chain.append(Annotations(parent.listener_set.metadata.annotations, prefix))
+            chain.append(Annotations(parent.gateway.metadata.annotations, prefix))
+        ttl_ann = next((a for a in chain if a.get("ttl") is not None), None)
+        ttl = 0
+        if ttl_ann is not None:
+            raw = ttl_ann.get("ttl") or ""
+            parsed = parse_ttl(raw)
+            if parsed is None:
+                self.diag(
+                    "invalid-ttl",
+                    f"ttl {raw!r} is not a TTL (1..2147483647 seconds, or a duration like 10m)",
+                    parent=parent.label,
+                )
+            else:
+                ttl = parsed
+        set_id = next(
+            (a.get("set-identifier") or "" for a in chain if a.get("set-identifier") is not None),
+            "",
+        )
+        ps = next((a.provider_specific() for a in chain if a.has_provider_specific()), {})
+        return ttl, set_id, ps
+
+    def run(self) -> list[Endpoint]:
+        if not self.route.parent_refs:
+            self.diag("no-parent-refs", "the route has no spec.parentRefs")
+        hostnames = self.hostnames()
+        if not hostnames:
+            self.diag("no-hostname", "no hostname from spec, template or annotation")
+        groups: dict[tuple[str, str, str, int, tuple[tuple[str, str], ...]], list[str]] = {}
+        reported_ttl = False
+        for parent, entry in self.parents():
+            served = [lst for lst in parent.listeners if self.listener_serves(parent, entry, lst)]
+            if not served:
+                continue
+            names: list[Hostname] = []
+            for lst in served:
+                lst_host = None
+                if lst.hostname:
+                    lst_host = normalize_hostname(lst.hostname)
+                    if lst_host is None:
+                        self.diag(
+                            "invalid-hostname",
+                            f"listener hostname {lst.hostname!r} is not a valid DNS name",
+                            parent=parent.label,
+                            listener=lst.name,
+                        )
+                        continue
+                for host in hostnames:
+                    got = intersect_hostnames(lst_host, host)
+                    if got is None:
+                        if lst_host is None and host is None:
+                            why = "neither the route nor the listener has a hostname"
+                        else:
+                            why = (
+                                f"route hostname {host or '(any)'!r} does not match "
+                                f"listener hostname {lst_host or '(any)'!r}"
+                            )
+                        self.diag(
+                            "no-hostname-match",
+                            why,
+                            parent=parent.label,
+                            listener=lst.name,
+                            hostname=host or "",
+                        )
+                    elif got not in names:
+                        names.append(got)
+            if not names:
+                continue
+            targets = self.targets(parent)
+            if not targets:
+                continue
+            before = len(self.diagnostics)
+            ttl, set_id, ps = self.record_properties(parent)
+            if reported_ttl:
+                del self.diagnostics[before:]  # one invalid-ttl diagnostic per route is enough
+            reported_ttl = reported_ttl or len(self.diagnostics) > before
+            ps_key = tuple(sorted(ps.items()))
+            for name in names:
+                for target in targets:
+                    rtype = _record_type(target)
+                    bucket = groups.setdefault((name, rtype, set_id, ttl, ps_key), [])
+                    if target not in bucket:
+                        bucket.append(target)
+        labels = {"resource": self.route.resource}
+        endpoints = [
+            Endpoint(
+                dns_name=name,
+                targets=tuple(sorted(targets)),
+                record_type=rtype,
+                set_identifier=set_id,
+                record_ttl=ttl,
+                labels=labels,
+                provider_specific=tuple(
+                    ProviderSpecificProperty(name=k, value=v) for k, v in ps_key
+                ),
+            )
+            for (name, rtype, set_id, ttl, ps_key), targets in groups.items()
+        ]
+        return sorted(endpoints, key=endpoint_sort_key)
+
+
+def _condition(conditions: Sequence[Condition] | None, type_: str) -> Condition | None:
+    for cond in conditions or ():
+        if cond.type == type_:
+            return cond
+    return None
+
+
+def _record_type(target: str) -> str:
+    if is_ip_address(target):
+        return "AAAA" if ":" in target else "A"
+    return "CNAME"
+
+
+def compute_endpoints(
+    snapshot: Snapshot,
+    config: SourceConfig | None = None,
+    previous: Result | Mapping[str, Sequence[Endpoint]] | None = None,
+) -> Result:
+    """Compute the DNS endpoints a snapshot calls for.
+
+    Args:
+        snapshot: the Gateway API objects.
+        config: the configuration (defaults: ``SourceConfig()``).
+        previous: the previous result, or its ``by_route`` mapping, to *hold* the endpoints of
+            routes whose status lags their spec (SPEC section 9). ``None`` disables hold.
+
+    Returns:
+        The merged, sorted endpoints; each route's own endpoints; and diagnostics.
+
+    Raises:
+        ConfigError: the FQDN template raised for a route.
+
+    Example:
+        >>> snap = Snapshot.from_manifests([])
+        >>> compute_endpoints(snap).endpoints
+        ()
+    """
+    config = config or SourceConfig()
+    idx = _index(snapshot, config)
+    held_from: Mapping[str, Sequence[Endpoint]] | None
+    held_from = previous.by_route if isinstance(previous, Result) else previous
+    diagnostics: list[Diagnostic] = []
+    by_route: dict[str, tuple[Endpoint, ...]] = {}
+    routes = sorted(snapshot.routes, key=lambda r: (r.kind, r.namespace, r.name))
+    for route in routes:
+        run = _RouteRun(route, idx)
+        if not run.considered():
+            diagnostics.extend(run.diagnostics)
+            continue
+        endpoints = run.run()
+        if (
+            held_from is not None
+            and config.generation_policy == "strict"
+            and route.resource in held_from
+            and is_behind(route.metadata.generation, route.parent_statuses)
+        ):
+            endpoints = sorted(held_from[route.resource], key=endpoint_sort_key)
+            run.diag(
+                "held",
+                f"status lags spec (generation {route.metadata.generation}); keeping the "
+                f"{len(endpoints)} previous endpoint(s) until the controller catches up",
+            )
+        diagnostics.extend(run.diagnostics)
+        if endpoints:
+            by_route[route.resource] = tuple(endpoints)
+    merged, conflict_diags, by_route = merge(snapshot.routes, by_route, config.conflict_policy)
+    diagnostics.extend(conflict_diags)
+    return Result(tuple(merged), dict(sorted(by_route.items())), tuple(diagnostics))

@@ -1,0 +1,127 @@
+"""Hostnames: validation, normalisation and listener-by-route intersection (SPEC section 6).
+
+Only :func:`normalize_hostname` makes a :data:`~gatewaydns._types.Hostname`; the matching
+functions accept nothing else, so mypy catches a raw string that skipped validation.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from functools import lru_cache
+
+from gatewaydns._types import Hostname
+
+__all__ = [
+    "intersect_hostnames",
+    "is_ip_address",
+    "normalize_hostname",
+    "normalize_target",
+    "specificity",
+]
+
+# RFC 1123 label: 1-63 characters of [A-Za-z0-9-], not starting or ending with "-".
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z")
+_MAX_NAME = 255
+
+
+def is_ip_address(value: str) -> bool:
+    """Whether ``value`` is an IPv4 or IPv6 address."""
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=65536)
+def normalize_hostname(value: str) -> Hostname | None:
+    """Validate and normalise a hostname; ``None`` when it is invalid.
+
+    A hostname is valid when, after removing one leading ``*.``, it is an RFC 1123 DNS name
+    (labels of 1-63 characters ``[A-Za-z0-9-]`` not starting or ending with ``-``, at most 255
+    characters) and not an IP address. The result is lower-case ASCII without a trailing dot.
+
+    Args:
+        value: the hostname as written (spec, annotation or listener).
+
+    Returns:
+        The normalised hostname, or ``None``.
+
+    Example:
+        >>> normalize_hostname("WWW.Example.com.")
+        'www.example.com'
+        >>> normalize_hostname("*.example.com")
+        '*.example.com'
+        >>> normalize_hostname("192.0.2.1") is None
+        True
+    """
+    if not value.isascii():
+        return None
+    name = value.lower()
+    if name.endswith(".") and not name.endswith(".."):
+        name = name[:-1]
+    rest = name[2:] if name.startswith("*.") else name
+    if not rest or len(name) > _MAX_NAME or is_ip_address(rest):
+        return None
+    if not all(_LABEL.match(label) for label in rest.split(".")):
+        return None
+    return Hostname(name)
+
+
+def specificity(name: Hostname) -> tuple[int, int]:
+    """Sort key: exact names before wildcards, then more labels first."""
+    return (1 if name.startswith("*.") else 0, -name.count("."))
+
+
+def _covers(wildcard: Hostname, name: Hostname) -> bool:
+    # "*.example.com" covers any name ending in ".example.com" with one or more labels in front
+    # (a.b.example.com too), never "example.com" itself.
+    return name.endswith(wildcard[1:]) and len(name) > len(wildcard) - 1
+
+
+def intersect_hostnames(listener: Hostname | None, route: Hostname | None) -> Hostname | None:
+    """The hostname a listener and a route hostname agree on, or ``None``.
+
+    ``None`` stands for an empty hostname ("any"). An empty listener hostname yields the route's;
+    an empty route hostname yields the listener's; both empty yield ``None``. Otherwise the result
+    is the more specific of the two when one covers the other. The function is symmetric.
+
+    Example:
+        >>> intersect_hostnames(Hostname("*.example.com"), Hostname("a.b.example.com"))
+        'a.b.example.com'
+        >>> intersect_hostnames(Hostname("*.example.com"), Hostname("example.com")) is None
+        True
+    """
+    if listener is None or route is None:
+        return route if listener is None else listener
+    if listener == route:
+        return listener
+    l_wild, r_wild = listener.startswith("*."), route.startswith("*.")
+    if l_wild and _covers(listener, route):
+        return route
+    if r_wild and _covers(route, listener):
+        return listener
+    return None
+
+
+def normalize_target(value: str) -> str | None:
+    """Validate a target: an IP address (canonical form) or a DNS name (lower-case, no dot).
+
+    Returns:
+        The normalised target, or ``None`` when it is neither.
+
+    Example:
+        >>> normalize_target("2001:DB8::0:1")
+        '2001:db8::1'
+        >>> normalize_target("LB.example.net.")
+        'lb.example.net'
+    """
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        pass
+    name = normalize_hostname(value)
+    if name is None or name.startswith("*."):
+        return None
+    return name
