@@ -1,0 +1,100 @@
+"""Hostname normalisation and intersection (SPEC section 6)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gatewaydns._hostnames import intersect_hostnames, normalize_hostname, normalize_target
+from gatewaydns._types import Hostname
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("www.example.com", "www.example.com"),
+        ("WWW.Example.COM.", "www.example.com"),
+        ("*.example.com", "*.example.com"),
+        ("a-b.c1.example", "a-b.c1.example"),
+        ("localhost", "localhost"),
+        ("-a.example.com", None),
+        ("a-.example.com", None),
+        ("a..example.com", None),
+        ("a_b.example.com", None),
+        ("*.*.example.com", None),
+        ("a.*.example.com", None),
+        ("*", None),
+        ("", None),
+        ("192.0.2.1", None),
+        ("2001:db8::1", None),
+        ("bücher.example", None),
+        ("a b.example.com", None),
+        ("x" * 64 + ".com", None),
+        ("x" * 63 + ".com", "x" * 63 + ".com"),
+        (".".join(["abcdefg"] * 32) + ".com", None),
+        ("example.com..", None),
+    ],
+)
+def test_normalize(raw: str, expected: str | None) -> None:
+    assert normalize_hostname(raw) == expected
+
+
+def test_normalize_is_idempotent() -> None:
+    for raw in ("A.EXAMPLE.com.", "*.Example.org"):
+        once = normalize_hostname(raw)
+        assert once is not None
+        assert normalize_hostname(once) == once
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        (None, "a.example.com", "a.example.com"),
+        ("a.example.com", None, "a.example.com"),
+        (None, None, None),
+        ("a.example.com", "a.example.com", "a.example.com"),
+        ("*.example.com", "a.example.com", "a.example.com"),
+        ("*.example.com", "a.b.example.com", "a.b.example.com"),
+        ("*.example.com", "example.com", None),
+        ("*.example.com", "*.a.example.com", "*.a.example.com"),
+        ("*.a.example.com", "*.b.example.com", None),
+        ("*.example.com", "aexample.com", None),
+        ("a.example.com", "b.example.com", None),
+    ],
+)
+def test_intersect_table(a: str | None, b: str | None, expected: str | None) -> None:
+    ha = None if a is None else Hostname(a)
+    hb = None if b is None else Hostname(b)
+    assert intersect_hostnames(ha, hb) == expected
+    assert intersect_hostnames(hb, ha) == expected
+
+
+LABEL = st.sampled_from(["a", "b", "c", "ex", "example", "com", "x-1"])
+NAME = st.builds(
+    lambda wild, labels: ("*." if wild else "") + ".".join(labels),
+    st.booleans(),
+    st.lists(LABEL, min_size=1, max_size=4),
+)
+
+
+@given(st.none() | NAME, st.none() | NAME)
+def test_intersection_is_symmetric(a: str | None, b: str | None) -> None:
+    ha = None if a is None else normalize_hostname(a)
+    hb = None if b is None else normalize_hostname(b)
+    assert intersect_hostnames(ha, hb) == intersect_hostnames(hb, ha)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("192.0.2.1", "192.0.2.1"),
+        ("2001:DB8:0::1", "2001:db8::1"),
+        ("LB.Example.net.", "lb.example.net"),
+        ("*.example.net", None),
+        ("not valid", None),
+        ("", None),
+    ],
+)
+def test_normalize_target(raw: str, expected: str | None) -> None:
+    assert normalize_target(raw) == expected
