@@ -1,0 +1,348 @@
+"""The ``gatewaydns`` command line: what DNS would this cluster publish, and why not?
+
+The only module that touches files, standard streams and the environment (``NO_COLOR``).
+
+Exit codes: 0 success; 1 invalid input or configuration (every problem listed, no traceback);
+2 usage error (argparse).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from pydantic import ValidationError
+
+from gatewaydns._compute import Result, compute_endpoints
+from gatewaydns._config import SourceConfig
+from gatewaydns._diagnostics import Diagnostic
+from gatewaydns._endpoint import Endpoint, endpoint_sort_key
+from gatewaydns._errors import GatewayDNSError, ManifestError
+from gatewaydns._snapshot import Snapshot
+from gatewaydns._template import compile_fqdn_template
+from gatewaydns._version import __version__
+
+__all__ = ["main"]
+
+_BOOL_FLAGS = {
+    "gateway_listener_sets": "listener_sets",
+    "ignore_hostname_annotation": "ignore_hostname_annotation",
+    "combine_fqdn_annotation": "combine_fqdn",
+    "route_targets": "route_targets",
+    "inherit_gateway_annotations": "inherit_gateway_annotations",
+}
+_VALUE_FLAGS = {
+    "namespace": "namespace",
+    "label_filter": "label_selector",
+    "annotation_filter": "annotation_selector",
+    "gateway_name": "gateway_name",
+    "gateway_namespace": "gateway_namespace",
+    "gateway_label_filter": "gateway_label_selector",
+    "annotation_prefix": "annotation_prefix",
+    "generation_policy": "generation_policy",
+    "missing_observed_generation": "missing_observed_generation",
+    "conflict_policy": "conflict_policy",
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gatewaydns",
+        description="Compute the DNS records Kubernetes Gateway API objects call for.",
+    )
+    parser.add_argument("--version", action="version", version=f"gatewaydns {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    ep = sub.add_parser(
+        "endpoints",
+        help="print the endpoints of manifests (kubectl get ... -o yaml|json)",
+        description="Print the DNS endpoints of Gateway API manifests.",
+    )
+    ep.add_argument("files", nargs="*", metavar="FILE", help="YAML or JSON manifests; - for stdin")
+    ep.add_argument("-o", "--output", choices=("table", "json", "yaml"), default="table")
+    ep.add_argument("--previous", metavar="FILE", help="an earlier -o json output, for hold")
+    ep.add_argument(
+        "--explain",
+        nargs="?",
+        const="*",
+        metavar="ROUTE",
+        help="print each route's decision chain; ROUTE narrows it (ns/name or Kind/ns/name)",
+    )
+    src = ep.add_argument_group("sources (external-dns flag names)")
+    src.add_argument("--namespace", help="only routes in this namespace")
+    src.add_argument("--label-filter", help="only routes whose labels match this selector")
+    src.add_argument("--annotation-filter", help="only routes whose annotations match")
+    src.add_argument("--gateway-name", help="only parents whose Gateway has this name")
+    src.add_argument("--gateway-namespace", help="only Gateways in this namespace")
+    src.add_argument("--gateway-label-filter", help="only Gateways whose labels match")
+    src.add_argument("--gateway-listener-sets", action="store_true", help="attach via ListenerSets")
+    src.add_argument("--ignore-hostname-annotation", action="store_true")
+    src.add_argument("--fqdn-template", help="e.g. '{name}.{namespace}.example.com' (docs/cli.md)")
+    src.add_argument("--combine-fqdn-annotation", action="store_true")
+    src.add_argument("--annotation-prefix", help="default external-dns.kubernetes.io/")
+    ours = ep.add_argument_group("gatewaydns")
+    ours.add_argument("--generation-policy", choices=("strict", "latest", "off"))
+    ours.add_argument("--missing-observed-generation", choices=("trust", "reject"))
+    ours.add_argument("--conflict-policy", choices=("report", "oldest-wins"))
+    ours.add_argument("--route-targets", action="store_true", help="honour target on routes")
+    ours.add_argument("--inherit-gateway-annotations", action="store_true")
+    ours.add_argument("--no-listener-hostname-fallback", action="store_true")
+    return parser
+
+
+def _config(args: argparse.Namespace) -> SourceConfig:
+    values: dict[str, Any] = {}
+    for flag, field in _VALUE_FLAGS.items():
+        if getattr(args, flag) is not None:
+            values[field] = getattr(args, flag)
+    for flag, field in _BOOL_FLAGS.items():
+        if getattr(args, flag):
+            values[field] = True
+    if args.no_listener_hostname_fallback:
+        values["listener_hostname_fallback"] = False
+    if args.fqdn_template is not None:
+        values["fqdn_template"] = compile_fqdn_template(args.fqdn_template)
+    return SourceConfig(**values)
+
+
+def _read(path: str, stdin: TextIO) -> str:
+    if path == "-":
+        return stdin.read()
+    with open(path, encoding="utf-8-sig") as f:
+        return f.read()
+
+
+def _load(files: Sequence[str], stdin: TextIO) -> Snapshot:
+    texts = [(path, _read(path, stdin)) for path in (files or ["-"])]
+    problems: list[str] = []
+    objects: list[Any] = []
+    for path, text in texts:
+        try:
+            snap = Snapshot.from_manifests(text)
+        except ManifestError as exc:
+            problems.extend(f"{path}: {p}" for p in exc.problems)
+            continue
+        objects.extend([*snap.gateways, *snap.listener_sets, *snap.routes, *snap.namespaces])
+    if problems:
+        raise _InputError("invalid manifests:\n" + "\n".join(f"  {p}" for p in problems))
+    return Snapshot.from_objects(objects)
+
+
+def _previous(path: str | None) -> dict[str, tuple[Endpoint, ...]] | None:
+    if path is None:
+        return None
+    with open(path, encoding="utf-8") as f:
+        try:
+            data = json.load(f)
+        except json.JSONDecodeError as exc:
+            msg = f"--previous {path}: invalid JSON: {exc}"
+            raise _InputError(msg) from None
+    items = data.get("endpoints") if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        msg = f"--previous {path}: expected a JSON array of endpoints (gatewaydns -o json)"
+        raise _InputError(msg)
+    by_route: dict[str, list[Endpoint]] = {}
+    for i, item in enumerate(items):
+        try:
+            ep = Endpoint.model_validate(item)
+        except ValidationError as exc:
+            msg = f"--previous {path}: endpoint [{i}]: {exc.errors()[0]['msg']}"
+            raise _InputError(msg) from None
+        resource = ep.labels.get("resource")
+        if resource:
+            by_route.setdefault(resource, []).append(ep)
+    return {k: tuple(v) for k, v in by_route.items()}
+
+
+class _InputError(GatewayDNSError):
+    pass
+
+
+class _Style:
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, text: str, code: str) -> str:
+        return f"\033[{code}m{text}\033[0m" if self.enabled else text
+
+
+def _routes_of(result: Result, ep: Endpoint) -> list[str]:
+    return sorted(
+        key
+        for key, eps in result.by_route.items()
+        if any(
+            e.dns_name == ep.dns_name
+            and e.record_type == ep.record_type
+            and e.set_identifier == ep.set_identifier
+            and set(e.targets) & set(ep.targets)
+            for e in eps
+        )
+    )
+
+
+def _table(result: Result, style: _Style) -> str:
+    header = ("NAME", "TYPE", "TARGETS", "TTL", "SET-ID", "ROUTES")
+    rows = [
+        (
+            ep.dns_name,
+            ep.record_type,
+            ",".join(ep.targets),
+            str(ep.record_ttl) if ep.record_ttl else "",
+            ep.set_identifier,
+            ",".join(_routes_of(result, ep)),
+        )
+        for ep in result.endpoints
+    ]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    out = [style(line(header), "1"), *(line(r) for r in rows)]
+    if not rows:
+        out.append("(no endpoints)")
+    return "\n".join(out) + "\n"
+
+
+def _matches_route(diag_or_key: tuple[str, str, str], selector: str) -> bool:
+    kind, namespace, name = diag_or_key
+    if selector == "*":
+        return True
+    parts = selector.split("/")
+    if len(parts) == 3:
+        return (kind.lower(), namespace, name) == (parts[0].lower(), parts[1], parts[2])
+    if len(parts) == 2:
+        return (namespace, name) == (parts[0], parts[1])
+    return name == selector
+
+
+_SEVERITY_COLOUR = {"info": "2", "warning": "33", "error": "31"}
+
+
+def _explain(snapshot: Snapshot, result: Result, selector: str, style: _Style) -> str:
+    out: list[str] = []
+    for route in sorted(snapshot.routes, key=lambda r: (r.kind, r.namespace, r.name)):
+        if not _matches_route((route.kind, route.namespace, route.name), selector):
+            continue
+        diags = result.for_route(route.resource)
+        gen = route.metadata.generation
+        out.append(
+            style(f"{route.kind} {route.namespace}/{route.name}", "1")
+            + (f"  (generation {gen})" if gen is not None else "")
+        )
+        general = [d for d in diags if d.parent is None]
+        by_parent: dict[str, list[Diagnostic]] = {}
+        for d in diags:
+            if d.parent is not None:
+                by_parent.setdefault(d.parent, []).append(d)
+        for d in general:
+            out.append(f"  {style(d.reason, _SEVERITY_COLOUR[d.severity])}: {d.message}")
+        for entry in route.parent_statuses:
+            ref = entry.parent_ref
+            _group, kind, namespace, name = ref.identity(route.namespace)
+            label = f"{kind} {namespace}/{name}"
+            if ref.section_name:
+                label += f" section {ref.section_name}"
+            if ref.port:
+                label += f" port {ref.port}"
+            cond = entry.condition("Accepted")
+            observed = cond.observed_generation if cond else None
+            own = by_parent.pop(label, [])
+            blocking = [
+                d for d in own if d.listener is None and d.reason != "missing-observed-generation"
+            ]
+            verdict = style("skipped", "33") if blocking else style("accepted", "32")
+            obs = f", observedGeneration {observed}" if observed is not None else ""
+            out.append(f"  parent {label}: {verdict}{obs}")
+            for d in own:
+                where = f"listener {d.listener}: " if d.listener else ""
+                host = f" [{d.hostname}]" if d.hostname else ""
+                out.append(
+                    f"    {where}{style(d.reason, _SEVERITY_COLOUR[d.severity])}: {d.message}{host}"
+                )
+        for label, rest in by_parent.items():
+            for d in rest:
+                out.append(
+                    f"  {label}: {style(d.reason, _SEVERITY_COLOUR[d.severity])}: {d.message}"
+                )
+        eps = result.by_route.get(route.resource, ())
+        if eps:
+            out.append("  endpoints:")
+            for ep in sorted(eps, key=endpoint_sort_key):
+                extra = f" ttl={ep.record_ttl}" if ep.record_ttl else ""
+                extra += f" set={ep.set_identifier}" if ep.set_identifier else ""
+                out.append(f"    {ep.dns_name} {ep.record_type} {','.join(ep.targets)}{extra}")
+        else:
+            out.append("  endpoints: none")
+    if not out:
+        out.append(f"no route matches {selector!r}")
+    return "\n".join(out) + "\n"
+
+
+def _structured(result: Result, explain: str | None) -> Any:
+    endpoints = [ep.to_json() for ep in result.endpoints]
+    if explain is None:
+        return endpoints
+    diags = [
+        d.model_dump(mode="json", exclude_none=True)
+        for d in result.diagnostics
+        if _matches_route((d.kind, d.namespace, d.name), explain)
+    ]
+    return {"endpoints": endpoints, "diagnostics": diags}
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Run the command line; returns the exit code.
+
+    Args:
+        argv: the arguments (default ``sys.argv[1:]``).
+        stdin: input stream for ``-`` (default ``sys.stdin``).
+        stdout: output stream (default ``sys.stdout``).
+        stderr: error stream (default ``sys.stderr``).
+    """
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    args = _parser().parse_args(argv)
+    colour = stdout.isatty() and not os.environ.get("NO_COLOR")
+    style = _Style(colour)
+    try:
+        config = _config(args)
+        snapshot = _load(args.files, stdin)
+        result = compute_endpoints(snapshot, config, _previous(args.previous))
+    except OSError as exc:
+        stderr.write(f"gatewaydns: error: {exc.filename}: {exc.strerror}\n")
+        return 1
+    except ValidationError as exc:
+        lines = [f"  --{'-'.join(str(e['loc'][0]).split('_'))}: {e['msg']}" for e in exc.errors()]
+        stderr.write("gatewaydns: error: invalid configuration:\n" + "\n".join(lines) + "\n")
+        return 1
+    except (GatewayDNSError, ImportError) as exc:
+        stderr.write(f"gatewaydns: error: {exc}\n")
+        return 1
+    if args.output == "table":
+        if args.explain is not None:
+            stdout.write(_explain(snapshot, result, args.explain, style))
+        else:
+            stdout.write(_table(result, style))
+    elif args.output == "json":
+        stdout.write(json.dumps(_structured(result, args.explain), indent=2) + "\n")
+    else:
+        try:
+            import yaml  # noqa: PLC0415 - optional dependency
+        except ImportError:
+            stderr.write(
+                "gatewaydns: error: -o yaml needs PyYAML: pip install 'gatewaydns[yaml]'\n"
+            )
+            return 1
+        stdout.write(yaml.safe_dump(_structured(result, args.explain), sort_keys=False))
+    return 0
