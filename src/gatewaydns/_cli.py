@@ -241,13 +241,7 @@ def _explain(snapshot: Snapshot, result: Result, selector: str, style: _Style) -
         for d in general:
             out.append(f"  {style(d.reason, _SEVERITY_COLOUR[d.severity])}: {d.message}")
         for entry in route.parent_statuses:
-            ref = entry.parent_ref
-            _group, kind, namespace, name = ref.identity(route.namespace)
-            label = f"{kind} {namespace}/{name}"
-            if ref.section_name:
-                label += f" section {ref.section_name}"
-            if ref.port:
-                label += f" port {ref.port}"
+            label = entry.parent_ref.label(route.namespace)
             cond = entry.condition("Accepted")
             observed = cond.observed_generation if cond else None
             own = by_parent.pop(label, [])

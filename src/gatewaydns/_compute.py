@@ -25,7 +25,7 @@ from gatewaydns._hostnames import (
     normalize_target,
 )
 from gatewaydns._merge import merge, route_sort_key
-from gatewaydns._meta import Condition, RouteParentStatus
+from gatewaydns._meta import RouteParentStatus, find_condition
 from gatewaydns._routes import Route
 from gatewaydns._selectors import Selector, compile_label_selector
 from gatewaydns._snapshot import Snapshot
@@ -254,11 +254,7 @@ class _RouteRun:
         for entry, verdict in zip(entries, verdicts, strict=True):
             ref = entry.parent_ref
             group, kind, namespace, name = ref.identity(r.namespace)
-            label = f"{kind} {namespace}/{name}"
-            if ref.section_name:
-                label += f" section {ref.section_name}"
-            if ref.port:
-                label += f" port {ref.port}"
+            label = ref.label(r.namespace)
             if (group, kind, namespace, name) not in spec_refs:  # rule 1
                 self.diag(
                     "parent-not-in-spec",
@@ -403,7 +399,7 @@ class _RouteRun:
         if not ok:
             self.diag("listenerset-not-attached", why, parent=label)
             return False
-        cond = _condition(ls.status.conditions if ls.status else None, "Accepted")
+        cond = find_condition(ls.status.conditions if ls.status else None, "Accepted")
         if cond is None or cond.status != "True":
             self.diag("listenerset-not-attached", "the ListenerSet is not Accepted", parent=label)
             return False
@@ -416,7 +412,7 @@ class _RouteRun:
         out = []
         for lst in parent.listeners:
             st = statuses.get(lst.name)
-            cond = _condition(st.conditions if st else None, "Accepted")
+            cond = find_condition(st.conditions if st else None, "Accepted")
             if cond is None or cond.status != "True":
                 self.diag(
                     "listener-not-accepted",
@@ -663,13 +659,6 @@ class _RouteRun:
             for (name, rtype, set_id, ttl, ps_key), targets in groups.items()
         ]
         return sorted(endpoints, key=endpoint_sort_key)
-
-
-def _condition(conditions: Sequence[Condition] | None, type_: str) -> Condition | None:
-    for cond in conditions or ():
-        if cond.type == type_:
-            return cond
-    return None
 
 
 def _record_type(target: str) -> str:

@@ -8,6 +8,7 @@ JSON types and structure only and never rejects a value the API server accepted 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, StrictBool, StrictInt, StrictStr, field_validator
@@ -24,6 +25,7 @@ __all__ = [
     "ParentReference",
     "Resource",
     "RouteParentStatus",
+    "find_condition",
 ]
 
 
@@ -137,6 +139,16 @@ class ParentReference(KubeModel):
         kind = "Gateway" if self.kind is None else self.kind
         return (group, kind, self.namespace or route_namespace, self.name)
 
+    def label(self, route_namespace: str) -> str:
+        """A readable name: ``Gateway infra/edge section https port 443``."""
+        _group, kind, namespace, name = self.identity(route_namespace)
+        out = f"{kind} {namespace}/{name}"
+        if self.section_name:
+            out += f" section {self.section_name}"
+        if self.port:
+            out += f" port {self.port}"
+        return out
+
     def key(self, route_namespace: str) -> tuple[str, str, str, str, str, int]:
         """The identity plus ``sectionName`` and ``port`` (``""`` / ``0`` when unset)."""
         return (*self.identity(route_namespace), self.section_name or "", self.port or 0)
@@ -151,10 +163,15 @@ class RouteParentStatus(KubeModel):
 
     def condition(self, type_: str) -> Condition | None:
         """The condition of the given type, found by type (never by position), or ``None``."""
-        for cond in self.conditions or ():
-            if cond.type == type_:
-                return cond
-        return None
+        return find_condition(self.conditions, type_)
+
+
+def find_condition(conditions: Sequence[Condition] | None, type_: str) -> Condition | None:
+    """The condition of type ``type_`` in ``conditions`` (found by type, never by position)."""
+    for cond in conditions or ():
+        if cond.type == type_:
+            return cond
+    return None
 
 
 class Resource(KubeModel):
