@@ -979,3 +979,16 @@ def test_result_for_route() -> None:
 def test_compute_default_config() -> None:
     snap = gatewaydns.Snapshot.from_manifests([gateway(), route(hostnames=H)])
     assert names(gatewaydns.compute_endpoints(snap)) == H
+
+
+def test_attachments_record_each_matched_listener_and_hostname() -> None:
+    gw = gateway(
+        listeners=[
+            listener("a", hostname="*.example.com", allowed=ALL),
+            listener("b", protocol="TLS", allowed=ALL),
+        ]
+    )
+    result = compute([gw, route(hostnames=["x.example.com", "y.example.org"])])
+    assert [(a.route, a.parent, a.listener, a.hostname) for a in result.attachments] == [
+        ("httproute/app/r", "Gateway infra/gw", "a", "x.example.com")
+    ]

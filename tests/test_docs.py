@@ -34,3 +34,30 @@ def test_diagnostics_page_lists_every_reason() -> None:
     text = (ROOT / "docs/diagnostics.md").read_text()
     listed = re.findall(r"^\| `([a-z-]+)` \| (\w+) \|", text, re.MULTILINE)
     assert listed == [(reason, sev) for reason, (sev, _) in gatewaydns.REASONS.items()]
+
+
+CONSOLE = re.compile(r"```console\n\$ (gatewaydns [^\n]*)\n(.*?)```", re.DOTALL)
+
+
+def cli_examples() -> list[object]:
+    text = (ROOT / "docs/cli.md").read_text()
+    return [
+        pytest.param(cmd, out, id=cmd[len("gatewaydns endpoints ") :])
+        for cmd, out in CONSOLE.findall(text)
+        if ">" not in cmd and "--previous" not in cmd
+    ]
+
+
+@pytest.mark.parametrize(("command", "expected"), cli_examples())
+def test_cli_doc_examples_match_the_cli(
+    command: str, expected: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+    import shlex
+
+    from gatewaydns._cli import main
+
+    monkeypatch.chdir(ROOT)
+    out = io.StringIO()
+    assert main(shlex.split(command)[1:], stdout=out, stderr=io.StringIO()) == 0
+    assert out.getvalue() == expected

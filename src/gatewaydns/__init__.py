@@ -6,7 +6,7 @@ endpoints. See https://gatewaydns.readthedocs.io (``docs/`` in the repository).
 
 from __future__ import annotations
 
-from gatewaydns._compute import Result, compute_endpoints
+from gatewaydns._compute import Attachment, Result, compute_endpoints
 from gatewaydns._config import SourceConfig
 from gatewaydns._diagnostics import REASONS, Diagnostic, ReasonCode
 from gatewaydns._endpoint import Endpoint, ProviderSpecificProperty
@@ -75,6 +75,7 @@ __all__ = [
     "REASONS",
     "AllowedListeners",
     "AllowedRoutes",
+    "Attachment",
     "Condition",
     "ConfigError",
     "ConflictPolicy",

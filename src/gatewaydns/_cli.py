@@ -251,6 +251,20 @@ def _explain(snapshot: Snapshot, result: Result, selector: str, style: _Style) -
             verdict = style("skipped", "33") if blocking else style("accepted", "32")
             obs = f", observedGeneration {observed}" if observed is not None else ""
             out.append(f"  parent {label}: {verdict}{obs}")
+            held = any(d.reason == "held" for d in diags)
+            for att in result.attachments:
+                if att.route != route.resource or att.parent != label:
+                    continue
+                produced = [
+                    f"{ep.record_type} {','.join(ep.targets)}"
+                    for ep in result.by_route.get(route.resource, ())
+                    if ep.dns_name == att.hostname and not held
+                ]
+                shown = "; ".join(produced) if produced else "no records"
+                out.append(
+                    f"    listener {att.listener}: {style('matched', '32')} "
+                    f"{att.hostname} -> {shown}"
+                )
             for d in own:
                 where = f"listener {d.listener}: " if d.listener else ""
                 host = f" [{d.hostname}]" if d.hostname else ""

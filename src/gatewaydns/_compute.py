@@ -31,7 +31,7 @@ from gatewaydns._selectors import Selector, compile_label_selector
 from gatewaydns._snapshot import Snapshot
 from gatewaydns._types import Hostname
 
-__all__ = ["PROTOCOLS", "Result", "compute_endpoints", "route_sort_key"]
+__all__ = ["PROTOCOLS", "Attachment", "Result", "compute_endpoints", "route_sort_key"]
 
 #: Route kind -> listener protocols that can serve it (SPEC section 5).
 PROTOCOLS: dict[str, frozenset[str]] = {
@@ -47,6 +47,23 @@ _OUR_CONTROLLER = "dns-controller"
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A positive decision: a route's hostname attached through one listener of one parent.
+
+    Attributes:
+        route: the route key (``httproute/ns/name``).
+        parent: the parent (``Gateway ns/name`` or ``ListenerSet ns/name``, with section/port).
+        listener: the listener's name.
+        hostname: the hostname the route and listener agreed on.
+    """
+
+    route: str
+    parent: str
+    listener: str
+    hostname: str
+
+
+@dataclass(frozen=True)
 class Result:
     """The outcome of :func:`compute_endpoints`.
 
@@ -56,11 +73,14 @@ class Result:
             endpoints before the merge, sorted. Pass it (or the whole result) back as
             ``previous`` to enable hold.
         diagnostics: why things produced nothing, in route order.
+        attachments: which listener of which parent produced each route hostname (what
+            ``--explain`` shows as matched), in route order.
     """
 
     endpoints: tuple[Endpoint, ...]
     by_route: Mapping[str, tuple[Endpoint, ...]]
     diagnostics: tuple[Diagnostic, ...]
+    attachments: tuple[Attachment, ...] = ()
 
     def for_route(self, key: str) -> tuple[Diagnostic, ...]:
         """The diagnostics about one route, given ``kind/namespace/name`` in any case."""
@@ -152,6 +172,7 @@ class _RouteRun:
         self.config = idx.config
         self.ann = Annotations(route.metadata.annotations, self.config.annotation_prefix)
         self.diagnostics: list[Diagnostic] = []
+        self.attachments: list[Attachment] = []
 
     def diag(self, reason: ReasonCode, message: str, **where: str | None) -> None:
         r = self.route
@@ -624,8 +645,12 @@ class _RouteRun:
                             listener=lst.name,
                             hostname=host or "",
                         )
-                    elif got not in names:
-                        names.append(got)
+                    else:
+                        self.attachments.append(
+                            Attachment(self.route.resource, parent.label, lst.name, got)
+                        )
+                        if got not in names:
+                            names.append(got)
             if not names:
                 continue
             targets = self.targets(parent)
@@ -696,6 +721,7 @@ def compute_endpoints(
     held_from: Mapping[str, Sequence[Endpoint]] | None
     held_from = previous.by_route if isinstance(previous, Result) else previous
     diagnostics: list[Diagnostic] = []
+    attachments: list[Attachment] = []
     by_route: dict[str, tuple[Endpoint, ...]] = {}
     routes = sorted(snapshot.routes, key=lambda r: (r.kind, r.namespace, r.name))
     for route in routes:
@@ -717,8 +743,11 @@ def compute_endpoints(
                 f"{len(endpoints)} previous endpoint(s) until the controller catches up",
             )
         diagnostics.extend(run.diagnostics)
+        attachments.extend(run.attachments)
         if endpoints:
             by_route[route.resource] = tuple(endpoints)
     merged, conflict_diags, by_route = merge(snapshot.routes, by_route, config.conflict_policy)
     diagnostics.extend(conflict_diags)
-    return Result(tuple(merged), dict(sorted(by_route.items())), tuple(diagnostics))
+    return Result(
+        tuple(merged), dict(sorted(by_route.items())), tuple(diagnostics), tuple(attachments)
+    )
