@@ -11,7 +11,13 @@ import gatewaydns
 
 ROOT = pathlib.Path(__file__).parent.parent
 BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
-RUNNABLE = ["docs/index.md", "docs/generation-validation.md", "docs/diagnostics.md"]
+RUNNABLE = [
+    "docs/index.md",
+    "docs/generation-validation.md",
+    "docs/diagnostics.md",
+    "docs/writing-a-provider.md",
+    "docs/reconciler.md",
+]
 
 
 def blocks() -> list[object]:

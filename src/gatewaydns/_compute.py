@@ -24,14 +24,23 @@ from gatewaydns._hostnames import (
     normalize_hostname,
     normalize_target,
 )
-from gatewaydns._merge import merge, route_sort_key
+from gatewaydns._merge import merge
 from gatewaydns._meta import RouteParentStatus, find_condition
 from gatewaydns._routes import Route
 from gatewaydns._selectors import Selector, compile_label_selector
 from gatewaydns._snapshot import Snapshot
 from gatewaydns._types import Hostname
 
-__all__ = ["PROTOCOLS", "Attachment", "Result", "compute_endpoints", "route_sort_key"]
+__all__ = [
+    "PROTOCOLS",
+    "Attachment",
+    "Result",
+    "RouteOutcome",
+    "build_index",
+    "compute_endpoints",
+    "compute_route",
+    "finish",
+]
 
 #: Route kind -> listener protocols that can serve it (SPEC section 5).
 PROTOCOLS: dict[str, frozenset[str]] = {
@@ -717,37 +726,65 @@ def compute_endpoints(
         ()
     """
     config = config or SourceConfig()
-    idx = _index(snapshot, config)
-    held_from: Mapping[str, Sequence[Endpoint]] | None
+    idx = build_index(snapshot, config)
     held_from = previous.by_route if isinstance(previous, Result) else previous
+    outcomes = {r.resource: compute_route(r, idx, held_from) for r in snapshot.routes}
+    return finish(snapshot.routes, outcomes, config)
+
+
+@dataclass(frozen=True)
+class RouteOutcome:
+    """One route's share of a result, before the merge (what a reconciler caches per route)."""
+
+    endpoints: tuple[Endpoint, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    attachments: tuple[Attachment, ...]
+    held: bool
+
+
+def build_index(snapshot: Snapshot, config: SourceConfig) -> _Index:
+    """Index the Gateways, ListenerSets and Namespaces of a snapshot (cheap: no routes)."""
+    return _index(snapshot, config)
+
+
+def compute_route(
+    route: Route, idx: _Index, held_from: Mapping[str, Sequence[Endpoint]] | None
+) -> RouteOutcome:
+    """Compute one route's endpoints, diagnostics and attachments (SPEC sections 1-9)."""
+    config = idx.config
+    run = _RouteRun(route, idx)
+    if not run.considered():
+        return RouteOutcome((), tuple(run.diagnostics), (), held=False)
+    endpoints = run.run()
+    held = (
+        held_from is not None
+        and config.generation_policy == "strict"
+        and route.resource in held_from
+        and is_behind(route.metadata.generation, route.parent_statuses)
+    )
+    if held and held_from is not None:
+        endpoints = sorted(held_from[route.resource], key=endpoint_sort_key)
+        run.diag(
+            "held",
+            f"status lags spec (generation {route.metadata.generation}); keeping the "
+            f"{len(endpoints)} previous endpoint(s) until the controller catches up",
+        )
+    return RouteOutcome(tuple(endpoints), tuple(run.diagnostics), tuple(run.attachments), held=held)
+
+
+def finish(
+    routes: Sequence[Route], outcomes: Mapping[str, RouteOutcome], config: SourceConfig
+) -> Result:
+    """Merge per-route outcomes into a Result (SPEC sections 8 and 11), in sorted order."""
     diagnostics: list[Diagnostic] = []
     attachments: list[Attachment] = []
     by_route: dict[str, tuple[Endpoint, ...]] = {}
-    routes = sorted(snapshot.routes, key=lambda r: (r.kind, r.namespace, r.name))
-    for route in routes:
-        run = _RouteRun(route, idx)
-        if not run.considered():
-            diagnostics.extend(run.diagnostics)
-            continue
-        endpoints = run.run()
-        if (
-            held_from is not None
-            and config.generation_policy == "strict"
-            and route.resource in held_from
-            and is_behind(route.metadata.generation, route.parent_statuses)
-        ):
-            endpoints = sorted(held_from[route.resource], key=endpoint_sort_key)
-            run.diag(
-                "held",
-                f"status lags spec (generation {route.metadata.generation}); keeping the "
-                f"{len(endpoints)} previous endpoint(s) until the controller catches up",
-            )
-        diagnostics.extend(run.diagnostics)
-        attachments.extend(run.attachments)
-        if endpoints:
-            by_route[route.resource] = tuple(endpoints)
-    merged, conflict_diags, by_route = merge(snapshot.routes, by_route, config.conflict_policy)
+    for route in sorted(routes, key=lambda r: (r.kind, r.namespace, r.name)):
+        outcome = outcomes[route.resource]
+        diagnostics.extend(outcome.diagnostics)
+        attachments.extend(outcome.attachments)
+        if outcome.endpoints:
+            by_route[route.resource] = outcome.endpoints
+    merged, conflict_diags, kept = merge(routes, by_route, config.conflict_policy)
     diagnostics.extend(conflict_diags)
-    return Result(
-        tuple(merged), dict(sorted(by_route.items())), tuple(diagnostics), tuple(attachments)
-    )
+    return Result(tuple(merged), dict(sorted(kept.items())), tuple(diagnostics), tuple(attachments))

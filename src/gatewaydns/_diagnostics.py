@@ -47,6 +47,7 @@ ReasonCode: TypeAlias = Literal[
     "invalid-target",
     "no-targets",
     "dns-conflict",
+    "not-owned",
 ]
 
 #: reason code -> (severity, what it means).
@@ -97,6 +98,10 @@ REASONS: dict[ReasonCode, tuple[Severity, str]] = {
     "invalid-target": ("warning", "a target is neither an IP address nor a valid DNS name"),
     "no-targets": ("warning", "the Gateway has no target annotation and no status.addresses"),
     "dns-conflict": ("warning", "routes would publish inconsistent records for one DNS name"),
+    "not-owned": (
+        "warning",
+        "the planner left a DNS record alone: another owner (or nobody) holds the name",
+    ),
 }
 
 

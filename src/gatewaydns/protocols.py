@@ -1,0 +1,110 @@
+"""The interfaces gatewaydns drives: DNS providers and Kubernetes watchers.
+
+They are structural (``typing.Protocol``): an adapter never imports or subclasses anything from
+gatewaydns to satisfy them. :mod:`gatewaydns.testing` has in-memory implementations.
+
+Errors that mean "retry"
+    A provider raises :class:`gatewaydns.ProviderError` for failures of the DNS service
+    (timeouts, refused connections, server errors, a rejected update). ``retryable=True`` means
+    the same call may succeed later; ``retryable=False`` means configuration must change (bad
+    credentials, a zone it does not serve). The reconciler treats both as "this round failed":
+    it re-reads the provider next round and plans again, and reports ``retryable`` to the caller.
+    Any other exception is a bug and propagates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol, TypeAlias, runtime_checkable
+
+from gatewaydns._endpoint import Endpoint
+from gatewaydns._gateway import Gateway, ListenerSet
+from gatewaydns._meta import Namespace
+from gatewaydns._plan import Changes
+from gatewaydns._routes import Route
+
+__all__ = ["AdjustsEndpoints", "EventType", "Provider", "WatchEvent", "WatchedObject", "Watcher"]
+
+#: Every object kind a watcher delivers.
+WatchedObject: TypeAlias = Gateway | ListenerSet | Route | Namespace
+
+#: The Kubernetes watch event types.
+EventType: TypeAlias = Literal["ADDED", "MODIFIED", "DELETED"]
+
+
+@dataclass(frozen=True)
+class WatchEvent:
+    """One change to one object. For ``DELETED`` the object is its last known state."""
+
+    type: EventType
+    object: WatchedObject
+
+
+@runtime_checkable
+class Provider(Protocol):
+    """A DNS provider: reads and changes the records of the zones it serves."""
+
+    @property
+    def zones(self) -> Sequence[str]:
+        """The DNS zones this provider serves (``example.com``)."""
+        ...
+
+    def records(self) -> Sequence[Endpoint]:
+        """Every record of the served zones, TXT ownership records included.
+
+        Records of one name, type and set identifier form one ``Endpoint`` with all their
+        targets. TXT targets are the quoted strings as stored.
+
+        Raises:
+            ProviderError: the records could not be read; nothing is planned this round.
+        """
+        ...
+
+    def apply_changes(self, changes: Changes) -> None:
+        """Apply a plan, as atomically as the service allows.
+
+        Deletes ``delete``, replaces each ``update_old[i]`` by ``update_new[i]``, creates
+        ``create``.
+
+        Raises:
+            ProviderError: some, all or none of the changes were applied; the reconciler
+                re-reads ``records()`` and plans again next round.
+        """
+        ...
+
+
+@runtime_checkable
+class AdjustsEndpoints(Protocol):
+    """Optional provider hook: normalise desired endpoints before planning.
+
+    Like external-dns's ``AdjustEndpoints``: e.g. set a default TTL or drop unsupported
+    provider-specific properties, so that the plan does not keep "updating" them.
+    """
+
+    def adjust_endpoints(self, endpoints: Sequence[Endpoint]) -> Sequence[Endpoint]:
+        """Return the endpoints as this provider will store them."""
+        ...
+
+
+@runtime_checkable
+class Watcher(Protocol):
+    """A source of Gateway API objects (Gateways, ListenerSets, routes, Namespaces)."""
+
+    @property
+    def synced(self) -> bool:
+        """Whether the initial listing has been delivered in full.
+
+        The reconciler never plans before this is true: planning against a half-listed cluster
+        would delete records.
+        """
+        ...
+
+    def poll(self) -> Sequence[WatchEvent]:
+        """The events since the last call, oldest first; never blocks.
+
+        After a reconnect or a relist (``410 Gone``), the watcher delivers ``ADDED``/``MODIFIED``
+        for every object it now sees and ``DELETED`` for every object that vanished meanwhile, so
+        the consumer's state converges without a special "replace" event.
+        """
+        ...

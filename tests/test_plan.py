@@ -1,0 +1,434 @@
+"""plan(): TXT ownership, policies, domain filter, deletion guard, determinism."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+
+from gatewaydns import (
+    Changes,
+    ConfigError,
+    DeletionGuardError,
+    DomainFilter,
+    Endpoint,
+    TXTRegistry,
+    plan,
+)
+
+OWNER = "cluster-a"
+REG = TXTRegistry(OWNER)
+
+
+def ep(
+    name: str,
+    *targets: str,
+    rtype: str = "A",
+    ttl: int = 0,
+    resource: str = "httproute/app/r",
+    set_id: str = "",
+    **ps: str,
+) -> Endpoint:
+    return Endpoint(
+        dns_name=name,
+        targets=targets,
+        record_type=rtype,
+        record_ttl=ttl,
+        set_identifier=set_id,
+        labels={"resource": resource} if resource else {},
+        provider_specific=tuple(
+            {"name": k.replace("_", "/"), "value": v} for k, v in sorted(ps.items())
+        ),
+    )
+
+
+def owned(record: Endpoint, owner: str = OWNER) -> list[Endpoint]:
+    """A zone record with its ownership TXT (as a provider returns them: no labels)."""
+    txt = TXTRegistry(owner).txt_record(record)
+    return [record.model_copy(update={"labels": {}}), txt]
+
+
+def keys(endpoints: tuple[Endpoint, ...]) -> list[tuple[str, str, tuple[str, ...]]]:
+    return [(e.dns_name, e.record_type, e.targets) for e in endpoints]
+
+
+@pytest.mark.parametrize(
+    ("registry", "name", "rtype", "expected"),
+    [
+        pytest.param(TXTRegistry(OWNER), "www.example.com", "A", "a-www.example.com", id="a"),
+        pytest.param(
+            TXTRegistry(OWNER), "www.example.com", "CNAME", "cname-www.example.com", id="cname"
+        ),
+        pytest.param(
+            TXTRegistry(OWNER), "www.example.com", "AAAA", "aaaa-www.example.com", id="aaaa"
+        ),
+        pytest.param(TXTRegistry(OWNER), "example", "A", "a-example", id="single-label"),
+        pytest.param(
+            TXTRegistry(OWNER, prefix="_own."),
+            "www.example.com",
+            "A",
+            "_own.a-www.example.com",
+            id="prefix",
+        ),
+        pytest.param(
+            TXTRegistry(OWNER, suffix="-own"),
+            "www.example.com",
+            "A",
+            "a-www-own.example.com",
+            id="suffix",
+        ),
+        pytest.param(
+            TXTRegistry(OWNER, prefix="%{record_type}-_own."),
+            "example.com",
+            "CNAME",
+            "cname-_own.example.com",
+            id="prefix-template",
+        ),
+        pytest.param(
+            TXTRegistry(OWNER, suffix=".%{record_type}"),
+            "www.example.com",
+            "A",
+            "www.a.example.com",
+            id="suffix-template",
+        ),
+        pytest.param(TXTRegistry(OWNER), "*.example.com", "A", "a-*.example.com", id="wildcard"),
+        pytest.param(
+            TXTRegistry(OWNER, wildcard_replacement="any"),
+            "*.example.com",
+            "A",
+            "a-any.example.com",
+            id="wildcard-replacement",
+        ),
+    ],
+)
+def test_txt_names(registry: TXTRegistry, name: str, rtype: str, expected: str) -> None:
+    assert registry.txt_name(name, rtype) == expected
+
+
+def test_txt_value_is_external_dns_format() -> None:
+    assert (
+        REG.txt_value("httproute/app/shop")
+        == '"heritage=external-dns,external-dns/owner=cluster-a,external-dns/resource=httproute/app/shop"'
+    )
+
+
+def test_create_on_empty_zone_creates_record_and_txt() -> None:
+    changes = plan(
+        [
+            ep("www.example.com", "192.0.2.1"),
+            ep("www.example.com", "lb.example.net", rtype="CNAME", resource=""),
+        ],
+        [],
+        owner_id=OWNER,
+    )
+    assert keys(changes.create) == [
+        (
+            "a-www.example.com",
+            "TXT",
+            (
+                '"heritage=external-dns,external-dns/owner=cluster-a,external-dns/resource=httproute/app/r"',
+            ),
+        ),
+        ("cname-www.example.com", "TXT", ('"heritage=external-dns,external-dns/owner=cluster-a"',)),
+        ("www.example.com", "A", ("192.0.2.1",)),
+        ("www.example.com", "CNAME", ("lb.example.net",)),
+    ]
+    assert changes.update_old == changes.update_new == changes.delete == ()
+
+
+def test_changes_json_keys() -> None:
+    changes = plan([ep("www.example.com", "192.0.2.1")], [], owner_id=OWNER)
+    data = changes.to_json()
+    assert list(data) == ["create", "updateOld", "updateNew", "delete"]
+    assert data["create"][1] == {
+        "dnsName": "www.example.com",
+        "targets": ["192.0.2.1"],
+        "recordType": "A",
+        "labels": {"resource": "httproute/app/r"},
+    }
+    assert Changes.model_validate(data).create == changes.create
+
+
+WANT = ep("www.example.com", "192.0.2.2", ttl=300)
+
+
+@pytest.mark.parametrize(
+    ("current", "desired", "created", "updated", "deleted", "diag"),
+    [
+        pytest.param(
+            owned(ep("www.example.com", "192.0.2.1", ttl=300)),
+            [WANT],
+            [],
+            [("www.example.com", "A", ("192.0.2.2",))],
+            [],
+            None,
+            id="owned-target-change-updates",
+        ),
+        pytest.param(
+            owned(ep("www.example.com", "192.0.2.2", ttl=60)),
+            [WANT],
+            [],
+            ["www.example.com", "a-www.example.com"],
+            [],
+            None,
+            id="owned-ttl-change-updates-record-and-txt",
+        ),
+        pytest.param(
+            owned(ep("www.example.com", "192.0.2.2", ttl=60)),
+            [ep("www.example.com", "192.0.2.2")],
+            [],
+            [],
+            [],
+            None,
+            id="unset-ttl-never-updates",
+        ),
+        pytest.param(
+            owned(ep("www.example.com", "192.0.2.2", ttl=300)),
+            [ep("www.example.com", "192.0.2.2", ttl=300, aws_weight="5")],
+            [],
+            [("www.example.com", "A", ("192.0.2.2",))],
+            [],
+            None,
+            id="provider-specific-change-updates",
+        ),
+        pytest.param(
+            owned(ep("www.example.com", "192.0.2.2", ttl=300)),
+            [WANT],
+            [],
+            [],
+            [],
+            None,
+            id="in-sync-no-change",
+        ),
+        pytest.param(
+            [ep("www.example.com", "192.0.2.1", resource="")],
+            [WANT],
+            [],
+            [],
+            [],
+            "held by nobody",
+            id="unowned-existing-left-alone",
+        ),
+        pytest.param(
+            owned(ep("www.example.com", "192.0.2.1"), owner="cluster-b"),
+            [WANT],
+            [],
+            [],
+            [],
+            "held by cluster-b",
+            id="foreign-owner-left-alone",
+        ),
+        pytest.param(
+            owned(ep("www.example.com", "lb.example.net", rtype="CNAME"), owner="cluster-b"),
+            [WANT],
+            [],
+            [],
+            [],
+            "CNAME by cluster-b",
+            id="taken-name-not-created",
+        ),
+        pytest.param(
+            [
+                REG.txt_record(WANT).model_copy(
+                    update={"targets": ('"heritage=external-dns,external-dns/owner=cluster-b"',)}
+                )
+            ],
+            [WANT],
+            [],
+            [],
+            [],
+            "TXT by cluster-b",
+            id="foreign-txt-blocks-create",
+        ),
+        pytest.param(
+            [ep("www.example.com", "192.0.2.9", rtype="MX", resource="")],
+            [WANT],
+            ["a-www.example.com", "www.example.com"],
+            [],
+            [],
+            None,
+            id="unmanaged-type-does-not-block",
+        ),
+        pytest.param(
+            owned(ep("www.example.com", "2001:db8::1", rtype="AAAA")),
+            [WANT],
+            ["a-www.example.com", "www.example.com"],
+            [],
+            ["aaaa-www.example.com", "www.example.com"],
+            None,
+            id="every-record-ours-create-and-delete",
+        ),
+        pytest.param(
+            owned(ep("old.example.com", "192.0.2.1")),
+            [],
+            [],
+            [],
+            ["a-old.example.com", "old.example.com"],
+            None,
+            id="owned-not-desired-deleted-with-txt",
+        ),
+        pytest.param(
+            owned(ep("old.example.com", "192.0.2.1"), owner="cluster-b"),
+            [],
+            [],
+            [],
+            [],
+            None,
+            id="foreign-never-deleted",
+        ),
+        pytest.param(
+            [ep("old.example.com", "192.0.2.1", resource="")],
+            [],
+            [],
+            [],
+            [],
+            None,
+            id="unowned-never-deleted",
+        ),
+        pytest.param(
+            [REG.txt_record(WANT)],
+            [WANT],
+            ["www.example.com"],
+            [],
+            [],
+            None,
+            id="our-orphan-txt-reused",
+        ),
+        pytest.param(
+            owned(ep("www.example.com", "192.0.2.2", ttl=300, resource="httproute/app/old")),
+            [WANT],
+            [],
+            ["a-www.example.com"],
+            [],
+            None,
+            id="resource-change-updates-txt",
+        ),
+    ],
+)
+def test_ownership_rules(
+    current: list[Endpoint],
+    desired: list[Endpoint],
+    created: list[Any],
+    updated: list[Any],
+    deleted: list[str],
+    diag: str | None,
+) -> None:
+    changes = plan(desired, current, owner_id=OWNER)
+
+    def names(eps: tuple[Endpoint, ...]) -> list[Any]:
+        return sorted(e.dns_name for e in eps)
+
+    assert names(changes.create) == sorted(created)
+    if updated and isinstance(updated[0], tuple):
+        assert keys(changes.update_new) == updated
+    else:
+        assert names(changes.update_new) == sorted(updated)
+    assert len(changes.update_old) == len(changes.update_new)
+    assert names(changes.delete) == sorted(deleted)
+    if diag is None:
+        assert changes.diagnostics == ()
+    else:
+        [d] = changes.diagnostics
+        assert d.reason == "not-owned"
+        assert diag in d.message
+
+
+def test_update_pairs_old_and_new() -> None:
+    old = ep("www.example.com", "192.0.2.1", ttl=300)
+    changes = plan([WANT], owned(old), owner_id=OWNER)
+    assert changes.update_old[0].targets == ("192.0.2.1",)
+    assert changes.update_new[0].targets == ("192.0.2.2",)
+
+
+@pytest.mark.parametrize(
+    ("policy", "creates", "updates", "deletes"),
+    [("sync", 2, 1, 2), ("upsert-only", 2, 1, 0), ("create-only", 2, 0, 0)],
+)
+def test_policies(policy: Any, creates: int, updates: int, deletes: int) -> None:
+    current = [
+        *owned(ep("a.example.com", "192.0.2.1", ttl=60)),
+        *owned(ep("gone.example.com", "192.0.2.1")),
+    ]
+    desired = [ep("a.example.com", "192.0.2.9", ttl=60), ep("new.example.com", "192.0.2.1")]
+    changes = plan(desired, current, owner_id=OWNER, policy=policy)
+    assert (len(changes.create), len(changes.update_new), len(changes.delete)) == (
+        creates,
+        updates,
+        deletes,
+    )
+
+
+def test_domain_filter_include_and_exclude() -> None:
+    desired = [
+        ep("a.example.com", "192.0.2.1"),
+        ep("a.example.org", "192.0.2.1"),
+        ep("a.internal.example.com", "192.0.2.1"),
+    ]
+    current = owned(ep("stale.example.org", "192.0.2.1"))
+    flt = DomainFilter(include=("example.com",), exclude=("internal.example.com",))
+    changes = plan(desired, current, owner_id=OWNER, domain_filter=flt)
+    assert [e.dns_name for e in changes.create if e.record_type == "A"] == ["a.example.com"]
+    assert changes.delete == ()
+    assert DomainFilter(("example.com",)).matches("EXAMPLE.com.")
+    assert not DomainFilter(("example.com",)).matches("badexample.com")
+    plain = plan(desired[:1], [], owner_id=OWNER, domain_filter=["example.org"])
+    assert plain.create == ()
+
+
+def test_managed_record_types() -> None:
+    changes = plan(
+        [ep("a.example.com", "lb.example.net", rtype="CNAME")],
+        [],
+        owner_id=OWNER,
+        managed_record_types=["A"],
+    )
+    assert changes.create == ()
+
+
+def zone(n: int) -> list[Endpoint]:
+    return [x for i in range(n) for x in owned(ep(f"r{i}.example.com", "192.0.2.1"))]
+
+
+@pytest.mark.parametrize(
+    ("owned_count", "kept", "refused"),
+    [(20, 8, True), (20, 10, False), (10, 0, False), (11, 0, True), (30, 19, False), (30, 0, True)],
+)
+def test_deletion_guard(owned_count: int, kept: int, refused: bool) -> None:
+    desired = [ep(f"r{i}.example.com", "192.0.2.1") for i in range(kept)]
+    if refused:
+        with pytest.raises(DeletionGuardError, match="refusing to delete"):
+            plan(desired, zone(owned_count), owner_id=OWNER)
+        forced = plan(desired, zone(owned_count), owner_id=OWNER, force=True)
+        assert len([e for e in forced.delete if e.record_type == "A"]) == owned_count - kept
+    else:
+        plan(desired, zone(owned_count), owner_id=OWNER)
+
+
+def test_deletion_guard_configurable() -> None:
+    with pytest.raises(DeletionGuardError):
+        plan([], zone(4), owner_id=OWNER, max_delete_count=2, max_delete_fraction=0.5)
+    plan([], zone(4), owner_id=OWNER, max_delete_count=2, max_delete_fraction=1.0)
+
+
+def test_deterministic_under_shuffling() -> None:
+    desired = [ep(f"n{i}.example.com", f"192.0.2.{i}") for i in range(20)] + [
+        ep(f"r{i}.example.com", "198.51.100.1") for i in range(5)
+    ]
+    current = zone(8)
+    expected = plan(desired, current, owner_id=OWNER).to_json()
+    rnd = random.Random(7)
+    for _ in range(20):
+        d, c = list(desired), list(current)
+        rnd.shuffle(d)
+        rnd.shuffle(c)
+        assert plan(d, c, owner_id=OWNER).to_json() == expected
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"owner_id": ""}, "owner_id"), ({"owner_id": "x", "policy": "yolo"}, "policy")],
+)
+def test_bad_arguments(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        plan([], [], **kwargs)
