@@ -67,3 +67,18 @@ def test_cli_doc_examples_match_the_cli(
     out = io.StringIO()
     assert main(shlex.split(command)[1:], stdout=out, stderr=io.StringIO()) == 0
     assert out.getvalue() == expected
+
+
+def test_adapters_page_shows_the_tested_bind_configuration() -> None:
+    from tests.bind_server import NAMED_CONF, ZONE_FILE
+
+    text = (ROOT / "docs/adapters.md").read_text()
+    conf = NAMED_CONF.format(
+        key="gatewaydns-key",
+        secret="<base64 secret from tsig-keygen>",
+        dir="/var/lib/gatewaydns-named",
+        port=5353,
+        zone="example.com",
+    )
+    assert conf in text
+    assert ZONE_FILE.format(zone="example.com") in text

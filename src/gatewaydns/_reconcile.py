@@ -81,7 +81,8 @@ class Reconciler:
         policy: ``sync``, ``upsert-only`` or ``create-only``.
         force: apply plans even when the deletion guard objects.
         plan_options: further keyword arguments for :func:`gatewaydns.plan` (``txt_prefix``,
-            ``domain_filter``, ``max_delete_fraction``, ...).
+            ``domain_filter``, ``max_delete_fraction``, ...). ``domain_filter`` defaults to the
+            provider's zones.
     """
 
     def __init__(
@@ -102,6 +103,9 @@ class Reconciler:
         self.policy = policy
         self.force = force
         self.plan_options = dict(plan_options or {})
+        # never plan (and so never write) outside the zones the provider serves
+        if provider.zones:
+            self.plan_options.setdefault("domain_filter", tuple(provider.zones))
         self._gateways: dict[tuple[str, str], Gateway] = {}
         self._listener_sets: dict[tuple[str, str], ListenerSet] = {}
         self._namespaces: dict[str, Namespace] = {}

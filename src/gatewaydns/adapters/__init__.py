@@ -1,0 +1,11 @@
+"""Adapters: real implementations of :mod:`gatewaydns.protocols`, each behind an optional extra.
+
+* :mod:`gatewaydns.adapters.rfc2136` — a DNS provider speaking RFC 2136 dynamic updates with
+  TSIG and reading zones by AXFR (extra ``rfc2136``: dnspython).
+* :mod:`gatewaydns.adapters.kubernetes` — a watcher over the Kubernetes API (extra
+  ``kubernetes``: the official client).
+
+The core never imports these modules.
+"""
+
+__all__: list[str] = []
