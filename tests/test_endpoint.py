@@ -78,3 +78,21 @@ def test_diagnostic_is_data() -> None:
     diag = make_diagnostic("held", "HTTPRoute", "app", "shop", "m", parent="Gateway infra/gw")
     again = Diagnostic.model_validate(diag.model_dump(mode="json"))
     assert again == diag
+
+
+def test_trusted_constructor_equals_validated() -> None:
+    ps = (ProviderSpecificProperty(name="alias", value="true"),)
+    fast = Endpoint.trusted("a.example.com", ("192.0.2.1",), "A", "eu", 60, {"resource": "r"}, ps)
+    slow = Endpoint(
+        dns_name="a.example.com",
+        targets=("192.0.2.1",),
+        record_type="A",
+        set_identifier="eu",
+        record_ttl=60,
+        labels={"resource": "r"},
+        provider_specific=ps,
+    )
+    assert fast == slow
+    assert fast.to_json() == slow.to_json()
+    assert fast.model_copy(update={"targets": ("x",)}).targets == ("x",)
+    assert repr(fast) == repr(slow)

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import chain
+from operator import attrgetter
 from typing import Any
 
 from gatewaydns._annotations import Annotations, parse_ttl, split_list
@@ -24,7 +27,7 @@ from gatewaydns._hostnames import (
     normalize_hostname,
     normalize_target,
 )
-from gatewaydns._merge import merge
+from gatewaydns._merge import MergeState, route_entry
 from gatewaydns._meta import RouteParentStatus, find_condition
 from gatewaydns._routes import Route
 from gatewaydns._selectors import Selector, compile_label_selector
@@ -36,6 +39,7 @@ __all__ = [
     "Attachment",
     "Result",
     "RouteOutcome",
+    "assemble",
     "build_index",
     "compute_endpoints",
     "compute_route",
@@ -72,9 +76,8 @@ class Attachment:
     hostname: str
 
 
-@dataclass(frozen=True)
 class Result:
-    """The outcome of :func:`compute_endpoints`.
+    """The outcome of :func:`compute_endpoints`. An immutable value.
 
     Attributes:
         endpoints: merged endpoints, sorted.
@@ -84,12 +87,91 @@ class Result:
         diagnostics: why things produced nothing, in route order.
         attachments: which listener of which parent produced each route hostname (what
             ``--explain`` shows as matched), in route order.
+
+    ``by_route``, ``diagnostics`` and ``attachments`` are built on first access from what the
+    computation captured, so a reconciler that only needs ``endpoints`` on each event does not
+    pay for them.
     """
 
-    endpoints: tuple[Endpoint, ...]
-    by_route: Mapping[str, tuple[Endpoint, ...]]
-    diagnostics: tuple[Diagnostic, ...]
-    attachments: tuple[Attachment, ...] = ()
+    __slots__ = ("_attachments", "_by_route", "_diagnostics", "_endpoints", "_parts")
+
+    def __init__(
+        self,
+        endpoints: tuple[Endpoint, ...],
+        by_route: Mapping[str, tuple[Endpoint, ...]],
+        diagnostics: tuple[Diagnostic, ...],
+        attachments: tuple[Attachment, ...] = (),
+    ) -> None:
+        self._endpoints = endpoints
+        self._by_route: Mapping[str, tuple[Endpoint, ...]] | None = by_route
+        self._diagnostics: tuple[Diagnostic, ...] | None = diagnostics
+        self._attachments: tuple[Attachment, ...] | None = attachments
+        self._parts: _Parts | None = None
+
+    @classmethod
+    def _deferred(cls, endpoints: tuple[Endpoint, ...], parts: _Parts) -> Result:
+        result = cls(endpoints, {}, ())
+        result._by_route = result._diagnostics = result._attachments = None
+        result._parts = parts
+        return result
+
+    @property
+    def endpoints(self) -> tuple[Endpoint, ...]:
+        """Merged endpoints, sorted."""
+        return self._endpoints
+
+    @property
+    def by_route(self) -> Mapping[str, tuple[Endpoint, ...]]:
+        """Route key -> the route's endpoints (after the conflict policy), by key."""
+        if self._by_route is None:
+            assert self._parts is not None
+            kept, key_order = self._parts.kept, self._parts.key_order
+            keys = list(filter(kept.__contains__, key_order))
+            self._by_route = dict(zip(keys, map(kept.__getitem__, keys), strict=True))
+        return self._by_route
+
+    @property
+    def diagnostics(self) -> tuple[Diagnostic, ...]:
+        """Diagnostics in route order, then DNS conflicts."""
+        if self._diagnostics is None:
+            assert self._parts is not None
+            self._diagnostics = (
+                *chain.from_iterable(map(_DIAGNOSTICS, self._parts.ordered)),
+                *self._parts.conflicts,
+            )
+        return self._diagnostics
+
+    @property
+    def attachments(self) -> tuple[Attachment, ...]:
+        """Matched listeners and hostnames, in route order."""
+        if self._attachments is None:
+            assert self._parts is not None
+            self._attachments = tuple(chain.from_iterable(map(_ATTACHMENTS, self._parts.ordered)))
+        return self._attachments
+
+    def previous_endpoints(self) -> Mapping[str, tuple[Endpoint, ...]]:
+        """Route key -> endpoints, for hold; no ordering needed, so nothing is built."""
+        if self._by_route is None and self._parts is not None:
+            return self._parts.kept
+        return self.by_route
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Result):
+            return NotImplemented
+        return (
+            self.endpoints == other.endpoints
+            and dict(self.by_route) == dict(other.by_route)
+            and self.diagnostics == other.diagnostics
+            and self.attachments == other.attachments
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"Result(endpoints={len(self.endpoints)}, by_route={len(self.by_route)}, "
+            f"diagnostics={len(self.diagnostics)})"
+        )
 
     def for_route(self, key: str) -> tuple[Diagnostic, ...]:
         """The diagnostics about one route, given ``kind/namespace/name`` in any case."""
@@ -126,6 +208,9 @@ class _Index:
     selector_cache: dict[int, Callable[[Mapping[str, str] | None], bool] | str] = field(
         default_factory=dict
     )
+    target_cache: dict[
+        tuple[int, int], tuple[tuple[str, ...], tuple[tuple[ReasonCode, str], ...]]
+    ] = field(default_factory=dict)
 
 
 def _controller_ok(annotations: Annotations) -> bool:
@@ -543,45 +628,21 @@ class _RouteRun:
 
     # --- SPEC section 7 ------------------------------------------------------------------------
     def targets(self, parent: _Parent) -> list[str]:
-        prefix = self.config.annotation_prefix
-        sources: list[tuple[str, list[str]]] = []
+        route_values = None
         if self.config.route_targets:
-            sources.append(("route target annotation", split_list(self.ann.get("target") or "")))
-        if parent.listener_set is not None:
-            ls_ann = Annotations(parent.listener_set.metadata.annotations, prefix)
-            sources.append(
-                ("ListenerSet target annotation", split_list(ls_ann.get("target") or ""))
-            )
-        gw_ann = Annotations(parent.gateway.metadata.annotations, prefix)
-        sources.append(("Gateway target annotation", split_list(gw_ann.get("target") or "")))
-        status = parent.gateway.status
-        sources.append(
-            (
-                "Gateway status.addresses",
-                [a.value for a in (status.addresses or ())] if status else [],
-            )
-        )
-        for source, values in sources:
-            if not values:
-                continue
-            out: list[str] = []
-            for value in values:
-                target = normalize_target(value.rstrip(".") if not is_ip_address(value) else value)
-                if target is None:
-                    self.diag(
-                        "invalid-target",
-                        f"{source}: {value!r} is neither an IP address nor a DNS name",
-                        parent=parent.label,
-                    )
-                elif target not in out:
-                    out.append(target)
-            return out
-        self.diag(
-            "no-targets",
-            "the Gateway has no target annotation and no status.addresses",
-            parent=parent.label,
-        )
-        return []
+            route_values = split_list(self.ann.get("target") or "")
+        if route_values:
+            targets, problems = _resolve_targets([("route target annotation", route_values)])
+        else:
+            key = (id(parent.gateway), id(parent.listener_set))
+            cached = self.idx.target_cache.get(key)
+            if cached is None:
+                cached = _resolve_targets(_target_sources(parent, self.config.annotation_prefix))
+                self.idx.target_cache[key] = cached
+            targets, problems = cached
+        for reason, message in problems:
+            self.diag(reason, message, parent=parent.label)
+        return list(targets)
 
     # --- SPEC section 8 ------------------------------------------------------------------------
     def record_properties(self, parent: _Parent) -> tuple[int, str, dict[str, str]]:
@@ -677,24 +738,62 @@ class _RouteRun:
                     bucket = groups.setdefault((name, rtype, set_id, ttl, ps_key), [])
                     if target not in bucket:
                         bucket.append(target)
-        labels = {"resource": self.route.resource}
+        resource = self.route.resource
+        # values are normalised and typed already: construct without re-validating
         endpoints = [
-            Endpoint(
-                dns_name=name,
-                targets=tuple(sorted(targets)),
-                record_type=rtype,
-                set_identifier=set_id,
-                record_ttl=ttl,
-                labels=labels,
-                provider_specific=tuple(
-                    ProviderSpecificProperty(name=k, value=v) for k, v in ps_key
-                ),
+            Endpoint.trusted(
+                name,
+                tuple(sorted(targets)),
+                rtype,
+                set_id,
+                ttl,
+                {"resource": resource},
+                tuple(ProviderSpecificProperty(name=k, value=v) for k, v in ps_key),
             )
             for (name, rtype, set_id, ttl, ps_key), targets in groups.items()
         ]
         return sorted(endpoints, key=endpoint_sort_key)
 
 
+def _target_sources(parent: _Parent, prefix: str) -> list[tuple[str, list[str]]]:
+    """Where a parent's targets come from, in precedence order (SPEC section 7)."""
+    sources: list[tuple[str, list[str]]] = []
+    if parent.listener_set is not None:
+        ls_ann = Annotations(parent.listener_set.metadata.annotations, prefix)
+        sources.append(("ListenerSet target annotation", split_list(ls_ann.get("target") or "")))
+    gw_ann = Annotations(parent.gateway.metadata.annotations, prefix)
+    sources.append(("Gateway target annotation", split_list(gw_ann.get("target") or "")))
+    status = parent.gateway.status
+    addresses = [a.value for a in (status.addresses or ())] if status else []
+    sources.append(("Gateway status.addresses", addresses))
+    return sources
+
+
+def _resolve_targets(
+    sources: list[tuple[str, list[str]]],
+) -> tuple[tuple[str, ...], tuple[tuple[ReasonCode, str], ...]]:
+    """The first non-empty source's valid targets, and the problems found on the way."""
+    problems: list[tuple[ReasonCode, str]] = []
+    for source, values in sources:
+        if not values:
+            continue
+        out: list[str] = []
+        for value in values:
+            target = normalize_target(value if is_ip_address(value) else value.rstrip("."))
+            if target is None:
+                problems.append(
+                    (
+                        "invalid-target",
+                        f"{source}: {value!r} is neither an IP address nor a DNS name",
+                    )
+                )
+            elif target not in out:
+                out.append(target)
+        return tuple(out), tuple(problems)
+    return (), (("no-targets", "the Gateway has no target annotation and no status.addresses"),)
+
+
+@lru_cache(maxsize=65536)
 def _record_type(target: str) -> str:
     if is_ip_address(target):
         return "AAAA" if ":" in target else "A"
@@ -727,7 +826,7 @@ def compute_endpoints(
     """
     config = config or SourceConfig()
     idx = build_index(snapshot, config)
-    held_from = previous.by_route if isinstance(previous, Result) else previous
+    held_from = previous.previous_endpoints() if isinstance(previous, Result) else previous
     outcomes = {r.resource: compute_route(r, idx, held_from) for r in snapshot.routes}
     return finish(snapshot.routes, outcomes, config)
 
@@ -776,15 +875,55 @@ def finish(
     routes: Sequence[Route], outcomes: Mapping[str, RouteOutcome], config: SourceConfig
 ) -> Result:
     """Merge per-route outcomes into a Result (SPEC sections 8 and 11), in sorted order."""
-    diagnostics: list[Diagnostic] = []
-    attachments: list[Attachment] = []
-    by_route: dict[str, tuple[Endpoint, ...]] = {}
-    for route in sorted(routes, key=lambda r: (r.kind, r.namespace, r.name)):
-        outcome = outcomes[route.resource]
-        diagnostics.extend(outcome.diagnostics)
-        attachments.extend(outcome.attachments)
-        if outcome.endpoints:
-            by_route[route.resource] = outcome.endpoints
-    merged, conflict_diags, kept = merge(routes, by_route, config.conflict_policy)
-    diagnostics.extend(conflict_diags)
-    return Result(tuple(merged), dict(sorted(kept.items())), tuple(diagnostics), tuple(attachments))
+    state = MergeState(config.conflict_policy)
+    state.update(
+        {
+            r.resource: route_entry(r, outcomes[r.resource].endpoints)
+            for r in routes
+            if outcomes[r.resource].endpoints
+        }
+    )
+    order = sorted(routes, key=lambda r: (r.kind, r.namespace, r.name))
+    return assemble(
+        [r.resource for r in order], sorted(r.resource for r in routes), outcomes, state
+    )
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """What a deferred Result is built from: copies taken when it was computed."""
+
+    kept: dict[str, tuple[Endpoint, ...]]
+    key_order: list[str]
+    ordered: list[RouteOutcome]
+    conflicts: tuple[Diagnostic, ...]
+
+
+def assemble(
+    route_order: Sequence[str],
+    key_order: Sequence[str],
+    outcomes: Mapping[str, RouteOutcome],
+    state: MergeState,
+) -> Result:
+    """Build a Result from per-route outcomes and a merge state.
+
+    Only ``endpoints`` is built now; the rest is captured (shallow copies, C-level) and built on
+    first access, so the result stays correct after ``state`` and ``outcomes`` change.
+
+    Args:
+        route_order: route keys by (kind, namespace, name): the order of diagnostics.
+        key_order: route keys sorted as strings: the order of ``by_route``.
+        outcomes: route key -> outcome.
+        state: the merge of every route's endpoints.
+    """
+    parts = _Parts(
+        state.kept(),
+        list(key_order),
+        list(map(outcomes.__getitem__, route_order)),
+        tuple(state.diagnostics()),
+    )
+    return Result._deferred(state.endpoints(), parts)
+
+
+_DIAGNOSTICS = attrgetter("diagnostics")
+_ATTACHMENTS = attrgetter("attachments")

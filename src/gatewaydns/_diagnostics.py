@@ -157,7 +157,7 @@ def make_diagnostic(
     hostname: str | None = None,
 ) -> Diagnostic:
     """Build a diagnostic with the severity of its reason, mirrored to ``logging`` at DEBUG."""
-    diag = Diagnostic(
+    diag = Diagnostic.model_construct(  # values are trusted: built here from typed inputs
         reason=reason,
         severity=REASONS[reason][0],
         kind=kind,

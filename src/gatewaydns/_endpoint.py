@@ -57,6 +57,41 @@ class Endpoint(_Value):
     labels: dict[str, str] = Field(default_factory=dict)
     provider_specific: tuple[ProviderSpecificProperty, ...] = Field((), alias="providerSpecific")
 
+    @classmethod
+    def trusted(  # noqa: PLR0917 - positional for speed; one call site per record set
+        cls,
+        dns_name: str,
+        targets: tuple[str, ...],
+        record_type: str,
+        set_identifier: str,
+        record_ttl: int,
+        labels: dict[str, str],
+        provider_specific: tuple[ProviderSpecificProperty, ...],
+    ) -> Endpoint:
+        """Build an endpoint from values the caller has already validated and normalised.
+
+        What ``model_construct`` does, without its generic overhead (the computation makes one
+        per record set). ``tests/test_endpoint.py`` checks the result equals a validated one.
+        """
+        ep = cls.__new__(cls)
+        object.__setattr__(
+            ep,
+            "__dict__",
+            {
+                "dns_name": dns_name,
+                "targets": targets,
+                "record_type": record_type,
+                "set_identifier": set_identifier,
+                "record_ttl": record_ttl,
+                "labels": labels,
+                "provider_specific": provider_specific,
+            },
+        )
+        object.__setattr__(ep, "__pydantic_fields_set__", set(_ENDPOINT_FIELDS))
+        object.__setattr__(ep, "__pydantic_extra__", None)
+        object.__setattr__(ep, "__pydantic_private__", None)
+        return ep
+
     def to_json(self) -> dict[str, Any]:
         """The external-dns Endpoint JSON object (empty fields omitted)."""
         return self.model_dump(mode="json", by_alias=True, exclude_defaults=True)
@@ -65,6 +100,9 @@ class Endpoint(_Value):
     def key(self) -> tuple[str, str, str]:
         """``(dns_name, record_type, set_identifier)``: what identifies a DNS record set."""
         return (self.dns_name, self.record_type, self.set_identifier)
+
+
+_ENDPOINT_FIELDS = frozenset(Endpoint.model_fields)
 
 
 def endpoint_sort_key(ep: Endpoint) -> tuple[Any, ...]:

@@ -25,6 +25,7 @@ _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z")
 _MAX_NAME = 255
 
 
+@lru_cache(maxsize=65536)
 def is_ip_address(value: str) -> bool:
     """Whether ``value`` is an IPv4 or IPv6 address."""
     try:
@@ -62,9 +63,13 @@ def normalize_hostname(value: str) -> Hostname | None:
     if name.endswith(".") and not name.endswith(".."):
         name = name[:-1]
     rest = name[2:] if name.startswith("*.") else name
-    if not rest or len(name) > _MAX_NAME or is_ip_address(rest):
+    if not rest or len(name) > _MAX_NAME:
         return None
-    if not all(_LABEL.match(label) for label in rest.split(".")):
+    labels = rest.split(".")
+    if not all(_LABEL.match(label) for label in labels):
+        return None
+    # only a name whose last label is all digits can be an IPv4 address (IPv6 fails the labels)
+    if labels[-1].isdigit() and is_ip_address(rest):
         return None
     return Hostname(name)
 
@@ -105,6 +110,7 @@ def intersect_hostnames(listener: Hostname | None, route: Hostname | None) -> Ho
     return None
 
 
+@lru_cache(maxsize=65536)
 def normalize_target(value: str) -> str | None:
     """Validate a target: an IP address (canonical form) or a DNS name (lower-case, no dot).
 

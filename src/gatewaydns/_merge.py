@@ -14,7 +14,9 @@ rule) and drops the others with a diagnostic.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from gatewaydns._diagnostics import Diagnostic, make_diagnostic
@@ -22,7 +24,7 @@ from gatewaydns._endpoint import Endpoint, endpoint_sort_key
 from gatewaydns._routes import Route
 from gatewaydns._types import ConflictPolicy
 
-__all__ = ["merge", "route_sort_key"]
+__all__ = ["MergeState", "RouteEntry", "merge", "route_entry", "route_sort_key"]
 
 
 def route_sort_key(route: Route) -> tuple[Any, ...]:
@@ -47,6 +49,176 @@ def _conflict(endpoints: list[tuple[str, Endpoint]]) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class RouteEntry:
+    """What merging needs to know about one route."""
+
+    age: tuple[Any, ...]
+    kind: str
+    namespace: str
+    name: str
+    endpoints: tuple[Endpoint, ...]
+
+
+@dataclass(frozen=True)
+class _GroupOutcome:
+    merged: tuple[Endpoint, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    dropped: frozenset[str]
+
+
+_Group = tuple[str, str]  # (dns name, set identifier)
+
+
+def _merge_group(
+    group: _Group, keys: list[str], routes: Mapping[str, RouteEntry], policy: ConflictPolicy
+) -> _GroupOutcome:
+    """Merge one (name, set identifier): conflicts, the conflict policy, target unions."""
+    dns_name, set_id = group
+    order = sorted(keys, key=lambda k: (routes[k].age, k))
+    entries = [
+        (key, ep)
+        for key in order
+        for ep in routes[key].endpoints
+        if ep.dns_name == dns_name and ep.set_identifier == set_id
+    ]
+    diagnostics: list[Diagnostic] = []
+    dropped: set[str] = set()
+    why = _conflict(entries)
+    if why is not None:
+        involved = [k for k in order if any(key == k for key, _ in entries)]
+        where = dns_name + (f" (set {set_id})" if set_id else "")
+        for key in involved:
+            route = routes[key]
+            others = [k for k in involved if k != key]
+            msg = f"{where} would get {why}"
+            if others:
+                msg += f"; also claimed by {', '.join(others)}"
+            if policy == "oldest-wins" and key != involved[0]:
+                msg += f"; dropped: {involved[0]} is older and keeps the name"
+                dropped.add(key)
+            diagnostics.append(
+                make_diagnostic(
+                    "dns-conflict", route.kind, route.namespace, route.name, msg, hostname=dns_name
+                )
+            )
+    merged: dict[tuple[Any, ...], Endpoint] = {}
+    for key, ep in entries:
+        if key in dropped:
+            continue
+        mkey: tuple[Any, ...] = (ep.record_type, ep.record_ttl)
+        if ep.record_type == "CNAME":
+            mkey += (ep.targets,)
+        first = merged.get(mkey)
+        if first is None:
+            merged[mkey] = ep
+        else:
+            targets = tuple(sorted(set(first.targets) | set(ep.targets)))
+            merged[mkey] = first.model_copy(update={"targets": targets})
+    return _GroupOutcome(tuple(merged.values()), tuple(diagnostics), frozenset(dropped))
+
+
+class MergeState:
+    """Merged endpoints of all routes, updated incrementally route by route.
+
+    ``compute_endpoints`` feeds it every route once; the reconciler keeps one and feeds it only
+    the routes it recomputed, so only the DNS names those routes touch are merged again. Both use
+    this one code path, so incremental and full results cannot diverge.
+    """
+
+    def __init__(self, policy: ConflictPolicy) -> None:
+        self.policy = policy
+        self.routes: dict[str, RouteEntry] = {}
+        self._groups: dict[_Group, set[str]] = {}
+        self._outcomes: dict[_Group, _GroupOutcome] = {}
+        self._keys: list[tuple[Any, ...]] = []  # sort keys of the merged endpoints, sorted
+        self._eps: list[Endpoint] = []  # the merged endpoints, in the same order
+        self._kept: dict[str, tuple[Endpoint, ...]] = {}
+        self._conflicted: set[_Group] = set()
+
+    def update(self, changes: Mapping[str, RouteEntry | None]) -> None:
+        """Replace (or, with ``None``, remove) the given routes and re-merge what they touch."""
+        touched: set[_Group] = set()
+        for key, entry in changes.items():
+            old = self.routes.pop(key, None)
+            if old is not None:
+                for ep in old.endpoints:
+                    group = (ep.dns_name, ep.set_identifier)
+                    members = self._groups.get(group)
+                    if members is not None:
+                        members.discard(key)
+                    touched.add(group)
+            self._kept.pop(key, None)
+            if entry is not None:
+                self.routes[key] = entry
+                for ep in entry.endpoints:
+                    group = (ep.dns_name, ep.set_identifier)
+                    self._groups.setdefault(group, set()).add(key)
+                    touched.add(group)
+        bulk = not self._eps
+        removed: list[Endpoint] = []
+        added: list[Endpoint] = []
+        rekeep: set[str] = {k for k, e in changes.items() if e is not None}
+        for group in touched:
+            old_out = self._outcomes.pop(group, None)
+            if old_out is not None:
+                removed.extend(old_out.merged)
+                rekeep |= old_out.dropped
+            members = self._groups.get(group)
+            if not members:
+                self._groups.pop(group, None)
+                self._conflicted.discard(group)
+                continue
+            out = _merge_group(group, list(members), self.routes, self.policy)
+            self._outcomes[group] = out
+            if out.diagnostics:
+                self._conflicted.add(group)
+            else:
+                self._conflicted.discard(group)
+            added.extend(out.merged)
+            rekeep |= out.dropped
+        if bulk:
+            pairs = sorted(((endpoint_sort_key(ep), ep) for ep in added), key=lambda p: p[0])
+            self._keys = [k for k, _ in pairs]
+            self._eps = [ep for _, ep in pairs]
+        else:
+            for ep in removed:
+                sk = endpoint_sort_key(ep)
+                i = bisect_left(self._keys, sk)
+                del self._keys[i]
+                del self._eps[i]
+            for ep in added:
+                sk = endpoint_sort_key(ep)
+                i = bisect_left(self._keys, sk)
+                self._keys.insert(i, sk)
+                self._eps.insert(i, ep)
+        for key in rekeep:
+            entry = self.routes.get(key)
+            if entry is None:
+                continue
+            kept = tuple(
+                ep
+                for ep in entry.endpoints
+                if key not in self._outcomes[(ep.dns_name, ep.set_identifier)].dropped
+            )
+            if kept:
+                self._kept[key] = kept
+            else:
+                self._kept.pop(key, None)
+
+    def endpoints(self) -> tuple[Endpoint, ...]:
+        """The merged endpoints, sorted."""
+        return tuple(self._eps)
+
+    def kept(self) -> dict[str, tuple[Endpoint, ...]]:
+        """Route key -> its endpoints after the conflict policy (a copy, unordered)."""
+        return dict(self._kept)
+
+    def diagnostics(self) -> list[Diagnostic]:
+        """The ``dns-conflict`` diagnostics, by DNS name then route age."""
+        return [d for group in sorted(self._conflicted) for d in self._outcomes[group].diagnostics]
+
+
 def merge(
     routes: Iterable[Route],
     by_route: Mapping[str, tuple[Endpoint, ...]],
@@ -62,61 +234,13 @@ def merge(
     Returns:
         (merged sorted endpoints, conflict diagnostics, by_route after the policy).
     """
-    route_of = {r.resource: r for r in routes}
+    state = MergeState(policy)
+    state.update(
+        {r.resource: route_entry(r, by_route[r.resource]) for r in routes if r.resource in by_route}
+    )
+    return list(state.endpoints()), state.diagnostics(), state.kept()
 
-    def age(key: str) -> tuple[Any, ...]:
-        route = route_of.get(key)
-        return route_sort_key(route) if route is not None else (True, "", key)
 
-    order = sorted(by_route, key=age)
-    rank = {key: i for i, key in enumerate(order)}
-    names: dict[tuple[str, str], list[tuple[str, Endpoint]]] = {}
-    for key in order:
-        for ep in by_route[key]:
-            names.setdefault((ep.dns_name, ep.set_identifier), []).append((key, ep))
-
-    diagnostics: list[Diagnostic] = []
-    dropped: set[tuple[str, str, str]] = set()  # (route key, dns name, set id)
-    for (dns_name, set_id), entries in sorted(names.items()):
-        why = _conflict(entries)
-        if why is None:
-            continue
-        involved = sorted({key for key, _ in entries}, key=rank.__getitem__)
-        where = dns_name + (f" (set {set_id})" if set_id else "")
-        for key in involved:
-            route = route_of.get(key)
-            kind, namespace, name = (
-                (route.kind, route.namespace, route.name) if route else ("Route", "", key)
-            )
-            others = [k for k in involved if k != key]
-            msg = f"{where} would get {why}"
-            if others:
-                msg += f"; also claimed by {', '.join(others)}"
-            if policy == "oldest-wins" and key != involved[0]:
-                msg += f"; dropped: {involved[0]} is older and keeps the name"
-                dropped.add((key, dns_name, set_id))
-            diagnostics.append(
-                make_diagnostic("dns-conflict", kind, namespace, name, msg, hostname=dns_name)
-            )
-
-    kept: dict[str, tuple[Endpoint, ...]] = {}
-    for key in order:
-        eps = tuple(
-            ep for ep in by_route[key] if (key, ep.dns_name, ep.set_identifier) not in dropped
-        )
-        if eps:
-            kept[key] = eps
-
-    merged: dict[tuple[Any, ...], Endpoint] = {}
-    for key in order:
-        for ep in kept.get(key, ()):
-            mkey: tuple[Any, ...] = (ep.dns_name, ep.record_type, ep.set_identifier, ep.record_ttl)
-            if ep.record_type == "CNAME":
-                mkey += (ep.targets,)
-            first = merged.get(mkey)
-            if first is None:
-                merged[mkey] = ep
-            else:
-                targets = tuple(sorted(set(first.targets) | set(ep.targets)))
-                merged[mkey] = first.model_copy(update={"targets": targets})
-    return sorted(merged.values(), key=endpoint_sort_key), diagnostics, kept
+def route_entry(route: Route, endpoints: tuple[Endpoint, ...]) -> RouteEntry:
+    """The merge's view of a route."""
+    return RouteEntry(route_sort_key(route), route.kind, route.namespace, route.name, endpoints)

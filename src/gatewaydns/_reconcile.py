@@ -25,15 +25,17 @@ The reconciler keeps the current objects (a mutable mirror of the cluster) and t
 from __future__ import annotations
 
 import logging
+from bisect import bisect_left, insort
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gatewaydns._compute import Result, RouteOutcome, build_index, compute_route, finish
+from gatewaydns._compute import Result, RouteOutcome, assemble, build_index, compute_route
 from gatewaydns._config import SourceConfig
 from gatewaydns._errors import ProviderError
 from gatewaydns._gateway import Gateway, ListenerSet
 from gatewaydns._generation import is_behind
+from gatewaydns._merge import MergeState, RouteEntry, route_entry
 from gatewaydns._meta import Namespace
 from gatewaydns._plan import Changes, DeletionGuardError, PlanPolicy, plan
 from gatewaydns._routes import ROUTE_KINDS, Route
@@ -114,6 +116,11 @@ class Reconciler:
         self._route_parents: dict[str, set[_ParentKey]] = {}
         self._parent_routes: dict[_ParentKey, set[str]] = {}
         self._dirty: set[str] = set()
+        self._removed: set[str] = set()
+        self._behind: set[str] = set()  # routes whose status lags their spec
+        self._merge = MergeState(self.config.conflict_policy)
+        self._route_order: list[tuple[str, str, str, str]] = []  # (kind, ns, name, key)
+        self._key_order: list[str] = []
         self._needs_plan = False
         self._result: Result | None = None
 
@@ -191,13 +198,25 @@ class Reconciler:
         elif isinstance(obj, tuple(ROUTE_KINDS.values())):
             route: Route = obj
             key_ = route.resource
+            slot = (route.kind, route.namespace, route.name, key_)
             if deleted:
-                self._routes.pop(key_, None)
+                if self._routes.pop(key_, None) is not None:
+                    del self._route_order[bisect_left(self._route_order, slot)]
+                    del self._key_order[bisect_left(self._key_order, key_)]
                 self._outcomes.pop(key_, None)
                 self._index_route(key_, None)
+                self._removed.add(key_)
+                self._behind.discard(key_)
             else:
+                if key_ not in self._routes:
+                    insort(self._route_order, slot)
+                    insort(self._key_order, key_)
                 self._routes[key_] = route
                 self._index_route(key_, route)
+                if is_behind(route.metadata.generation, route.parent_statuses):
+                    self._behind.add(key_)
+                else:
+                    self._behind.discard(key_)
             self._dirty.add(key_)
         else:
             msg = f"watcher delivered an object gatewaydns does not read: {type(obj).__name__}"
@@ -213,18 +232,23 @@ class Reconciler:
             tuple(self._namespaces.values()),
         )
         idx = build_index(base, self.config)
-        previous = self._result.by_route if self._result is not None else None
+        previous = self._result.previous_endpoints() if self._result is not None else None
         todo = {k for k in self._dirty if k in self._routes}
         # routes behind their controller (held ones among them) read the previous result
-        todo |= {
-            k
-            for k, r in self._routes.items()
-            if is_behind(r.metadata.generation, r.parent_statuses)
-        }
+        todo |= self._behind
+        changes: dict[str, RouteEntry | None] = dict.fromkeys(self._removed)
         for key in todo:
-            self._outcomes[key] = compute_route(self._routes[key], idx, previous)
+            outcome = compute_route(self._routes[key], idx, previous)
+            self._outcomes[key] = outcome
+            changes[key] = (
+                route_entry(self._routes[key], outcome.endpoints) if outcome.endpoints else None
+            )
         self._dirty.clear()
-        result = finish(list(self._routes.values()), self._outcomes, self.config)
+        self._removed.clear()
+        self._merge.update(changes)
+        result = assemble(
+            [slot[3] for slot in self._route_order], self._key_order, self._outcomes, self._merge
+        )
         self._result = result
         return result, len(todo)
 

@@ -1,0 +1,158 @@
+"""Benchmarks: loading, computing, incremental events, planning and memory at scale.
+
+    python -m benchmarks.run                      # 1k, 10k and 50k routes (several minutes)
+    python -m benchmarks.run --sizes 300 --repeat 1   # what CI runs: proves it still works
+
+Every figure is the best of ``--repeat`` runs; ratios are taken within the same run so a noisy
+machine shifts both sides. Targets (issue #7) are checked and marked in the last column.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import platform
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+import pydantic
+
+import gatewaydns
+from benchmarks.generate import manifest_text
+from gatewaydns import Reconciler, SourceConfig
+from gatewaydns.testing import InMemoryProvider, ScriptedWatcher
+
+
+def best(fn: Callable[[], Any], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def measure(routes: int, repeat: int) -> dict[str, Any]:
+    text = manifest_text(routes)
+    out: dict[str, Any] = {"routes": routes, "mb": len(text) / 1e6}
+    out["json_loads"] = best(lambda: json.loads(text), repeat)
+    items = json.loads(text)["items"]
+    out["load_text"] = best(lambda: gatewaydns.Snapshot.from_manifests(text), repeat)
+    out["load_dicts"] = best(lambda: gatewaydns.Snapshot.from_manifests(items), repeat)
+    snap = gatewaydns.Snapshot.from_manifests(items)
+    config = SourceConfig()
+    out["compute"] = best(lambda: gatewaydns.compute_endpoints(snap, config), repeat)
+    result = gatewaydns.compute_endpoints(snap, config)
+    out["endpoints"] = len(result.endpoints)
+
+    # the reconciler, synced, then one route event and one Gateway event
+    provider = InMemoryProvider(zones=["example.com", "example.org"])
+    watcher = ScriptedWatcher([*snap.gateways, *snap.listener_sets, *snap.routes, *snap.namespaces])
+    rec = Reconciler(watcher, provider, config, owner_id="bench", force=True)
+    rec.step()
+    route = snap.routes[len(snap.routes) // 2]
+    gateway = snap.gateways[0]
+
+    recomputed: list[int] = []
+
+    def one(obj: Any) -> Callable[[], Any]:
+        def run() -> Any:
+            watcher.modify(obj)
+            for event in watcher.poll():
+                rec._apply(event)  # noqa: SLF001 - isolate recomputation from planning
+            res, count = rec.recompute()
+            recomputed.append(count)
+            return res
+
+        return run
+
+    out["event_route"] = best(one(route), repeat)
+    out["event_route_recomputed"] = recomputed[-1]
+    out["event_gateway"] = best(one(gateway), repeat)
+    out["event_gateway_recomputed"] = recomputed[-1]
+
+    records = provider.records()
+    desired = list(result.endpoints)
+    out["plan"] = best(
+        lambda: gatewaydns.plan(
+            desired, records, owner_id="bench", domain_filter=["example.com", "example.org"]
+        ),
+        repeat,
+    )
+
+    del snap, result, rec, watcher, provider, records, desired
+    gc.collect()
+    tracemalloc.start()
+    snap = gatewaydns.Snapshot.from_manifests(text)
+    current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    out["mem_retained"] = current / len(text)
+    out["mem_peak"] = peak / len(text)
+    return out
+
+
+TARGETS = [
+    ("load_text / json_loads", lambda r, _: r["load_text"] / r["json_loads"], 2.0),
+    ("compute / json_loads", lambda r, _: r["compute"] / r["json_loads"], 0.25),
+    ("event_route / compute", lambda r, _: r["event_route"] / r["compute"], 1 / 500),
+    ("retained memory / JSON", lambda r, _: r["mem_retained"], 3.0),
+]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,50000")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    print(
+        f"# gatewaydns {gatewaydns.__version__}, Python {platform.python_version()}, "
+        f"pydantic {pydantic.VERSION}, {platform.machine()}, {time.strftime('%Y-%m-%d')}"
+    )
+    rows = [measure(n, args.repeat) for n in sizes]
+    cols = [
+        "routes",
+        "MB",
+        "json.loads",
+        "load text",
+        "load dicts",
+        "compute",
+        "event route",
+        "event gw",
+        "plan",
+        "mem/JSON",
+    ]
+    print("| " + " | ".join(cols) + " |")
+    print("|" + "---|" * len(cols))
+    for r in rows:
+        print(
+            f"| {r['routes']} | {r['mb']:.1f} | {r['json_loads'] * 1e3:.0f} ms | {r['load_text'] * 1e3:.0f} ms "
+            f"| {r['load_dicts'] * 1e3:.0f} ms | {r['compute'] * 1e3:.0f} ms "
+            f"| {r['event_route'] * 1e3:.2f} ms ({r['event_route_recomputed']} route) "
+            f"| {r['event_gateway'] * 1e3:.1f} ms ({r['event_gateway_recomputed']} routes) "
+            f"| {r['plan'] * 1e3:.0f} ms | {r['mem_retained']:.1f}× (peak {r['mem_peak']:.1f}×) |"
+        )
+    print()
+    print("| target | " + " | ".join(str(r["routes"]) for r in rows) + " | limit |")
+    print("|---|" + "---|" * len(rows) + "---|")
+    for name, fn, limit in TARGETS:
+        cells = []
+        for r in rows:
+            value = fn(r, rows)
+            cells.append(f"{value:.4f} {'ok' if value <= limit else 'MISSED'}")
+        print(f"| {name} | " + " | ".join(cells) + f" | ≤ {limit:.4g} |")
+    by_size = {r["routes"]: r for r in rows}
+    if 10000 in by_size and 50000 in by_size:
+        for key in ("load_text", "compute"):
+            ratio = by_size[50000][key] / by_size[10000][key]
+            print(f"| {key} 50k / 10k | {ratio:.2f} {'ok' if ratio <= 5.5 else 'MISSED'} | ≤ 5.5 |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
