@@ -40,6 +40,13 @@ def best(fn: Callable[[], Any], repeat: int) -> float:
 def measure(routes: int, repeat: int) -> dict[str, Any]:
     text = manifest_text(routes)
     out: dict[str, Any] = {"routes": routes, "mb": len(text) / 1e6}
+    _speed(text, repeat, out)
+    gc.collect()
+    _memory(text, out)
+    return out
+
+
+def _speed(text: str, repeat: int, out: dict[str, Any]) -> None:
     out["json_loads"] = best(lambda: json.loads(text), repeat)
     items = json.loads(text)["items"]
     out["load_text"] = best(lambda: gatewaydns.Snapshot.from_manifests(text), repeat)
@@ -64,7 +71,7 @@ def measure(routes: int, repeat: int) -> dict[str, Any]:
         def run() -> Any:
             watcher.modify(obj)
             for event in watcher.poll():
-                rec._apply(event)  # noqa: SLF001 - isolate recomputation from planning
+                rec._apply(event)  # isolate recomputation from planning
             res, count = rec.recompute()
             recomputed.append(count)
             return res
@@ -85,15 +92,15 @@ def measure(routes: int, repeat: int) -> dict[str, Any]:
         repeat,
     )
 
-    del snap, result, rec, watcher, provider, records, desired
-    gc.collect()
+
+def _memory(text: str, out: dict[str, Any]) -> None:
     tracemalloc.start()
     snap = gatewaydns.Snapshot.from_manifests(text)
     current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     out["mem_retained"] = current / len(text)
     out["mem_peak"] = peak / len(text)
-    return out
+    del snap
 
 
 TARGETS = [
@@ -135,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
             f"| {r['load_dicts'] * 1e3:.0f} ms | {r['compute'] * 1e3:.0f} ms "
             f"| {r['event_route'] * 1e3:.2f} ms ({r['event_route_recomputed']} route) "
             f"| {r['event_gateway'] * 1e3:.1f} ms ({r['event_gateway_recomputed']} routes) "
-            f"| {r['plan'] * 1e3:.0f} ms | {r['mem_retained']:.1f}× (peak {r['mem_peak']:.1f}×) |"
+            f"| {r['plan'] * 1e3:.0f} ms | {r['mem_retained']:.1f}x (peak {r['mem_peak']:.1f}x) |"
         )
     print()
     print("| target | " + " | ".join(str(r["routes"]) for r in rows) + " | limit |")
