@@ -992,3 +992,51 @@ def test_attachments_record_each_matched_listener_and_hostname() -> None:
     assert [(a.route, a.parent, a.listener, a.hostname) for a in result.attachments] == [
         ("httproute/app/r", "Gateway infra/gw", "a", "x.example.com")
     ]
+
+
+@pytest.mark.parametrize(
+    ("annotations", "set_id", "ps", "diagnosed"),
+    [
+        pytest.param({P + "set-identifier": "eu\nwest"}, "", [], True, id="newline-set-id"),
+        pytest.param({P + "set-identifier": "éu"}, "", [], True, id="non-ascii-set-id"),
+        pytest.param({P + "set-identifier": "x" * 1025}, "", [], True, id="overlong-set-id"),
+        pytest.param(
+            {P + "aws-weight": "1\x00"}, "", [], True, id="control-char-provider-specific"
+        ),
+        pytest.param(
+            {P + "aws-weight": "10", P + "aws-zone": "a\tb"},
+            "",
+            [("aws/weight", "10")],
+            True,
+            id="one-bad-one-good",
+        ),
+        pytest.param({P + "set-identifier": "eu-west-1"}, "eu-west-1", [], False, id="valid"),
+    ],
+)
+def test_hostile_annotation_values_never_reach_endpoints(
+    annotations: dict[str, str], set_id: str, ps: list[tuple[str, str]], diagnosed: bool
+) -> None:
+    result = compute([gateway(), route(hostnames=H, annotations=annotations)])
+    [ep] = result.endpoints
+    assert ep.set_identifier == set_id
+    assert [(p.name, p.value) for p in ep.provider_specific] == ps
+    assert ("invalid-annotation" in reasons(result)) is diagnosed
+
+
+@pytest.mark.parametrize(
+    "hostname",
+    [
+        "a\x00.example.com",
+        "a b.example.com",
+        "ä.example.com",
+        "a" * 64 + ".example.com",
+        "\u202eexample.com",
+        "a.example.com\r\n",
+    ],
+)
+def test_hostile_hostnames_become_diagnostics(hostname: str) -> None:
+    result = compute([gateway(), route(hostnames=[hostname])])
+    for ep in result.endpoints:
+        assert ep.dns_name.isascii()
+        assert ep.dns_name.isprintable()
+    assert "invalid-hostname" in reasons(result) or names(result) == ["a.example.com"]

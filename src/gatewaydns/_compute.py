@@ -670,7 +670,24 @@ class _RouteRun:
             (a.get("set-identifier") or "" for a in chain if a.get("set-identifier") is not None),
             "",
         )
+        if set_id and not _safe_value(set_id):
+            self.diag(
+                "invalid-annotation",
+                f"set-identifier {set_id[:80]!r} must be printable ASCII of at most "
+                f"{_MAX_VALUE} characters; ignored",
+                parent=parent.label,
+            )
+            set_id = ""
         ps = next((a.provider_specific() for a in chain if a.has_provider_specific()), {})
+        for name, value in sorted(ps.items()):
+            if not _safe_value(value):
+                self.diag(
+                    "invalid-annotation",
+                    f"provider-specific {name} value {value[:80]!r} must be printable ASCII of "
+                    f"at most {_MAX_VALUE} characters; ignored",
+                    parent=parent.label,
+                )
+                del ps[name]
         return ttl, set_id, ps
 
     def run(self) -> list[Endpoint]:
@@ -791,6 +808,14 @@ def _resolve_targets(
                 out.append(target)
         return tuple(out), tuple(problems)
     return (), (("no-targets", "the Gateway has no target annotation and no status.addresses"),)
+
+
+_MAX_VALUE = 1024
+
+
+def _safe_value(value: str) -> bool:
+    """Annotation values copied into endpoints: printable ASCII, bounded (SPEC section 11)."""
+    return len(value) <= _MAX_VALUE and value.isascii() and value.isprintable()
 
 
 @lru_cache(maxsize=65536)

@@ -45,6 +45,7 @@ ReasonCode: TypeAlias = Literal[
     "invalid-hostname",
     "invalid-ttl",
     "invalid-target",
+    "invalid-annotation",
     "no-targets",
     "dns-conflict",
     "not-owned",
@@ -96,6 +97,10 @@ REASONS: dict[ReasonCode, tuple[Severity, str]] = {
     "invalid-hostname": ("warning", "a hostname is not a valid DNS name"),
     "invalid-ttl": ("warning", "the ttl annotation is not a valid TTL; the TTL is left unset"),
     "invalid-target": ("warning", "a target is neither an IP address nor a valid DNS name"),
+    "invalid-annotation": (
+        "warning",
+        "a set-identifier or provider-specific annotation value is not printable ASCII",
+    ),
     "no-targets": ("warning", "the Gateway has no target annotation and no status.addresses"),
     "dns-conflict": ("warning", "routes would publish inconsistent records for one DNS name"),
     "not-owned": (

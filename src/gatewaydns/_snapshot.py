@@ -22,7 +22,15 @@ from gatewaydns._meta import Namespace, Resource
 from gatewaydns._routes import ROUTE_KINDS, Route
 from gatewaydns._yaml import YAMLParseError, load_yaml_documents
 
-__all__ = ["KINDS", "ManifestInput", "Snapshot", "format_loc", "validation_problems"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "KINDS",
+    "LoadLimits",
+    "ManifestInput",
+    "Snapshot",
+    "format_loc",
+    "validation_problems",
+]
 
 #: (API group, kind) -> model class for everything the library reads.
 KINDS: dict[tuple[str, str], type[Resource]] = {
@@ -34,6 +42,26 @@ KINDS: dict[tuple[str, str], type[Resource]] = {
 
 #: What ``Snapshot.from_manifests`` accepts.
 ManifestInput: TypeAlias = "str | bytes | Mapping[str, Any] | Iterable[Mapping[str, Any]]"
+
+
+@dataclass(frozen=True)
+class LoadLimits:
+    """Bounds on what ``Snapshot.from_manifests`` accepts, so hostile input fails fast.
+
+    Attributes:
+        max_bytes: the largest text (YAML or JSON) accepted; 256 MiB by default (a 50,000-route
+            cluster is about 80 MB of JSON).
+        max_documents: the most documents, ``List`` items included; 1,000,000 by default.
+        max_yaml_nodes: the most nodes one YAML document may expand to through anchors and
+            aliases (a "billion laughs" bomb expands exponentially); 1,000,000 by default.
+    """
+
+    max_bytes: int = 256 * 2**20
+    max_documents: int = 1_000_000
+    max_yaml_nodes: int = 1_000_000
+
+
+DEFAULT_LIMITS = LoadLimits()
 
 
 @dataclass(frozen=True)
@@ -81,7 +109,7 @@ class Snapshot:
         return cls(tuple(gateways), tuple(listener_sets), tuple(routes), tuple(namespaces))
 
     @classmethod
-    def from_manifests(cls, docs: ManifestInput) -> Snapshot:
+    def from_manifests(cls, docs: ManifestInput, *, limits: LoadLimits | None = None) -> Snapshot:
         """Load a snapshot from Kubernetes manifests.
 
         Args:
@@ -90,6 +118,7 @@ class Snapshot:
                 ``kind: List`` documents (``kubectl get -o yaml|json``) are flattened,
                 nested lists too. Documents of other kinds, or of a ``Gateway`` kind in
                 another API group (Istio's), are ignored.
+            limits: size limits (default :class:`LoadLimits`()).
 
         Returns:
             The snapshot.
@@ -105,11 +134,18 @@ class Snapshot:
             >>> [ns.name for ns in snap.namespaces]
             ['app']
         """
+        limits = limits or DEFAULT_LIMITS
         problems: list[ManifestProblem] = []
         objects: list[Resource] = []
         seen: dict[tuple[str, str, str], str] = {}
-        for index, doc in _documents(docs, problems):
+        count = 0
+        for index, doc in _documents(docs, problems, limits):
             for item, obj in _flatten(doc, "", None):
+                count += 1
+                if count > limits.max_documents:
+                    msg = f"more than {limits.max_documents} documents (LoadLimits.max_documents)"
+                    problems.append(_problem(index, item, None, "", msg))
+                    raise ManifestError(problems)
                 loaded = _load_one(index, item, obj, problems)
                 if loaded is None:
                     continue
@@ -127,22 +163,37 @@ class Snapshot:
         return cls.from_objects(objects)
 
 
-def _documents(docs: ManifestInput, problems: list[ManifestProblem]) -> Iterator[tuple[int, Any]]:
+def _documents(
+    docs: ManifestInput, problems: list[ManifestProblem], limits: LoadLimits
+) -> Iterator[tuple[int, Any]]:
+    if isinstance(docs, bytes | str) and len(docs) > limits.max_bytes:
+        msg = f"the input is {len(docs)} bytes, more than {limits.max_bytes} (LoadLimits.max_bytes)"
+        problems.append(_problem(0, "", None, "", msg))
+        return
     if isinstance(docs, bytes):
-        docs = docs.decode("utf-8-sig")
+        try:
+            docs = docs.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            problems.append(_problem(0, "", None, "", f"the input is not UTF-8: {exc}"))
+            return
     if isinstance(docs, str):
-        yield from _parse_text(docs, problems)
+        yield from _parse_text(docs, problems, limits)
     elif isinstance(docs, Mapping):
         yield 0, docs
     else:
         yield from enumerate(docs)
 
 
-def _parse_text(text: str, problems: list[ManifestProblem]) -> Iterator[tuple[int, Any]]:
+def _parse_text(
+    text: str, problems: list[ManifestProblem], limits: LoadLimits
+) -> Iterator[tuple[int, Any]]:
     stripped = text.lstrip()
     if stripped[:1] in ("{", "["):
         try:
             value = json.loads(text)
+        except RecursionError:
+            problems.append(_problem(0, "", None, "", "invalid JSON: nested too deeply"))
+            return
         except json.JSONDecodeError as exc:
             if stripped[:1] == "{":
                 problems.append(_problem(0, "", None, "", f"invalid JSON: {exc}"))
@@ -155,7 +206,7 @@ def _parse_text(text: str, problems: list[ManifestProblem]) -> Iterator[tuple[in
                 yield 0, value
             return
     try:
-        yield from enumerate(load_yaml_documents(text))
+        yield from enumerate(load_yaml_documents(text, max_nodes=limits.max_yaml_nodes))
     except YAMLParseError as exc:
         problems.append(_problem(exc.index, "", None, "", exc.message))
 
@@ -220,6 +271,9 @@ def _load_one(index: int, item: str, doc: Any, problems: list[ManifestProblem]) 
         return model.model_validate(doc)
     except ValidationError as exc:
         problems.extend(validation_problems(exc, index, item, doc))
+        return None
+    except RecursionError:
+        problems.append(_problem(index, item, doc, "", "nested too deeply"))
         return None
 
 
