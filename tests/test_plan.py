@@ -432,3 +432,28 @@ def test_deterministic_under_shuffling() -> None:
 def test_bad_arguments(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         plan([], [], **kwargs)
+
+
+def test_ownership_first_in_last_out() -> None:
+    old = ep("old.example.com", "192.0.2.1")
+    changes = plan([ep("new.example.com", "192.0.2.2")], owned(old), owner_id=OWNER)
+    assert [e.record_type for e in changes.create] == ["TXT", "A"]
+    assert [e.record_type for e in changes.delete] == ["A", "TXT"]
+
+
+@pytest.mark.parametrize(
+    ("txt_owner", "zone_filter", "deleted"),
+    [
+        pytest.param(OWNER, (), True, id="our-orphan-removed"),
+        pytest.param("cluster-b", (), False, id="foreign-orphan-kept"),
+        pytest.param(OWNER, ("example.org",), False, id="outside-domain-filter-kept"),
+    ],
+)
+def test_orphaned_ownership_records(
+    txt_owner: str, zone_filter: tuple[str, ...], deleted: bool
+) -> None:
+    orphan = TXTRegistry(txt_owner).txt_record(ep("gone.example.com", "192.0.2.1"))
+    changes = plan([], [orphan], owner_id=OWNER, domain_filter=zone_filter)
+    assert (changes.delete == (orphan,)) is deleted
+    # an orphan whose record is about to be created is reused, not deleted
+    assert plan([ep("gone.example.com", "192.0.2.1")], [orphan], owner_id=OWNER).delete == ()

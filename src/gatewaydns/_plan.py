@@ -19,7 +19,10 @@ Rules:
 * ``sync`` creates, updates and deletes; ``upsert-only`` never deletes; ``create-only`` only
   creates;
 * the deletion guard refuses a plan that deletes more than ``max_delete_fraction`` of the owned
-  records when that is more than ``max_delete_count`` records, unless ``force=True``.
+  records when that is more than ``max_delete_count`` records, unless ``force=True``;
+* ``create`` lists ownership TXTs before their records and ``delete`` after them, so a provider
+  that applies in order and fails half-way never leaves a record without its ownership; an
+  orphaned TXT of ours (its record gone) is deleted under ``sync``.
 """
 
 from __future__ import annotations
@@ -275,7 +278,10 @@ def plan(
     txts: dict[tuple[str, str], Endpoint] = {}
     records: dict[tuple[str, str, str], Endpoint] = {}
     by_name: dict[str, list[Endpoint]] = {}
+    all_records: set[tuple[str, str, str]] = set()
     for ep in current:
+        if ep.record_type != "TXT":
+            all_records.add(_rkey(ep))
         if ep.record_type == "TXT":
             txts[(ep.dns_name, ep.set_identifier)] = ep
         elif ep.record_type in managed and domain_filter.matches(ep.dns_name):
@@ -353,6 +359,17 @@ def plan(
             update_new.append(registry.txt_record(want))
 
     if policy == "sync":
+        # our ownership records whose record is gone (a partial apply, a manual delete) and not
+        # about to be created: remove them so they do not linger
+        in_use = {(registry.txt_name(n, t), sid) for n, t, sid in all_records}
+        in_use |= {(registry.txt_name(n, t), sid) for n, t, sid in wanted}
+        for where, record in txts.items():
+            if where in in_use or not domain_filter.matches(record.dns_name):
+                continue
+            found = (parse_txt_labels(t) for t in record.targets)
+            labels = next((x for x in found if x is not None), None)
+            if labels is not None and labels.get("owner") == owner_id:
+                delete.append(record)
         owned = [ep for ep in records.values() if ours(ep)]
         for ep in owned:
             if _rkey(ep) in wanted:
@@ -365,10 +382,13 @@ def plan(
         if not force and deletes > max_delete_count and deletes > max_delete_fraction * len(owned):
             raise DeletionGuardError(deletes, len(owned), max_delete_fraction, max_delete_count)
 
+    # Ownership first in, last out: a provider that applies in order and fails half-way leaves
+    # at worst an orphaned TXT of ours (removed next round), never a record without its TXT,
+    # which nothing could update or delete any more.
     return Changes(
-        create=tuple(sorted(create, key=endpoint_sort_key)),
+        create=tuple(sorted(create, key=lambda e: (e.record_type != "TXT", endpoint_sort_key(e)))),
         update_old=tuple(update_old),
         update_new=tuple(update_new),
-        delete=tuple(sorted(delete, key=endpoint_sort_key)),
+        delete=tuple(sorted(delete, key=lambda e: (e.record_type == "TXT", endpoint_sort_key(e)))),
         diagnostics=tuple(diagnostics),
     )

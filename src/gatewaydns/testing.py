@@ -135,8 +135,11 @@ class ScriptedWatcher:
     """
 
     def __init__(self, objects: Iterable[WatchedObject] = (), *, synced: bool = True) -> None:
-        self._queue: list[WatchEvent] = [WatchEvent("ADDED", obj) for obj in objects]
+        self._queue: list[WatchEvent] = []
+        self._known: dict[tuple[str, str, str], WatchedObject] = {}
         self._synced = synced
+        for obj in objects:
+            self.push("ADDED", obj)
 
     @property
     def synced(self) -> bool:
@@ -149,7 +152,29 @@ class ScriptedWatcher:
 
     def push(self, type_: EventType, obj: WatchedObject) -> None:
         """Queue one event."""
+        key: tuple[str, str, str] = (obj.kind, obj.metadata.namespace or "", obj.name)
+        if type_ == "DELETED":
+            self._known.pop(key, None)
+        else:
+            self._known[key] = obj
         self._queue.append(WatchEvent(type_, obj))
+
+    def relist(self, objects: Iterable[WatchedObject]) -> None:
+        """Simulate a reconnect after which the cluster holds exactly ``objects``.
+
+        Queues what a real watcher delivers after a relist: ``MODIFIED`` for every object still
+        there (or ``ADDED`` for new ones) and ``DELETED`` for objects that vanished while it was
+        disconnected. Events queued before the disconnect and not yet polled are lost, as they
+        would be.
+        """
+        self._queue.clear()
+        current: dict[tuple[str, str, str], WatchedObject] = {
+            (o.kind, o.metadata.namespace or "", o.name): o for o in objects
+        }
+        for key, obj in sorted(current.items()):
+            self.push("MODIFIED" if key in self._known else "ADDED", obj)
+        for key in sorted(set(self._known) - set(current)):
+            self.push("DELETED", self._known[key])
 
     def add(self, *objs: WatchedObject) -> None:
         """Queue ``ADDED`` events."""
