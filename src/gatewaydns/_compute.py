@@ -6,7 +6,7 @@ output is sorted, so the result does not depend on the order of objects in the i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain
@@ -919,9 +919,15 @@ class _Parts:
     """What a deferred Result is built from: copies taken when it was computed."""
 
     kept: dict[str, tuple[Endpoint, ...]]
-    key_order: list[str]
-    ordered: list[RouteOutcome]
+    key_order: Sequence[str]
+    route_order: Sequence[str]
+    outcomes: dict[str, RouteOutcome]
     conflicts: tuple[Diagnostic, ...]
+
+    @property
+    def ordered(self) -> Iterator[RouteOutcome]:
+        """The outcomes in route order."""
+        return map(self.outcomes.__getitem__, self.route_order)
 
 
 def assemble(
@@ -932,8 +938,9 @@ def assemble(
 ) -> Result:
     """Build a Result from per-route outcomes and a merge state.
 
-    Only ``endpoints`` is built now; the rest is captured (shallow copies, C-level) and built on
-    first access, so the result stays correct after ``state`` and ``outcomes`` change.
+    Only ``endpoints`` is built now; the rest is captured (shallow copies, C-level; tuples are
+    shared as they are) and built on first access, so the result stays correct after ``state``
+    and ``outcomes`` change.
 
     Args:
         route_order: route keys by (kind, namespace, name): the order of diagnostics.
@@ -943,8 +950,9 @@ def assemble(
     """
     parts = _Parts(
         state.kept(),
-        list(key_order),
-        list(map(outcomes.__getitem__, route_order)),
+        key_order if isinstance(key_order, tuple) else tuple(key_order),
+        route_order if isinstance(route_order, tuple) else tuple(route_order),
+        dict(outcomes),
         tuple(state.diagnostics()),
     )
     return Result._deferred(state.endpoints(), parts)

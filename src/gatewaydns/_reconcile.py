@@ -121,6 +121,7 @@ class Reconciler:
         self._merge = MergeState(self.config.conflict_policy)
         self._route_order: list[tuple[str, str, str, str]] = []  # (kind, ns, name, key)
         self._key_order: list[str] = []
+        self._orders: tuple[tuple[str, ...], tuple[str, ...]] | None = None  # cached tuples
         self._needs_plan = False
         self._result: Result | None = None
 
@@ -203,6 +204,7 @@ class Reconciler:
                 if self._routes.pop(key_, None) is not None:
                     del self._route_order[bisect_left(self._route_order, slot)]
                     del self._key_order[bisect_left(self._key_order, key_)]
+                    self._orders = None
                 self._outcomes.pop(key_, None)
                 self._index_route(key_, None)
                 self._removed.add(key_)
@@ -211,6 +213,7 @@ class Reconciler:
                 if key_ not in self._routes:
                     insort(self._route_order, slot)
                     insort(self._key_order, key_)
+                    self._orders = None
                 self._routes[key_] = route
                 self._index_route(key_, route)
                 if is_behind(route.metadata.generation, route.parent_statuses):
@@ -246,9 +249,10 @@ class Reconciler:
         self._dirty.clear()
         self._removed.clear()
         self._merge.update(changes)
-        result = assemble(
-            [slot[3] for slot in self._route_order], self._key_order, self._outcomes, self._merge
-        )
+        if self._orders is None:
+            self._orders = (tuple(s[3] for s in self._route_order), tuple(self._key_order))
+        route_order, key_order = self._orders
+        result = assemble(route_order, key_order, self._outcomes, self._merge)
         self._result = result
         return result, len(todo)
 
