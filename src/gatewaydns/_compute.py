@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain
 from operator import attrgetter
-from typing import Any
+from typing import Any, TypeVar
 
 from gatewaydns._annotations import Annotations, parse_ttl, split_list
 from gatewaydns._base import GATEWAY_GROUP
@@ -56,6 +56,7 @@ PROTOCOLS: dict[str, frozenset[str]] = {
 }
 
 _HOSTNAME_SOURCES = ("annotation-only", "defined-hosts-only")
+_T = TypeVar("_T")
 _OUR_CONTROLLER = "dns-controller"
 
 
@@ -437,19 +438,32 @@ class _RouteRun:
             out.append((parent, entry))
         return out
 
+    def _find(
+        self,
+        kind: str,
+        key: tuple[str, str],
+        visible: Mapping[tuple[str, str], _T],
+        hidden: Mapping[tuple[str, str], str],
+        label: str,
+    ) -> _T | None:
+        """A visible parent object, or a diagnostic saying it is filtered or missing."""
+        found = visible.get(key)
+        if found is None:
+            why = hidden.get(key)
+            if why:
+                self.diag("gateway-filtered", f"{kind} hidden: {why}", parent=label)
+            else:
+                self.diag("parent-not-found", f"no such {kind} in the snapshot", parent=label)
+        return found
+
     def _resolve(self, kind: str, namespace: str, name: str, label: str) -> _Parent | None:
         idx, cfg = self.idx, self.config
         listener_set: ListenerSet | None = None
         if kind == "ListenerSet":
-            listener_set = idx.listener_sets.get((namespace, name))
+            listener_set = self._find(
+                kind, (namespace, name), idx.listener_sets, idx.hidden_listener_sets, label
+            )
             if listener_set is None:
-                hidden = idx.hidden_listener_sets.get((namespace, name))
-                if hidden:
-                    self.diag("gateway-filtered", f"ListenerSet hidden: {hidden}", parent=label)
-                else:
-                    self.diag(
-                        "parent-not-found", "no such ListenerSet in the snapshot", parent=label
-                    )
                 return None
             pref = listener_set.spec.parent_ref
             gw_key = (pref.namespace or listener_set.namespace, pref.name)
@@ -467,13 +481,8 @@ class _RouteRun:
                 )
                 return None
         else:
-            gateway = idx.gateways.get((namespace, name))
+            gateway = self._find(kind, (namespace, name), idx.gateways, idx.hidden_gateways, label)
             if gateway is None:
-                hidden = idx.hidden_gateways.get((namespace, name))
-                if hidden:
-                    self.diag("gateway-filtered", f"Gateway hidden: {hidden}", parent=label)
-                else:
-                    self.diag("parent-not-found", "no such Gateway in the snapshot", parent=label)
                 return None
         if cfg.gateway_name is not None and gateway.name != cfg.gateway_name:  # rule 4
             self.diag(
