@@ -27,6 +27,7 @@ class Resource:
         self.objects: dict[tuple[str, str], dict[str, Any]] = {}
         self.pending: list[dict[str, Any]] = []  # events not yet sent to watchers
         self.expire_next_watch = False
+        self.gone_next_watch = False  # answer the next watch request with HTTP 410
 
     def paths(self) -> dict[str, str]:
         out = {}
@@ -110,6 +111,11 @@ class FakeAPIServer:
             )
             return rv
 
+    def gone(self, kind: str) -> None:
+        """The next watch request of ``kind`` is answered with HTTP status 410 Gone."""
+        with self.lock:
+            self.resource(kind).gone_next_watch = True
+
     def expire(self, kind: str) -> None:
         """The next watch of ``kind`` gets ``410 Gone`` (its resourceVersion is too old)."""
         with self.lock:
@@ -139,6 +145,24 @@ class FakeAPIServer:
             return
         res, version = route
         if query.get("watch") in ("true", "True", "1"):
+            with self.lock:
+                gone, res.gone_next_watch = res.gone_next_watch, False
+            if gone:
+                body = json.dumps(
+                    {
+                        "kind": "Status",
+                        "apiVersion": "v1",
+                        "status": "Failure",
+                        "reason": "Expired",
+                        "code": 410,
+                    }
+                ).encode()
+                req.send_response(410)
+                req.send_header("Content-Type", "application/json")
+                req.send_header("Content-Length", str(len(body)))
+                req.end_headers()
+                req.wfile.write(body)
+                return
             self._watch(req, res, float(query.get("timeoutSeconds", "2")))
             return
         with self.lock:

@@ -204,3 +204,15 @@ def test_unreachable_api_server_is_retried_not_fatal() -> None:
         assert not w.synced
     finally:
         w.close()
+
+
+def test_410_as_http_status_relists(watcher: KubernetesWatcher, server: FakeAPIServer) -> None:
+    assert watcher.wait_synced(10)
+    watcher.poll()
+    server.remove("TLSRoute", "app", "db", event=False)
+    before = watcher.list_count["TLSRoute"]
+    server.gone("TLSRoute")  # the current watch ends within a second; the next one gets 410
+    events = collect(watcher, lambda ev: len(ev) >= 1)
+    assert names(events) == [("DELETED", "TLSRoute", "db")]
+    assert watcher.list_count["TLSRoute"] == before + 1
+    assert not any("TLSRoute" in e for e in watcher.errors)  # a 410 is routine, not an error
