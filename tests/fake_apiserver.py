@@ -227,3 +227,12 @@ class FakeAPIServer:
             req.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+
+def _reply(req: BaseHTTPRequestHandler, status: int, obj: dict[str, Any]) -> None:
+    body = json.dumps(obj).encode()
+    req.send_response(status)
+    req.send_header("Content-Type", "application/json")
+    req.send_header("Content-Length", str(len(body)))
+    req.end_headers()
+    req.wfile.write(body)

@@ -183,3 +183,9 @@ def names(result: gatewaydns.Result) -> list[str]:
 
 def reasons(result: gatewaydns.Result) -> list[str]:
     return [d.reason for d in result.diagnostics]
+
+
+def model(doc: dict[str, Any]) -> Any:
+    """The model of one manifest (Gateway, ListenerSet, route or Namespace)."""
+    snap = gatewaydns.Snapshot.from_manifests([doc])
+    return [*snap.gateways, *snap.listener_sets, *snap.routes, *snap.namespaces][0]

@@ -10,19 +10,14 @@ import gatewaydns
 from gatewaydns import Endpoint, Reconciler, SourceConfig, TXTRegistry
 from gatewaydns.testing import Faults, InMemoryProvider, ScriptedWatcher
 
-from .helpers import accepted, gateway, route
+from .helpers import accepted, gateway, model, route
 
 OWNER = "gatewaydns-test"
 
 
-def obj(doc: dict[str, Any]) -> Any:
-    snap = gatewaydns.Snapshot.from_manifests([doc])
-    return [*snap.gateways, *snap.listener_sets, *snap.routes, *snap.namespaces][0]
-
-
-EXTERNAL = obj(gateway("external", addresses=["203.0.113.10"]))
-INTERNAL = obj(gateway("internal", addresses=["192.0.2.20"]))
-ON_EXTERNAL = obj(
+EXTERNAL = model(gateway("external", addresses=["203.0.113.10"]))
+INTERNAL = model(gateway("internal", addresses=["192.0.2.20"]))
+ON_EXTERNAL = model(
     route(
         "shop",
         hostnames=["shop.example.com"],
@@ -30,7 +25,7 @@ ON_EXTERNAL = obj(
         generation=1,
     )
 )
-MOVED_LAGGING = obj(
+MOVED_LAGGING = model(
     route(
         "shop",
         hostnames=["shop.example.com"],
@@ -39,7 +34,7 @@ MOVED_LAGGING = obj(
         generation=2,
     )
 )
-MOVED_CAUGHT_UP = obj(
+MOVED_CAUGHT_UP = model(
     route(
         "shop",
         hostnames=["shop.example.com"],
@@ -143,7 +138,7 @@ def test_faults_converge_and_lose_nothing(faults: Faults) -> None:
             EXTERNAL,
             INTERNAL,
             ON_EXTERNAL,
-            obj(
+            model(
                 route(
                     "blog",
                     hostnames=["www.example.com"],
@@ -184,7 +179,7 @@ def test_failed_round_reports_error_and_retries() -> None:
 
 def test_deletion_guard_protects_the_zone() -> None:
     routes = [
-        obj(
+        model(
             route(
                 f"r{i}",
                 hostnames=[f"r{i}.example.com"],
@@ -209,9 +204,9 @@ def test_deletion_guard_protects_the_zone() -> None:
 
 
 def test_events_recompute_only_what_they_affect() -> None:
-    other = obj(gateway("other", addresses=["198.51.100.9"]))
+    other = model(gateway("other", addresses=["198.51.100.9"]))
     routes = [
-        obj(
+        model(
             route(
                 f"r{i}",
                 hostnames=[f"r{i}.example.com"],
@@ -220,7 +215,7 @@ def test_events_recompute_only_what_they_affect() -> None:
         )
         for i in range(5)
     ]
-    on_other = obj(
+    on_other = model(
         route("o", hostnames=["o.example.com"], parents=[{"name": "other", "namespace": "infra"}])
     )
     watcher = ScriptedWatcher([EXTERNAL, other, *routes, on_other])
@@ -228,9 +223,9 @@ def test_events_recompute_only_what_they_affect() -> None:
     assert rec.step().recomputed == 6
     watcher.modify(routes[0])
     assert rec.step().recomputed == 1
-    watcher.modify(obj(gateway("other", addresses=["198.51.100.10"])))
+    watcher.modify(model(gateway("other", addresses=["198.51.100.10"])))
     assert rec.step().recomputed == 1
-    watcher.modify(obj(gateway("external", addresses=["203.0.113.11"])))
+    watcher.modify(model(gateway("external", addresses=["203.0.113.11"])))
     assert rec.step().recomputed == 5
 
 
@@ -256,9 +251,9 @@ def test_config_and_adjust_endpoints_hook() -> None:
 def test_listener_set_events_recompute_their_routes() -> None:
     from .helpers import listener_set
 
-    gw = obj(gateway(allowed_listeners={"namespaces": {"from": "All"}}))
-    ls = obj(listener_set())
-    via_ls = obj(
+    gw = model(gateway(allowed_listeners={"namespaces": {"from": "All"}}))
+    ls = model(listener_set())
+    via_ls = model(
         route(
             "web",
             namespace="team",
@@ -266,7 +261,7 @@ def test_listener_set_events_recompute_their_routes() -> None:
             status=[accepted("ls", "team", kind="ListenerSet")],
         )
     )
-    direct = obj(
+    direct = model(
         route("direct", hostnames=["d.example.com"], parents=[{"name": "gw", "namespace": "infra"}])
     )
     watcher = ScriptedWatcher([gw, ls, via_ls, direct])

@@ -85,10 +85,6 @@ class Annotations:
         """The value of ``<prefix><key>`` (or its legacy twin), or ``None``."""
         return self._values.get(key)
 
-    def has_any(self, *keys: str) -> bool:
-        """Whether any of the keys is set."""
-        return any(k in self._values for k in keys)
-
     def provider_specific(self) -> dict[str, str]:
         """Provider-specific properties, following external-dns names (SPEC section 8)."""
         out: dict[str, str] = {}

@@ -219,7 +219,8 @@ def _controller_ok(annotations: Annotations) -> bool:
     return value is None or value == _OUR_CONTROLLER
 
 
-def _index(snapshot: Snapshot, config: SourceConfig) -> _Index:
+def build_index(snapshot: Snapshot, config: SourceConfig) -> _Index:
+    """Index the Gateways, ListenerSets and Namespaces of a snapshot (cheap: no routes)."""
     gw_labels = config.selector("gateway_label_selector")
     annotation_sel = config.selector("annotation_selector")
     prefix = config.annotation_prefix
@@ -873,11 +874,6 @@ class RouteOutcome:
     diagnostics: tuple[Diagnostic, ...]
     attachments: tuple[Attachment, ...]
     held: bool
-
-
-def build_index(snapshot: Snapshot, config: SourceConfig) -> _Index:
-    """Index the Gateways, ListenerSets and Namespaces of a snapshot (cheap: no routes)."""
-    return _index(snapshot, config)
 
 
 def compute_route(

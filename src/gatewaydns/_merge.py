@@ -15,7 +15,7 @@ rule) and drops the others with a diagnostic.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +24,7 @@ from gatewaydns._endpoint import Endpoint, endpoint_sort_key
 from gatewaydns._routes import Route
 from gatewaydns._types import ConflictPolicy
 
-__all__ = ["MergeState", "RouteEntry", "merge", "route_entry", "route_sort_key"]
+__all__ = ["MergeState", "RouteEntry", "route_entry", "route_sort_key"]
 
 
 def route_sort_key(route: Route) -> tuple[Any, ...]:
@@ -217,28 +217,6 @@ class MergeState:
     def diagnostics(self) -> list[Diagnostic]:
         """The ``dns-conflict`` diagnostics, by DNS name then route age."""
         return [d for group in sorted(self._conflicted) for d in self._outcomes[group].diagnostics]
-
-
-def merge(
-    routes: Iterable[Route],
-    by_route: Mapping[str, tuple[Endpoint, ...]],
-    policy: ConflictPolicy,
-) -> tuple[list[Endpoint], list[Diagnostic], dict[str, tuple[Endpoint, ...]]]:
-    """Detect conflicts, apply the conflict policy, and merge endpoints across routes.
-
-    Args:
-        routes: every route of the snapshot (for age order and diagnostics).
-        by_route: route key -> that route's endpoints.
-        policy: ``report`` or ``oldest-wins``.
-
-    Returns:
-        (merged sorted endpoints, conflict diagnostics, by_route after the policy).
-    """
-    state = MergeState(policy)
-    state.update(
-        {r.resource: route_entry(r, by_route[r.resource]) for r in routes if r.resource in by_route}
-    )
-    return list(state.endpoints()), state.diagnostics(), state.kept()
 
 
 def route_entry(route: Route, endpoints: tuple[Endpoint, ...]) -> RouteEntry:

@@ -61,11 +61,6 @@ class ObjectMeta(KubeModel):
     managed_fields: tuple[dict[StrictStr, Any], ...] | None = Field(None, alias="managedFields")
 
     @property
-    def effective_namespace(self) -> str:
-        """The namespace, or ``default`` when the manifest has none (SPEC section 0)."""
-        return self.namespace or "default"
-
-    @property
     def label_map(self) -> dict[str, str]:
         """The labels, ``{}`` when absent."""
         return self.labels or {}

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import gatewaydns
 from gatewaydns import Endpoint, Reconciler, TXTRegistry
 from gatewaydns.testing import InMemoryProvider, ScriptedWatcher
-from tests.helpers import accepted, gateway, route
+from tests.helpers import accepted, gateway, model, route
 
 OWNER = "faults"
 MANAGED = ("A", "AAAA", "CNAME")
@@ -29,14 +29,9 @@ FOREIGN = [
 ]
 
 
-def obj(doc: dict[str, Any]) -> Any:
-    snap = gatewaydns.Snapshot.from_manifests([doc])
-    return [*snap.gateways, *snap.routes][0]
-
-
 def make_route(i: int, gw: str, generation: int) -> Any:
     ref = [{"name": gw, "namespace": "infra"}]
-    return obj(
+    return model(
         route(
             f"r{i}",
             hostnames=[f"r{i}.example.com"],
@@ -96,8 +91,8 @@ def owned(provider: InMemoryProvider) -> set[tuple[str, str, str]]:
 @example(5, [("move", 1, "g2"), ("relist",), ("add", 9, "g1"), ("relist",)])
 def test_random_fault_schedules(n: int, steps: list[tuple[Any, ...]]) -> None:
     gateways = {
-        "g1": obj(gateway("g1", addresses=["192.0.2.1"])),
-        "g2": obj(gateway("g2", addresses=["192.0.2.2"])),
+        "g1": model(gateway("g1", addresses=["192.0.2.1"])),
+        "g2": model(gateway("g2", addresses=["192.0.2.2"])),
     }
     routes = {i: make_route(i, "g1" if i % 2 else "g2", 1) for i in range(n)}
     generations = dict.fromkeys(range(15), 1)
@@ -143,7 +138,7 @@ def test_random_fault_schedules(n: int, steps: list[tuple[Any, ...]]) -> None:
             routes[step[1]] = make_route(step[1], step[2], generations[step[1]])
             watcher.add(routes[step[1]])
         elif kind == "address":
-            gateways[step[1]] = obj(gateway(step[1], addresses=[step[2]]))
+            gateways[step[1]] = model(gateway(step[1], addresses=[step[2]]))
             watcher.modify(gateways[step[1]])
         elif kind == "fail_apply":
             provider.faults.fail_apply.add(provider.apply_calls + 1)

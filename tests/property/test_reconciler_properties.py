@@ -11,13 +11,7 @@ from hypothesis import strategies as st
 import gatewaydns
 from gatewaydns import Reconciler, SourceConfig
 from gatewaydns.testing import InMemoryProvider, ScriptedWatcher
-from tests.helpers import ALL, accepted, gateway, listener, listener_set, namespace, route
-
-
-def obj(doc: dict[str, Any]) -> Any:
-    snap = gatewaydns.Snapshot.from_manifests([doc])
-    return [*snap.gateways, *snap.listener_sets, *snap.routes, *snap.namespaces][0]
-
+from tests.helpers import ALL, accepted, gateway, listener, listener_set, model, namespace, route
 
 GW = st.sampled_from(["g1", "g2"])
 NS = st.sampled_from(["app", "team"])
@@ -30,7 +24,7 @@ def an_object(draw: Any) -> Any:
         st.sampled_from(["gateway", "route", "route", "namespace", "namespace", "listenerset"])
     )
     if kind == "gateway":
-        return obj(
+        return model(
             gateway(
                 draw(GW),
                 listeners=[
@@ -46,9 +40,9 @@ def an_object(draw: Any) -> Any:
             )
         )
     if kind == "namespace":
-        return obj(namespace(draw(NS), draw(st.sampled_from([None, {"dns": "on"}]))))
+        return model(namespace(draw(NS), draw(st.sampled_from([None, {"dns": "on"}]))))
     if kind == "listenerset":
-        return obj(listener_set("ls", "team", gateway_name=draw(GW)))
+        return model(listener_set("ls", "team", gateway_name=draw(GW)))
     gen = draw(st.integers(1, 3))
     ref_names = draw(
         st.lists(st.sampled_from(["g1", "g2", "ls"]), min_size=1, max_size=2, unique=True)
@@ -68,7 +62,7 @@ def an_object(draw: Any) -> Any:
         )
         for r in refs
     ]
-    return obj(
+    return model(
         route(
             draw(st.sampled_from(["r1", "r2", "r3"])),
             namespace=draw(NS),
