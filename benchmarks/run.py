@@ -23,7 +23,7 @@ import pydantic
 
 import gatewaydns
 from benchmarks.generate import manifest_text
-from gatewaydns import Reconciler, SourceConfig
+from gatewaydns import PlanOptions, Reconciler, SourceConfig, TXTRegistry
 from gatewaydns.testing import InMemoryProvider, ScriptedWatcher
 
 
@@ -60,7 +60,9 @@ def _speed(text: str, repeat: int, out: dict[str, Any]) -> None:
     # the reconciler, synced, then one route event and one Gateway event
     provider = InMemoryProvider(zones=["example.com", "example.org"])
     watcher = ScriptedWatcher([*snap.gateways, *snap.listener_sets, *snap.routes, *snap.namespaces])
-    rec = Reconciler(watcher, provider, config, owner_id="bench", force=True)
+    rec = Reconciler(
+        watcher, provider, config, options=PlanOptions(TXTRegistry("bench"), force=True)
+    )
     rec.step()
     route = snap.routes[len(snap.routes) // 2]
     gateway = snap.gateways[0]

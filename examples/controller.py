@@ -18,7 +18,7 @@ import time
 
 import kubernetes
 
-from gatewaydns import Reconciler, SourceConfig
+from gatewaydns import PlanOptions, Reconciler, SourceConfig, TXTRegistry
 from gatewaydns.adapters.kubernetes import KubernetesWatcher
 from gatewaydns.adapters.rfc2136 import RFC2136Provider, TSIGKey
 
@@ -63,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     config = SourceConfig(
         generation_policy=args.generation_policy, listener_sets=args.gateway_listener_sets
     )
-    reconciler = Reconciler(watcher, provider, config, owner_id=args.owner_id, policy=args.policy)
+    options = PlanOptions(TXTRegistry(args.owner_id), policy=args.policy)
+    reconciler = Reconciler(watcher, provider, config, options=options)
     rounds = 0
     try:
         while not args.rounds or rounds < args.rounds:

@@ -10,9 +10,9 @@ import pytest
 from gatewaydns import (
     Changes,
     ConfigError,
-    DeletionGuardError,
     DomainFilter,
     Endpoint,
+    PlanOptions,
     TXTRegistry,
     plan,
 )
@@ -117,12 +117,14 @@ def test_create_on_empty_zone_creates_record_and_txt() -> None:
     changes = plan(
         [
             ep("www.example.com", "192.0.2.1"),
-            ep("www.example.com", "lb.example.net", rtype="CNAME", resource=""),
+            ep("web.example.com", "lb.example.net", rtype="CNAME", resource=""),
         ],
         [],
         owner_id=OWNER,
     )
     assert keys(changes.create) == [
+        ("cname-web.example.com", "TXT", ('"heritage=external-dns,external-dns/owner=cluster-a"',)),
+        ("web.example.com", "CNAME", ("lb.example.net",)),
         (
             "a-www.example.com",
             "TXT",
@@ -130,9 +132,12 @@ def test_create_on_empty_zone_creates_record_and_txt() -> None:
                 '"heritage=external-dns,external-dns/owner=cluster-a,external-dns/resource=httproute/app/r"',
             ),
         ),
-        ("cname-www.example.com", "TXT", ('"heritage=external-dns,external-dns/owner=cluster-a"',)),
         ("www.example.com", "A", ("192.0.2.1",)),
-        ("www.example.com", "CNAME", ("lb.example.net",)),
+    ]
+    # each record and its TXT form one unit
+    assert [[e.dns_name for e in u.create] for u in changes.units] == [
+        ["cname-web.example.com", "web.example.com"],
+        ["a-www.example.com", "www.example.com"],
     ]
     assert changes.update_old == changes.update_new == changes.delete == ()
 
@@ -351,7 +356,7 @@ def test_policies(policy: Any, creates: int, updates: int, deletes: int) -> None
         *owned(ep("gone.example.com", "192.0.2.1")),
     ]
     desired = [ep("a.example.com", "192.0.2.9", ttl=60), ep("new.example.com", "192.0.2.1")]
-    changes = plan(desired, current, owner_id=OWNER, policy=policy)
+    changes = plan(desired, current, PlanOptions(REG, policy=policy))
     assert (len(changes.create), len(changes.update_new), len(changes.delete)) == (
         creates,
         updates,
@@ -367,12 +372,12 @@ def test_domain_filter_include_and_exclude() -> None:
     ]
     current = owned(ep("stale.example.org", "192.0.2.1"))
     flt = DomainFilter(include=("example.com",), exclude=("internal.example.com",))
-    changes = plan(desired, current, owner_id=OWNER, domain_filter=flt)
+    changes = plan(desired, current, PlanOptions(REG, domain_filter=flt))
     assert [e.dns_name for e in changes.create if e.record_type == "A"] == ["a.example.com"]
     assert changes.delete == ()
     assert DomainFilter(("example.com",)).matches("EXAMPLE.com.")
     assert not DomainFilter(("example.com",)).matches("badexample.com")
-    plain = plan(desired[:1], [], owner_id=OWNER, domain_filter=["example.org"])
+    plain = plan(desired[:1], [], PlanOptions(REG, domain_filter=DomainFilter(("example.org",))))
     assert plain.create == ()
 
 
@@ -380,8 +385,7 @@ def test_managed_record_types() -> None:
     changes = plan(
         [ep("a.example.com", "lb.example.net", rtype="CNAME")],
         [],
-        owner_id=OWNER,
-        managed_record_types=["A"],
+        PlanOptions(REG, managed_record_types=("A",)),
     )
     assert changes.create == ()
 
@@ -396,19 +400,48 @@ def zone(n: int) -> list[Endpoint]:
 )
 def test_deletion_guard(owned_count: int, kept: int, refused: bool) -> None:
     desired = [ep(f"r{i}.example.com", "192.0.2.1") for i in range(kept)]
+    changes = plan(desired, zone(owned_count), owner_id=OWNER)
+    deleted = len([e for e in changes.delete if e.record_type == "A"])
+    withheld = len([e for u in changes.withheld for e in u.delete if e.record_type == "A"])
     if refused:
-        with pytest.raises(DeletionGuardError, match="refusing to delete"):
-            plan(desired, zone(owned_count), owner_id=OWNER)
-        forced = plan(desired, zone(owned_count), owner_id=OWNER, force=True)
+        assert (deleted, withheld) == (0, owned_count - kept)
+        [diag] = changes.diagnostics
+        assert diag.reason == "deletion-guard"
+        assert f"withheld {owned_count - kept} deletions of {owned_count}" in diag.message
+        forced = plan(desired, zone(owned_count), PlanOptions(REG, force=True))
         assert len([e for e in forced.delete if e.record_type == "A"]) == owned_count - kept
+        assert forced.withheld == ()
     else:
-        plan(desired, zone(owned_count), owner_id=OWNER)
+        assert (deleted, withheld) == (owned_count - kept, 0)
+        assert changes.diagnostics == ()
 
 
 def test_deletion_guard_configurable() -> None:
-    with pytest.raises(DeletionGuardError):
-        plan([], zone(4), owner_id=OWNER, max_delete_count=2, max_delete_fraction=0.5)
-    plan([], zone(4), owner_id=OWNER, max_delete_count=2, max_delete_fraction=1.0)
+    guarded = plan([], zone(4), PlanOptions(REG, max_delete_count=2, max_delete_fraction=0.5))
+    assert guarded.delete == ()
+    assert len(guarded.withheld) == 4
+    loose = plan([], zone(4), PlanOptions(REG, max_delete_count=2, max_delete_fraction=1.0))
+    assert len(loose.delete) == 8
+
+
+def test_deletion_guard_withholds_only_deletions() -> None:
+    """SPEC 13.5: creates and updates of the same plan still apply."""
+    current = [*zone(20), *owned(ep("upd.example.com", "192.0.2.1", ttl=60))]
+    desired = [ep("new.example.com", "192.0.2.7"), ep("upd.example.com", "192.0.2.2", ttl=60)]
+    changes = plan(desired, current, owner_id=OWNER)
+    assert changes.delete == ()
+    assert len(changes.withheld) == 20
+    assert [e.dns_name for e in changes.create] == ["a-new.example.com", "new.example.com"]
+    assert [e.targets for e in changes.update_new] == [("192.0.2.2",)]
+
+
+def test_deletion_guard_counts_orphan_txts() -> None:
+    """Deleting our orphaned TXTs is deletion too: 12 of them trip the guard."""
+    orphans = [REG.txt_record(ep(f"gone{i}.example.com", "192.0.2.1")) for i in range(12)]
+    changes = plan([], orphans, owner_id=OWNER)
+    assert changes.delete == ()
+    assert len(changes.withheld) == 12
+    assert [d.reason for d in changes.diagnostics] == ["deletion-guard"]
 
 
 def test_deterministic_under_shuffling() -> None:
@@ -426,12 +459,22 @@ def test_deterministic_under_shuffling() -> None:
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [({"owner_id": ""}, "owner_id"), ({"owner_id": "x", "policy": "yolo"}, "policy")],
+    ("make", "message"),
+    [
+        pytest.param(lambda: plan([], [], owner_id=""), "owner_id", id="empty-owner"),
+        pytest.param(lambda: plan([], []), "owner_id", id="no-owner"),
+        pytest.param(lambda: plan([], [], PlanOptions(REG), owner_id=OWNER), "not both", id="both"),
+        pytest.param(lambda: PlanOptions(REG, policy="yolo"), "policy", id="policy"),  # type: ignore[arg-type]
+        pytest.param(lambda: PlanOptions(REG, max_delete_fraction=2), "between", id="fraction"),
+        pytest.param(lambda: PlanOptions(REG, max_delete_count=-1), "negative", id="count"),
+        pytest.param(
+            lambda: TXTRegistry(OWNER, prefix="p-", suffix="-s"), "exclusive", id="affixes"
+        ),
+    ],
 )
-def test_bad_arguments(kwargs: dict[str, Any], message: str) -> None:
+def test_bad_arguments(make: Any, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
-        plan([], [], **kwargs)
+        make()
 
 
 def test_ownership_first_in_last_out() -> None:
@@ -453,7 +496,7 @@ def test_orphaned_ownership_records(
     txt_owner: str, zone_filter: tuple[str, ...], deleted: bool
 ) -> None:
     orphan = TXTRegistry(txt_owner).txt_record(ep("gone.example.com", "192.0.2.1"))
-    changes = plan([], [orphan], owner_id=OWNER, domain_filter=zone_filter)
+    changes = plan([], [orphan], PlanOptions(REG, domain_filter=DomainFilter(zone_filter)))
     assert (changes.delete == (orphan,)) is deleted
     # an orphan whose record is about to be created is reused, not deleted
     assert plan([ep("gone.example.com", "192.0.2.1")], [orphan], owner_id=OWNER).delete == ()

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 import gatewaydns
-from gatewaydns import Endpoint, Reconciler, SourceConfig, TXTRegistry
+from gatewaydns import Endpoint, PlanOptions, Reconciler, SourceConfig, TXTRegistry
 from gatewaydns.testing import Faults, InMemoryProvider, ScriptedWatcher
 
 from .helpers import accepted, gateway, model, route
@@ -195,10 +195,14 @@ def test_deletion_guard_protects_the_zone() -> None:
     assert len(a_records(provider)) == 12
     watcher.delete(*routes)
     rnd = rec.step()
-    assert rnd.error is not None
-    assert "refusing to delete 12 of 12" in rnd.error
+    assert rnd.error is None
+    assert rnd.withheld == 12
+    assert rnd.changes is not None
+    assert "withheld 12 deletions of 12" in rnd.changes.diagnostics[0].message
     assert len(a_records(provider)) == 12
-    forced = Reconciler(ScriptedWatcher([EXTERNAL]), provider, owner_id=OWNER, force=True)
+    forced = Reconciler(
+        ScriptedWatcher([EXTERNAL]), provider, options=PlanOptions(TXTRegistry(OWNER), force=True)
+    )
     assert forced.step().applied
     assert a_records(provider) == {}
 

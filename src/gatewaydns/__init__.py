@@ -9,6 +9,7 @@ from __future__ import annotations
 from gatewaydns._compute import Attachment, Result, compute_endpoints
 from gatewaydns._config import SourceConfig
 from gatewaydns._diagnostics import REASONS, Diagnostic, ReasonCode
+from gatewaydns._domainfilter import DomainFilter
 from gatewaydns._endpoint import Endpoint, ProviderSpecificProperty
 from gatewaydns._errors import (
     ConfigError,
@@ -48,13 +49,15 @@ from gatewaydns._meta import (
 )
 from gatewaydns._plan import (
     Changes,
-    DeletionGuardError,
-    DomainFilter,
+    ChangeUnit,
+    PlanOptions,
     PlanPolicy,
-    TXTRegistry,
+    ProviderCapabilities,
     plan,
+    publish_problem,
 )
 from gatewaydns._reconcile import Reconciler, Round
+from gatewaydns._registry import TXTRegistry
 from gatewaydns._routes import (
     GRPCRoute,
     GRPCRouteSpec,
@@ -85,11 +88,11 @@ __all__ = [
     "AllowedListeners",
     "AllowedRoutes",
     "Attachment",
+    "ChangeUnit",
     "Changes",
     "Condition",
     "ConfigError",
     "ConflictPolicy",
-    "DeletionGuardError",
     "Diagnostic",
     "DomainFilter",
     "Endpoint",
@@ -120,7 +123,9 @@ __all__ = [
     "ObjectMeta",
     "ParentGatewayReference",
     "ParentReference",
+    "PlanOptions",
     "PlanPolicy",
+    "ProviderCapabilities",
     "ProviderError",
     "ProviderSpecificProperty",
     "ReasonCode",
@@ -149,4 +154,5 @@ __all__ = [
     "compute_endpoints",
     "parse_selector",
     "plan",
+    "publish_problem",
 ]

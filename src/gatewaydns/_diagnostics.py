@@ -49,6 +49,10 @@ ReasonCode: TypeAlias = Literal[
     "no-targets",
     "dns-conflict",
     "not-owned",
+    "contested-ownership",
+    "unpublishable",
+    "name-conflict",
+    "deletion-guard",
 ]
 
 #: reason code -> (severity, what it means).
@@ -106,6 +110,25 @@ REASONS: dict[ReasonCode, tuple[Severity, str]] = {
     "not-owned": (
         "warning",
         "the planner left a DNS record alone: another owner (or nobody) holds the name",
+    ),
+    "contested-ownership": (
+        "warning",
+        "the ownership TXT holds claims of several owners: the record is nobody's, left alone",
+    ),
+    "unpublishable": (
+        "warning",
+        "the provider cannot store the record or its ownership TXT (name too long, outside the "
+        "zone or domain filter, unsupported set identifier, unsafe label); not published",
+    ),
+    "name-conflict": (
+        "warning",
+        "DNS cannot hold the record next to the others wanted at its name (a CNAME shares its "
+        "name with nothing); not published",
+    ),
+    "deletion-guard": (
+        "error",
+        "the plan would delete too many owned records: the deletions are withheld, creates and "
+        "updates still apply",
     ),
 }
 

@@ -1,84 +1,96 @@
 """plan: the pure difference between desired endpoints and a DNS zone, with TXT ownership.
 
-Ownership follows external-dns's TXT registry (new format only, as ``--txt-new-format-only``), so
-a zone can be shared with external-dns instances:
+Theory of operation
+-------------------
 
-* every record we manage has a TXT record named after it: the lower-case record type and ``-``
-  prefixed to the first label (``a-www.example.com``, ``cname-www.example.com``), with optional
-  ``txt_prefix`` / ``txt_suffix`` around the first label (``%{record_type}`` in an affix replaces
-  the automatic type prefix) and ``txt_wildcard_replacement`` for a leading ``*``;
-* its value is ``"heritage=external-dns,external-dns/owner=<owner_id>,external-dns/resource=..."``.
+A zone is shared with people and other controllers. ``plan`` changes only what the TXT
+registry (:mod:`gatewaydns._registry`) says is ours, and it groups every change into units
+(:class:`ChangeUnit`): a record set together with its ownership TXT. A provider applies a unit
+all or nothing (for RFC 2136: one UPDATE message), so no record of ours ever exists without its
+TXT, whatever fails in between (SPEC section 13, invariant 1).
 
-Rules:
+Before anything is planned, each desired endpoint is checked against what a provider would
+refuse (:func:`publish_problem`): a name or a TXT name that is not a valid DNS name, outside the
+zones or the domain filter, in another zone than its record, a set identifier the provider
+cannot store, a TXT value the provider cannot store, a label value that could forge ownership.
+Such an endpoint is left out with an ``unpublishable`` diagnostic; the rest goes ahead
+(invariant 3). Then DNS's own coexistence rules: a CNAME shares its name with nothing, so a
+CNAME is not planned next to other records (desired or present), nor at a name that is the
+ownership TXT name of a record, and a record whose TXT name holds a CNAME is not planned.
 
-* a record without our ownership TXT is never updated or deleted;
-* a record is created on a name only when every managed record already there is ours (otherwise a
-  ``not-owned`` diagnostic names who holds it), and never over a foreign TXT at our TXT name;
-* an owned record is updated when its targets, its TTL (when the desired TTL is set) or its
-  provider-specific properties differ; its TXT follows (created, updated, deleted with it);
-* ``sync`` creates, updates and deletes; ``upsert-only`` never deletes; ``create-only`` only
-  creates;
-* the deletion guard refuses a plan that deletes more than ``max_delete_fraction`` of the owned
-  records when that is more than ``max_delete_count`` records, unless ``force=True``;
-* ``create`` lists ownership TXTs before their records and ``delete`` after them, so a provider
-  that applies in order and fails half-way never leaves a record without its ownership; an
-  orphaned TXT of ours (its record gone) is deleted under ``sync``.
+Ownership of a record (name, type, set identifier) is read from the TXT at its TXT name:
+
+* every value a claim of ours: **ours** — it may be updated and deleted;
+* claims of one other owner: **foreign**; claims of two or more owners: **contested**, nobody's
+  (refused and reported, never decided by sort order); any value that is not a claim: foreign
+  text; no TXT: **unowned**.
+
+A record is created only when every managed record already on the name is ours (an owned record
+of the other kind — CNAME versus A/AAAA — is replaced in the same unit) and the TXT name is free
+or ours. ``sync`` also deletes owned records nobody wants, and ownership TXTs of ours that this
+registry would write for a record that no longer exists (never a TXT in another format or of
+another owner). The deletion guard counts every such deletion; when it objects, the deletions
+are *withheld* (``Changes.withheld``) and creates and updates still apply (invariant 5).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal, TypeAlias
+import ipaddress
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from gatewaydns._diagnostics import Diagnostic, make_diagnostic
+from gatewaydns._diagnostics import Diagnostic, ReasonCode, make_diagnostic
+from gatewaydns._dnsname import name_problem, normalize_name, zone_of
+from gatewaydns._domainfilter import DomainFilter
 from gatewaydns._endpoint import Endpoint, endpoint_sort_key
-from gatewaydns._errors import ConfigError, GatewayDNSError
+from gatewaydns._errors import ConfigError
+from gatewaydns._registry import TXTRegistry, label_value_problem, parse_txt_labels, txt_text
 from gatewaydns._routes import ROUTE_KINDS
 
 __all__ = [
+    "ChangeUnit",
     "Changes",
-    "DeletionGuardError",
-    "DomainFilter",
+    "PlanOptions",
     "PlanPolicy",
-    "TXTRegistry",
+    "ProviderCapabilities",
     "plan",
+    "publish_problem",
 ]
 
 #: What a plan may do: ``sync`` (everything), ``upsert-only`` (no deletes), ``create-only``.
 PlanPolicy: TypeAlias = Literal["sync", "upsert-only", "create-only"]
 
-_HERITAGE = "external-dns"
+_Key: TypeAlias = tuple[str, str, str]  # (name, type, set identifier)
 _KINDS_BY_LOWER = {k.lower(): k for k in ROUTE_KINDS}
+#: The longest character-string of a TXT record (RFC 1035 §3.3).
+_MAX_TXT_STRING = 255
 
 
-class DeletionGuardError(GatewayDNSError):
-    """A plan would delete too many owned records; pass ``force=True`` to apply it anyway.
+@dataclass(frozen=True)
+class ProviderCapabilities:
+    """What a provider can store, so that ``plan`` leaves out what it would refuse.
 
     Attributes:
-        deletes: how many owned records the plan deletes.
-        owned: how many owned records the zone holds.
+        set_identifiers: whether records may carry a set identifier (routing policies; plain
+            DNS has none).
+        split_long_txt: whether the provider splits a TXT value over 255 octets into several
+            character-strings; when not, such a value is not planned.
     """
 
-    def __init__(self, deletes: int, owned: int, fraction: float, count: int) -> None:
-        self.deletes = deletes
-        self.owned = owned
-        super().__init__(
-            f"refusing to delete {deletes} of {owned} owned records (more than "
-            f"{fraction:.0%} and more than {count}): an empty or half-synced snapshot must not "
-            "wipe a zone. Check the input; pass force=True to apply anyway."
-        )
+    set_identifiers: bool = True
+    split_long_txt: bool = True
 
 
-class Changes(BaseModel):
-    """What to change in a zone, in external-dns's webhook JSON shape.
+class ChangeUnit(BaseModel):
+    """Changes a provider must apply all or nothing: a record set and its ownership TXT.
 
-    ``changes.model_dump(mode="json", by_alias=True, exclude_defaults=True)`` gives
-    ``{"create": [...], "updateOld": [...], "updateNew": [...], "delete": [...]}``;
-    ``update_old[i]`` is replaced by ``update_new[i]``. ``diagnostics`` (not serialised) says
-    what the planner refused to touch and why.
+    ``update_old[i]`` is replaced by ``update_new[i]``. Within a unit, ``create`` lists the
+    ownership TXT before its record and ``delete`` after it, so a provider that cannot apply a
+    unit atomically and fails half-way leaves at worst a TXT of ours without its record (which
+    the next plan removes), never a record without its TXT.
     """
 
     model_config = ConfigDict(frozen=True, validate_by_alias=True, validate_by_name=True)
@@ -87,14 +99,23 @@ class Changes(BaseModel):
     update_old: tuple[Endpoint, ...] = Field((), alias="updateOld")
     update_new: tuple[Endpoint, ...] = Field((), alias="updateNew")
     delete: tuple[Endpoint, ...] = ()
-    diagnostics: tuple[Diagnostic, ...] = Field((), exclude=True)
 
-    def is_empty(self) -> bool:
-        """Whether there is nothing to change."""
-        return not (self.create or self.update_old or self.update_new or self.delete)
+    @model_validator(mode="after")
+    def _paired(self) -> ChangeUnit:
+        if len(self.update_old) != len(self.update_new):
+            msg = "updateOld and updateNew must have the same length"
+            raise ValueError(msg)
+        return self
+
+    def endpoints(self) -> Iterator[Endpoint]:
+        """Every endpoint the unit names (deleted, replaced, new, created)."""
+        yield from self.delete
+        yield from self.update_old
+        yield from self.update_new
+        yield from self.create
 
     def to_json(self) -> dict[str, Any]:
-        """The webhook JSON object (every key present, endpoints in external-dns JSON)."""
+        """The webhook JSON object of this unit."""
         return {
             "create": [e.to_json() for e in self.create],
             "updateOld": [e.to_json() for e in self.update_old],
@@ -106,105 +127,286 @@ class Changes(BaseModel):
         return len(self.create) + len(self.update_new) + len(self.delete)
 
 
-@dataclass(frozen=True)
-class DomainFilter:
-    """Which DNS names a plan may touch.
+_FLAT_KEYS = ("create", "update_old", "update_new", "delete", "updateOld", "updateNew")
 
-    A name may be touched when it is inside an ``include`` zone (any, when there are none) and
-    not inside an ``exclude`` zone; it is inside a zone when it is the zone or ends with ``.zone``.
+
+class Changes(BaseModel):
+    """What to change in a zone: atomic units (:class:`ChangeUnit`), in the order to apply them.
+
+    ``create``, ``update_old``, ``update_new`` and ``delete`` are the units' lists concatenated;
+    :meth:`to_json` gives external-dns's webhook shape
+    ``{"create": [...], "updateOld": [...], "updateNew": [...], "delete": [...]}``.
+    ``Changes(create=..., delete=...)`` and ``Changes.model_validate`` of that JSON build one
+    unit holding everything (all or nothing), since flat lists do not say what belongs together.
+
+    Attributes:
+        units: the atomic units.
+        diagnostics: what the planner refused to touch and why (not serialised).
+        withheld: deletions the deletion guard held back (not serialised).
     """
 
-    include: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
+    model_config = ConfigDict(frozen=True, validate_by_alias=True, validate_by_name=True)
 
-    def matches(self, name: str) -> bool:
-        """Whether ``name`` may be touched."""
+    units: tuple[ChangeUnit, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = Field((), exclude=True)
+    withheld: tuple[ChangeUnit, ...] = Field((), exclude=True)
 
-        def inside(zone: str) -> bool:
-            zone = zone.lower().rstrip(".")
-            return name == zone or name.endswith("." + zone)
+    if (
+        TYPE_CHECKING
+    ):  # the flat lists are accepted too (the before-validator turns them into a unit)
 
-        name = name.lower().rstrip(".")
-        if self.include and not any(inside(z) for z in self.include):
-            return False
-        return not any(inside(z) for z in self.exclude)
+        def __init__(
+            self,
+            *,
+            units: Iterable[ChangeUnit] = (),
+            create: Iterable[Endpoint] = (),
+            update_old: Iterable[Endpoint] = (),
+            update_new: Iterable[Endpoint] = (),
+            delete: Iterable[Endpoint] = (),
+            diagnostics: Iterable[Diagnostic] = (),
+            withheld: Iterable[ChangeUnit] = (),
+        ) -> None: ...
 
+    @model_validator(mode="before")
+    @classmethod
+    def _from_flat(cls, data: Any) -> Any:
+        if isinstance(data, dict) and any(k in data for k in _FLAT_KEYS):
+            data = dict(data)
+            flat = {k: data.pop(k) for k in _FLAT_KEYS if k in data}
+            if any(flat.values()):
+                data["units"] = (*data.get("units", ()), flat)
+        return data
 
-@dataclass(frozen=True)
-class TXTRegistry:
-    """Names and values of external-dns TXT ownership records.
+    @property
+    def create(self) -> tuple[Endpoint, ...]:
+        """Every endpoint to create."""
+        return tuple(e for u in self.units for e in u.create)
 
-    Args:
-        owner_id: this instance's owner ID.
-        prefix: ``--txt-prefix`` (may contain ``%{record_type}``).
-        suffix: ``--txt-suffix`` (may contain ``%{record_type}``).
-        wildcard_replacement: ``--txt-wildcard-replacement``.
-    """
+    @property
+    def update_old(self) -> tuple[Endpoint, ...]:
+        """Every endpoint to replace (paired with ``update_new``)."""
+        return tuple(e for u in self.units for e in u.update_old)
 
-    owner_id: str
-    prefix: str = ""
-    suffix: str = ""
-    wildcard_replacement: str = ""
+    @property
+    def update_new(self) -> tuple[Endpoint, ...]:
+        """Every replacement (paired with ``update_old``)."""
+        return tuple(e for u in self.units for e in u.update_new)
 
-    def txt_name(self, dns_name: str, record_type: str) -> str:
-        """The TXT record name that records ownership of ``(dns_name, record_type)``.
+    @property
+    def delete(self) -> tuple[Endpoint, ...]:
+        """Every endpoint to delete."""
+        return tuple(e for u in self.units for e in u.delete)
 
-        Example:
-            >>> TXTRegistry("me").txt_name("www.example.com", "CNAME")
-            'cname-www.example.com'
-            >>> TXTRegistry("me", prefix="%{record_type}-_dns.").txt_name("example.com", "A")
-            'a-_dns.example.com'
-        """
-        rtype = record_type.lower()
-        first, dot, rest = dns_name.partition(".")
-        if self.wildcard_replacement and first == "*":
-            first = self.wildcard_replacement
-        templated = "%{record_type}" in self.prefix or "%{record_type}" in self.suffix
-        if not templated:
-            first = f"{rtype}-{first}"
-        prefix = self.prefix.replace("%{record_type}", rtype)
-        suffix = self.suffix.replace("%{record_type}", rtype)
-        return f"{prefix}{first}{suffix}{dot}{rest}"
+    def is_empty(self) -> bool:
+        """Whether there is nothing to change."""
+        return not any(len(u) for u in self.units)
 
-    def txt_value(self, resource: str) -> str:
-        """The quoted TXT value recording our ownership."""
-        value = f"heritage={_HERITAGE},external-dns/owner={self.owner_id}"
-        if resource:
-            value += f",external-dns/resource={resource}"
-        return f'"{value}"'
+    def to_json(self) -> dict[str, Any]:
+        """The webhook JSON object (every key present, endpoints in external-dns JSON)."""
+        return {
+            "create": [e.to_json() for e in self.create],
+            "updateOld": [e.to_json() for e in self.update_old],
+            "updateNew": [e.to_json() for e in self.update_new],
+            "delete": [e.to_json() for e in self.delete],
+        }
 
-    def txt_record(self, record: Endpoint) -> Endpoint:
-        """The ownership TXT endpoint of a record."""
-        return Endpoint(
-            dns_name=self.txt_name(record.dns_name, record.record_type),
-            targets=(self.txt_value(record.labels.get("resource", "")),),
-            record_type="TXT",
-            set_identifier=record.set_identifier,
-            record_ttl=record.record_ttl,
-        )
-
-
-def parse_txt_labels(value: str) -> dict[str, str] | None:
-    """Parse a TXT ownership value; ``None`` when it is not an external-dns heritage record."""
-    text = value.strip()
-    if len(text) >= 2 and text[0] == text[-1] == '"':
-        text = text[1:-1]
-    labels: dict[str, str] = {}
-    for item in text.split(","):
-        key, sep, val = item.partition("=")
-        if not sep:
-            return None
-        labels[key.strip()] = val.strip()
-    if labels.get("heritage") != _HERITAGE:
-        return None
-    return {k.removeprefix("external-dns/"): v for k, v in labels.items() if k != "heritage"}
+    def __len__(self) -> int:
+        return sum(len(u) for u in self.units)
 
 
-def _rkey(ep: Endpoint) -> tuple[str, str, str]:
+# --- reading the zone ---------------------------------------------------------------------------
+def normalize_endpoint(ep: Endpoint) -> Endpoint:
+    """``ep`` with its name (and CNAME targets, IP addresses) in canonical form."""
+    name = normalize_name(ep.dns_name)
+    targets = ep.targets
+    if ep.record_type == "CNAME":
+        targets = tuple(sorted({normalize_name(t) for t in targets}))
+    elif ep.record_type in ("A", "AAAA"):
+        targets = tuple(sorted({_canonical_ip(t) for t in targets}))
+    if name == ep.dns_name and targets == ep.targets:
+        return ep
+    return ep.model_copy(update={"dns_name": name, "targets": targets})
+
+
+def _canonical_ip(value: str) -> str:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return value
+
+
+def _key(ep: Endpoint) -> _Key:
     return (ep.dns_name, ep.record_type, ep.set_identifier)
 
 
-def _differs(have: Endpoint, want: Endpoint) -> bool:
+ClaimState: TypeAlias = Literal["ours", "foreign", "contested", "foreign-text", "unowned"]
+
+
+@dataclass(frozen=True)
+class _Claim:
+    state: ClaimState
+    owners: tuple[str, ...] = ()
+    txt: Endpoint | None = None
+    resource: str = ""
+
+    def holder(self) -> str:
+        if self.state == "unowned":
+            return "nobody (no ownership record)"
+        if self.state == "contested":
+            return "several owners (" + ", ".join(self.owners) + ")"
+        if self.state == "foreign-text":
+            return "a TXT record that is not an ownership record"
+        return self.owners[0] if self.owners else "nobody"
+
+
+def read_claim(txt: Endpoint | None, owner_id: str) -> _Claim:
+    """Who a TXT record set says owns its record."""
+    if txt is None:
+        return _Claim("unowned")
+    owners: set[str] = set()
+    foreign_text = False
+    resource = ""
+    for target in txt.targets:
+        labels = parse_txt_labels(target)
+        if labels is None:
+            foreign_text = True
+            continue
+        owners.add(labels.get("owner", ""))
+        resource = resource or labels.get("resource", "")
+    if len(owners) > 1:
+        return _Claim("contested", tuple(sorted(owners)), txt)
+    if foreign_text:
+        return _Claim("foreign-text", tuple(owners), txt)
+    if owners == {owner_id}:
+        return _Claim("ours", (owner_id,), txt, resource)
+    return _Claim("foreign", tuple(owners), txt, resource)
+
+
+class _Zone:
+    """The current records, normalised, with their ownership."""
+
+    def __init__(
+        self,
+        current: Iterable[Endpoint],
+        registry: TXTRegistry,
+        managed: frozenset[str],
+        flt: DomainFilter,
+    ) -> None:
+        self.registry = registry
+        merged: dict[_Key, Endpoint] = {}
+        for raw in current:
+            ep = normalize_endpoint(raw)
+            have = merged.get(_key(ep))
+            if have is not None:  # "Shop.example.com" and "shop.example.com": one record set
+                targets = tuple(sorted({*have.targets, *ep.targets}))
+                ep = have.model_copy(update={"targets": targets})
+            merged[_key(ep)] = ep
+        self.all = merged
+        self.txts = {(k[0], k[2]): ep for k, ep in merged.items() if k[1] == "TXT"}
+        self.types_at: dict[str, set[str]] = {}
+        for name, rtype, _sid in merged:
+            self.types_at.setdefault(name, set()).add(rtype)
+        self.records = {k: ep for k, ep in merged.items() if k[1] in managed and flt.matches(k[0])}
+        self.by_name: dict[str, list[Endpoint]] = {}
+        for ep in self.records.values():
+            self.by_name.setdefault(ep.dns_name, []).append(ep)
+
+    def txt_at(self, name: str, rtype: str, sid: str) -> Endpoint | None:
+        return self.txts.get((self.registry.txt_name(name, rtype), sid))
+
+    def claim(self, name: str, rtype: str, sid: str) -> _Claim:
+        return read_claim(self.txt_at(name, rtype, sid), self.registry.owner_id)
+
+
+# --- what a provider would refuse -------------------------------------------------------------
+def publish_problem(
+    ep: Endpoint,
+    registry: TXTRegistry,
+    *,
+    zones: Sequence[str] = (),
+    domain_filter: DomainFilter | None = None,
+    capabilities: ProviderCapabilities | None = None,
+) -> str | None:
+    """Why ``ep`` and its ownership TXT cannot be published; ``None`` when they can.
+
+    Args:
+        ep: the desired endpoint (normalised).
+        registry: the TXT registry (names the ownership TXT).
+        zones: the provider's zones (``()``: any name).
+        domain_filter: names the plan may touch.
+        capabilities: what the provider can store.
+
+    Returns:
+        A human-readable reason, or ``None``.
+    """
+    caps = capabilities or ProviderCapabilities()
+    problem = name_problem(ep.dns_name)
+    if problem is not None:
+        return f"{ep.dns_name} is not a valid DNS name: {problem}"
+    txt_name = registry.txt_name(ep.dns_name, ep.record_type)
+    problem = name_problem(txt_name)
+    if problem is not None:
+        return f"its ownership TXT name {txt_name} is not a valid DNS name: {problem}"
+    if zones:
+        zone = zone_of(ep.dns_name, zones)
+        if zone is None:
+            return f"{ep.dns_name} is in none of the zones {', '.join(zones)}"
+        if zone_of(txt_name, zones) != zone:
+            return f"its ownership TXT name {txt_name} is not in its zone {zone}"
+    if domain_filter is not None and not domain_filter.matches(txt_name):
+        return f"its ownership TXT name {txt_name} is outside the domain filter"
+    if ep.set_identifier and not caps.set_identifiers:
+        return f"the provider cannot store set identifier {ep.set_identifier!r}"
+    resource = ep.labels.get("resource", "")
+    problem = label_value_problem(resource)
+    if problem is not None:
+        return f"its resource label {resource!r} {problem}"
+    value = txt_text(registry.txt_value(resource))
+    if len(value.encode()) > _MAX_TXT_STRING and not caps.split_long_txt:
+        return f"its ownership TXT value has {len(value.encode())} octets (at most 255 here)"
+    return _targets_problem(ep)
+
+
+def _targets_problem(ep: Endpoint) -> str | None:
+    if not ep.targets:
+        return "it has no targets"
+    for target in ep.targets:
+        if ep.record_type in ("A", "AAAA"):
+            try:
+                ip = ipaddress.ip_address(target)
+            except ValueError:
+                return f"target {target!r} is not an IP address"
+            if (ip.version == 4) != (ep.record_type == "A"):
+                return f"target {target!r} is not an IPv{4 if ep.record_type == 'A' else 6} address"
+        elif ep.record_type == "CNAME":
+            problem = name_problem(target)
+            if problem is not None or target.startswith("*"):
+                return f"CNAME target {target!r} is not a valid DNS name"
+    if ep.record_type == "CNAME" and len(ep.targets) > 1:
+        return f"a CNAME has exactly one target, not {len(ep.targets)}"
+    if not 0 <= ep.record_ttl <= 2**31 - 1:
+        return f"TTL {ep.record_ttl} is out of range"
+    return None
+
+
+# --- the plan -----------------------------------------------------------------------------------
+def _diag(ep: Endpoint, reason: ReasonCode, message: str) -> Diagnostic:
+    resource = ep.labels.get("resource", "")
+    kind, _, rest = resource.partition("/")
+    namespace, _, name = rest.partition("/")
+    if not name:
+        return make_diagnostic(reason, "DNSRecord", "", ep.dns_name, message, hostname=ep.dns_name)
+    kind = _KINDS_BY_LOWER.get(kind, kind)
+    return make_diagnostic(reason, kind, namespace, name, message, hostname=ep.dns_name)
+
+
+def _txt_differs(have: Endpoint, want: Endpoint) -> bool:
+    if {txt_text(t) for t in have.targets} != {txt_text(t) for t in want.targets}:
+        return True
+    return bool(want.record_ttl) and want.record_ttl != have.record_ttl
+
+
+def _record_differs(have: Endpoint, want: Endpoint) -> bool:
     if sorted(have.targets) != sorted(want.targets):
         return True
     if want.record_ttl and want.record_ttl != have.record_ttl:
@@ -213,182 +415,355 @@ def _differs(have: Endpoint, want: Endpoint) -> bool:
     return ps != {(p.name, p.value) for p in have.provider_specific}
 
 
-def _diag(ep: Endpoint, message: str) -> Diagnostic:
-    resource = ep.labels.get("resource", "")
-    kind, _, rest = resource.partition("/")
-    namespace, _, name = rest.partition("/")
-    if not name:
-        return make_diagnostic(
-            "not-owned", "DNSRecord", "", ep.dns_name, message, hostname=ep.dns_name
+@dataclass
+class _Planner:
+    zone: _Zone
+    registry: TXTRegistry
+    policy: PlanPolicy
+    units: list[ChangeUnit] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    wanted: set[_Key] = field(default_factory=set)  # every in-scope desired key
+    consumed: set[_Key] = field(default_factory=set)  # owned records replaced in a create unit
+
+    def refuse(self, ep: Endpoint, reason: ReasonCode, message: str) -> None:
+        self.diagnostics.append(_diag(ep, reason, message))
+
+    def place(self, want: Endpoint) -> None:
+        """Plan one publishable desired record: update it, create it, or say why not."""
+        have = self.zone.records.get(_key(want))
+        if have is None:
+            self.create(want)
+            return
+        claim = self.zone.claim(*_key(have))
+        if claim.state != "ours":
+            reason: ReasonCode = (
+                "contested-ownership" if claim.state == "contested" else "not-owned"
+            )
+            self.refuse(
+                want,
+                reason,
+                f"{want.record_type} {want.dns_name} is held by {claim.holder()}; left alone",
+            )
+            return
+        if self.policy == "create-only":
+            return
+        new_txt = self.registry.txt_record(want)
+        old_txt = claim.txt
+        unit_old: list[Endpoint] = []
+        unit_new: list[Endpoint] = []
+        if _record_differs(have, want):
+            unit_old.append(have)
+            unit_new.append(want)
+        if old_txt is not None and _txt_differs(old_txt, new_txt):
+            unit_old.append(old_txt)
+            unit_new.append(new_txt)
+        if unit_old:
+            self.units.append(ChangeUnit(update_old=tuple(unit_old), update_new=tuple(unit_new)))
+
+    def create(self, want: Endpoint) -> None:
+        """Create a record (and its TXT) where every managed record on the name is ours."""
+        replaced: list[Endpoint] = []
+        holders: list[str] = []
+        contested = False
+        for other in self.zone.by_name.get(want.dns_name, ()):
+            claim = self.zone.claim(*_key(other))
+            if claim.state != "ours":
+                holders.append(f"{other.record_type} by {claim.holder()}")
+                contested |= claim.state == "contested"
+            elif (
+                _excludes(other.record_type, want.record_type)
+                and _key(other) not in self.wanted
+                and _key(other) not in self.consumed
+            ):
+                replaced.append(other)
+        txt_claim = self.zone.claim(*_key(want))
+        if txt_claim.state not in ("ours", "unowned"):
+            holders.append(f"TXT by {txt_claim.holder()}")
+            contested |= txt_claim.state == "contested"
+        if holders:
+            reason: ReasonCode = "contested-ownership" if contested else "not-owned"
+            held = ", ".join(sorted(holders))
+            self.refuse(want, reason, f"{want.dns_name} is taken ({held}); not created")
+            return
+        if replaced and self.policy != "sync":
+            kinds = ", ".join(sorted(r.record_type for r in replaced))
+            self.refuse(
+                want,
+                "name-conflict",
+                f"{want.dns_name} holds our {kinds}, which "
+                f"policy {self.policy} does not delete; not created",
+            )
+            return
+        new_txt = self.registry.txt_record(want)
+        create: list[Endpoint] = [want]
+        update_old: tuple[Endpoint, ...] = ()
+        update_new: tuple[Endpoint, ...] = ()
+        if txt_claim.txt is None:
+            create.insert(0, new_txt)
+        elif _txt_differs(txt_claim.txt, new_txt):
+            update_old, update_new = (txt_claim.txt,), (new_txt,)
+        delete: list[Endpoint] = []
+        for old in sorted(replaced, key=endpoint_sort_key):
+            self.consumed.add(_key(old))
+            delete.append(old)
+            old_txt = self.zone.txt_at(*_key(old))
+            if old_txt is not None:
+                delete.append(old_txt)
+        self.units.append(
+            ChangeUnit(
+                create=tuple(create),
+                update_old=update_old,
+                update_new=update_new,
+                delete=tuple(delete),
+            )
         )
-    return make_diagnostic(
-        "not-owned", _KINDS_BY_LOWER.get(kind, kind), namespace, name, message, hostname=ep.dns_name
-    )
+
+
+def _excludes(a: str, b: str) -> bool:
+    """Whether record types ``a`` and ``b`` cannot share a name (a CNAME shares it with none)."""
+    return a != b and "CNAME" in (a, b)
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """How to plan: the registry, the policy, the scope and the deletion guard.
+
+    Args:
+        registry: the TXT registry (owner ID, prefix, suffix, wildcard replacement).
+        policy: ``sync``, ``upsert-only`` or ``create-only``.
+        domain_filter: names the plan may touch (``None``: any; the reconciler then uses the
+            provider's zones).
+        managed_record_types: record types the plan manages.
+        max_delete_fraction: deletion guard: the largest share of owned records one plan
+            deletes ...
+        max_delete_count: ... when it deletes more than this many.
+        force: delete even when the deletion guard objects.
+
+    Raises:
+        ConfigError: an unknown policy or guard values out of range.
+    """
+
+    registry: TXTRegistry
+    policy: PlanPolicy = "sync"
+    domain_filter: DomainFilter | None = None
+    managed_record_types: tuple[str, ...] = ("A", "AAAA", "CNAME")
+    max_delete_fraction: float = 0.5
+    max_delete_count: int = 10
+    force: bool = False
+
+    def __post_init__(self) -> None:
+        if self.policy not in ("sync", "upsert-only", "create-only"):
+            msg = f"policy {self.policy!r} is not one of sync, upsert-only, create-only"
+            raise ConfigError(msg)
+        if not 0.0 <= self.max_delete_fraction <= 1.0:
+            msg = f"max_delete_fraction must be between 0 and 1, got {self.max_delete_fraction}"
+            raise ConfigError(msg)
+        if self.max_delete_count < 0:
+            msg = f"max_delete_count must not be negative, got {self.max_delete_count}"
+            raise ConfigError(msg)
+        types = tuple(sorted({t.upper() for t in self.managed_record_types}))
+        object.__setattr__(self, "managed_record_types", types)
 
 
 def plan(
     desired: Iterable[Endpoint],
     current: Iterable[Endpoint],
+    options: PlanOptions | None = None,
     *,
-    owner_id: str,
-    policy: PlanPolicy = "sync",
-    txt_prefix: str = "",
-    txt_suffix: str = "",
-    txt_wildcard_replacement: str = "",
-    domain_filter: DomainFilter | Sequence[str] = (),
-    managed_record_types: Sequence[str] = ("A", "AAAA", "CNAME"),
-    max_delete_fraction: float = 0.5,
-    max_delete_count: int = 10,
-    force: bool = False,
+    owner_id: str | None = None,
+    zones: Sequence[str] = (),
+    capabilities: ProviderCapabilities | None = None,
 ) -> Changes:
     """Plan the changes that make a zone hold the desired endpoints, touching only what we own.
 
     Args:
         desired: the endpoints to publish (``compute_endpoints(...).endpoints``).
-        current: every record of the zone(s), TXT records included (``provider.records()``).
-        owner_id: this instance's owner ID (external-dns ``--txt-owner-id``).
-        policy: ``sync``, ``upsert-only`` or ``create-only``.
-        txt_prefix: prefix of the first label of TXT names (may hold ``%{record_type}``).
-        txt_suffix: suffix of the first label of TXT names (may hold ``%{record_type}``).
-        txt_wildcard_replacement: replaces a leading ``*`` label in TXT names.
-        domain_filter: a ``DomainFilter``, or zones to include.
-        managed_record_types: record types this plan manages.
-        max_delete_fraction: deletion guard: the largest share of owned records one plan deletes.
-        max_delete_count: deletion guard: deletions up to this count are always allowed.
-        force: apply the plan even when the deletion guard objects.
+        current: every record of the zone(s), TXT records included (``provider.records()``),
+            in any case, with or without trailing dots.
+        options: registry, policy, domain filter, managed types and deletion guard.
+        owner_id: shortcut for ``options=PlanOptions(TXTRegistry(owner_id))``.
+        zones: the provider's zones (``provider.zones``); a record or TXT outside them, or a
+            TXT in another zone than its record, is not planned.
+        capabilities: what the provider can store (``provider.capabilities``).
 
     Returns:
-        The changes, each list sorted; ``diagnostics`` say what was left alone and why.
+        The changes as atomic units; ``diagnostics`` say what was left alone and why;
+        ``withheld`` holds the deletions the guard held back.
 
     Raises:
-        DeletionGuardError: the plan deletes too much and ``force`` is false.
-        ConfigError: an empty owner ID or an unknown policy.
+        ConfigError: neither or both of ``options`` and ``owner_id``, or an invalid owner ID.
     """
-    if not owner_id:
-        msg = "owner_id must not be empty"
+    if (options is None) == (owner_id is None):
+        msg = "plan needs either options or an owner_id (not both)"
         raise ConfigError(msg)
-    if policy not in ("sync", "upsert-only", "create-only"):
-        msg = f"policy {policy!r} is not one of sync, upsert-only, create-only"
-        raise ConfigError(msg)
-    if not isinstance(domain_filter, DomainFilter):
-        domain_filter = DomainFilter(tuple(domain_filter))
-    managed = {t.upper() for t in managed_record_types}
-    registry = TXTRegistry(owner_id, txt_prefix, txt_suffix, txt_wildcard_replacement)
+    opts = options if options is not None else PlanOptions(TXTRegistry(owner_id or ""))
+    reg = opts.registry
+    flt = opts.domain_filter or DomainFilter()
+    managed = frozenset(opts.managed_record_types)
+    zone_list = tuple(normalize_name(z) for z in zones)
+    zone = _Zone(current, reg, managed, flt)
+    planner = _Planner(zone, reg, opts.policy)
 
-    txts: dict[tuple[str, str], Endpoint] = {}
-    records: dict[tuple[str, str, str], Endpoint] = {}
-    by_name: dict[str, list[Endpoint]] = {}
-    all_records: set[tuple[str, str, str]] = set()
-    for ep in current:
-        if ep.record_type != "TXT":
-            all_records.add(_rkey(ep))
-        if ep.record_type == "TXT":
-            txts[(ep.dns_name, ep.set_identifier)] = ep
-        elif ep.record_type in managed and domain_filter.matches(ep.dns_name):
-            records[_rkey(ep)] = ep
-            by_name.setdefault(ep.dns_name, []).append(ep)
-
-    def owner_of(ep: Endpoint) -> dict[str, str] | None:
-        txt = txts.get((registry.txt_name(ep.dns_name, ep.record_type), ep.set_identifier))
-        if txt is None:
-            return None
-        for target in txt.targets:
-            labels = parse_txt_labels(target)
-            if labels is not None:
-                return labels
-        return {}
-
-    def ours(ep: Endpoint) -> bool:
-        labels = owner_of(ep)
-        return labels is not None and labels.get("owner") == owner_id
-
-    create: list[Endpoint] = []
-    update_old: list[Endpoint] = []
-    update_new: list[Endpoint] = []
-    delete: list[Endpoint] = []
-    diagnostics: list[Diagnostic] = []
-    wanted: set[tuple[str, str, str]] = set()
-
-    for want in sorted(desired, key=endpoint_sort_key):
-        if want.record_type not in managed or not domain_filter.matches(want.dns_name):
-            continue
-        key = _rkey(want)
-        wanted.add(key)
-        have = records.get(key)
-        if have is not None:
-            if not ours(have):
-                labels = owner_of(have)
-                holder = (labels or {}).get("owner") or "nobody (no ownership record)"
-                msg = f"{want.record_type} {want.dns_name} is held by {holder}; left alone"
-                diagnostics.append(_diag(want, msg))
-                continue
-            if policy != "create-only":
-                txt_key = (registry.txt_name(have.dns_name, have.record_type), have.set_identifier)
-                old_txt = txts.get(txt_key)
-                new_txt = registry.txt_record(want)
-                if _differs(have, want):
-                    update_old.append(have)
-                    update_new.append(want)
-                if old_txt is not None and (
-                    sorted(old_txt.targets) != sorted(new_txt.targets)
-                    or (want.record_ttl and old_txt.record_ttl != want.record_ttl)
-                ):
-                    update_old.append(old_txt)
-                    update_new.append(new_txt)
-            continue
-        # create only when every managed record on the name, and the TXT at our TXT name, is ours
-        holders = {
-            (owner_of(ep) or {}).get("owner") or "nobody (no ownership record)": ep.record_type
-            for ep in by_name.get(want.dns_name, [])
-            if not ours(ep)
-        }
-        txt_here = txts.get(
-            (registry.txt_name(want.dns_name, want.record_type), want.set_identifier)
+    wants = _in_scope(desired, managed, flt)
+    planner.wanted = {_key(w) for w in wants}
+    publishable = []
+    for want in wants:
+        problem = publish_problem(
+            want, reg, zones=zone_list, domain_filter=flt, capabilities=capabilities
         )
-        if txt_here is not None and not ours(want):
-            holders[(owner_of(want) or {}).get("owner") or "a foreign TXT record"] = "TXT"
-        if holders:
-            held = ", ".join(f"{rtype} by {who}" for who, rtype in sorted(holders.items()))
-            diagnostics.append(_diag(want, f"{want.dns_name} is taken ({held}); not created"))
-            continue
-        create.append(want)
-        if txt_here is None:
-            create.append(registry.txt_record(want))
-        elif sorted(txt_here.targets) != sorted(registry.txt_record(want).targets):
-            update_old.append(txt_here)
-            update_new.append(registry.txt_record(want))
+        if problem is None:
+            publishable.append(want)
+        else:
+            planner.refuse(
+                want,
+                "unpublishable",
+                f"{want.record_type} {want.dns_name} is not published: {problem}",
+            )
+    for want in _coexisting(publishable, zone, reg, planner):
+        planner.place(want)
 
-    if policy == "sync":
-        # our ownership records whose record is gone (a partial apply, a manual delete) and not
-        # about to be created: remove them so they do not linger
-        in_use = {(registry.txt_name(n, t), sid) for n, t, sid in all_records}
-        in_use |= {(registry.txt_name(n, t), sid) for n, t, sid in wanted}
-        for where, record in txts.items():
-            if where in in_use or not domain_filter.matches(record.dns_name):
-                continue
-            found = (parse_txt_labels(t) for t in record.targets)
-            labels = next((x for x in found if x is not None), None)
-            if labels is not None and labels.get("owner") == owner_id:
-                delete.append(record)
-        owned = [ep for ep in records.values() if ours(ep)]
-        for ep in owned:
-            if _rkey(ep) in wanted:
-                continue
-            delete.append(ep)
-            txt = txts.get((registry.txt_name(ep.dns_name, ep.record_type), ep.set_identifier))
-            if txt is not None:
-                delete.append(txt)
-        deletes = sum(1 for ep in delete if ep.record_type != "TXT")
-        if not force and deletes > max_delete_count and deletes > max_delete_fraction * len(owned):
-            raise DeletionGuardError(deletes, len(owned), max_delete_fraction, max_delete_count)
-
-    # Ownership first in, last out: a provider that applies in order and fails half-way leaves
-    # at worst an orphaned TXT of ours (removed next round), never a record without its TXT,
-    # which nothing could update or delete any more.
+    deletes: list[ChangeUnit] = []
+    owned = 0
+    if opts.policy == "sync":
+        deletes, owned = _deletions(zone, reg, planner.wanted | planner.consumed, managed, flt)
+    withheld: tuple[ChangeUnit, ...] = ()
+    count = len(deletes)
+    if (
+        count
+        and not opts.force
+        and count > opts.max_delete_count
+        and count > opts.max_delete_fraction * owned
+    ):
+        withheld, deletes = tuple(deletes), []
+        planner.diagnostics.append(
+            make_diagnostic(
+                "deletion-guard",
+                "DNSRecord",
+                "",
+                "",
+                f"withheld {count} deletions of {owned} owned records (more than "
+                f"{opts.max_delete_fraction:.0%} and more than {opts.max_delete_count}): an "
+                "empty or half-synced snapshot must not wipe a zone; creates and updates still "
+                "apply. Check the input; force the plan to delete anyway.",
+            )
+        )
     return Changes(
-        create=tuple(sorted(create, key=lambda e: (e.record_type != "TXT", endpoint_sort_key(e)))),
-        update_old=tuple(update_old),
-        update_new=tuple(update_new),
-        delete=tuple(sorted(delete, key=lambda e: (e.record_type == "TXT", endpoint_sort_key(e)))),
-        diagnostics=tuple(diagnostics),
+        units=sorted([*deletes, *planner.units], key=_unit_order),
+        diagnostics=planner.diagnostics,
+        withheld=withheld,
     )
+
+
+def _in_scope(
+    desired: Iterable[Endpoint], managed: frozenset[str], flt: DomainFilter
+) -> list[Endpoint]:
+    out: dict[_Key, Endpoint] = {}
+    for raw in desired:
+        ep = normalize_endpoint(raw)
+        if ep.record_type not in managed or not flt.matches(ep.dns_name):
+            continue
+        have = out.get(_key(ep))
+        if have is None or endpoint_sort_key(ep) < endpoint_sort_key(have):
+            out[_key(ep)] = ep
+    return sorted(out.values(), key=endpoint_sort_key)
+
+
+def _coexisting(
+    wants: list[Endpoint], zone: _Zone, reg: TXTRegistry, planner: _Planner
+) -> list[Endpoint]:
+    """Drop what DNS cannot hold side by side: CNAMEs next to other data, CNAMEs at TXT names."""
+    names: dict[str, set[str]] = {}
+    for want in wants:
+        names.setdefault(want.dns_name, set()).add(want.record_type)
+    txt_names = {reg.txt_name(w.dns_name, w.record_type) for w in wants}
+    txt_names |= {reg.txt_name(n, t) for n, t, _ in zone.records}
+    kept: list[Endpoint] = []
+    for want in wants:
+        where = f"{want.record_type} {want.dns_name}"
+        present = zone.types_at.get(want.dns_name, set())
+        managed_here = {e.record_type for e in zone.by_name.get(want.dns_name, ())}
+        if want.record_type == "CNAME":
+            others = names[want.dns_name] - {"CNAME"}
+            foreign = present - managed_here
+            if others:
+                planner.refuse(
+                    want,
+                    "name-conflict",
+                    f"{where} is not published: routes also "
+                    f"want {', '.join(sorted(others))} there, and a CNAME shares its "
+                    "name with nothing",
+                )
+                continue
+            if want.dns_name in txt_names:
+                planner.refuse(
+                    want,
+                    "name-conflict",
+                    f"{where} is not published: the name "
+                    "is the ownership TXT name of another record",
+                )
+                continue
+            if foreign:
+                planner.refuse(
+                    want,
+                    "not-owned",
+                    f"{where} is not published: the name holds "
+                    f"{', '.join(sorted(foreign))} records, and a CNAME shares its "
+                    "name with nothing",
+                )
+                continue
+        elif "CNAME" in present and "CNAME" not in managed_here:
+            planner.refuse(
+                want,
+                "not-owned",
+                f"{where} is not published: the name holds a CNAME this plan does not manage",
+            )
+            continue
+        txt_name = reg.txt_name(want.dns_name, want.record_type)
+        if "CNAME" in zone.types_at.get(txt_name, ()) or "CNAME" in names.get(txt_name, ()):
+            planner.refuse(
+                want,
+                "not-owned",
+                f"{where} is not published: its ownership TXT name {txt_name} holds a CNAME",
+            )
+            continue
+        kept.append(want)
+    return kept
+
+
+def _deletions(
+    zone: _Zone,
+    reg: TXTRegistry,
+    keep: set[_Key],
+    managed: frozenset[str],
+    flt: DomainFilter,
+) -> tuple[list[ChangeUnit], int]:
+    """Delete units for owned records nobody wants and our orphaned TXTs; and how many we own."""
+    units: list[ChangeUnit] = []
+    owned = 0
+    for key, ep in sorted(zone.records.items()):
+        claim = zone.claim(*key)
+        if claim.state != "ours":
+            continue
+        owned += 1
+        if key in keep:
+            continue
+        units.append(ChangeUnit(delete=(ep, claim.txt) if claim.txt is not None else (ep,)))
+    in_use = {(reg.txt_name(n, t), sid) for n, t, sid in zone.all if t != "TXT"}
+    in_use |= {(reg.txt_name(n, t), sid) for n, t, sid in keep}
+    for (name, sid), txt in sorted(zone.txts.items()):
+        if (name, sid) in in_use or not flt.matches(name):
+            continue
+        owner_of = reg.record_of(name, managed)
+        if owner_of is None or not flt.matches(owner_of[0]):  # never written by this registry
+            continue
+        if read_claim(txt, reg.owner_id).state == "ours":
+            owned += 1
+            units.append(ChangeUnit(delete=(txt,)))
+    return units, owned
+
+
+def _unit_order(unit: ChangeUnit) -> tuple[int, tuple[Any, ...]]:
+    """Deletions first (they free names), then updates, then creations; each by its record."""
+    phase = 2 if unit.create else (1 if unit.update_new else 0)
+    eps = [e for e in unit.endpoints() if e.record_type != "TXT"] or list(unit.endpoints())
+    return (phase, endpoint_sort_key(min(eps, key=endpoint_sort_key)))

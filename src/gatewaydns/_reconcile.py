@@ -26,18 +26,19 @@ from __future__ import annotations
 
 import logging
 from bisect import bisect_left, insort
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 from gatewaydns._compute import Result, RouteOutcome, assemble, build_index, compute_route
 from gatewaydns._config import SourceConfig
-from gatewaydns._errors import ProviderError
+from gatewaydns._domainfilter import DomainFilter
+from gatewaydns._errors import ConfigError, ProviderError
 from gatewaydns._gateway import Gateway, ListenerSet
 from gatewaydns._generation import is_behind
 from gatewaydns._merge import MergeState, RouteEntry, route_entry
 from gatewaydns._meta import Namespace
-from gatewaydns._plan import Changes, DeletionGuardError, PlanPolicy, plan
+from gatewaydns._plan import Changes, PlanOptions, ProviderCapabilities, plan
+from gatewaydns._registry import TXTRegistry
 from gatewaydns._routes import ROUTE_KINDS, Route
 from gatewaydns._snapshot import Snapshot
 from gatewaydns.protocols import AdjustsEndpoints, Provider, Watcher, WatchEvent
@@ -59,8 +60,10 @@ class Round:
         planned: whether a plan was made.
         changes: the plan (``None`` when none was made).
         applied: whether the plan was applied successfully (``True`` also for an empty plan).
-        error: why the round failed (provider error, deletion guard), else ``None``.
+        error: why the round failed (a provider error), else ``None``.
         retryable: for a provider error, whether it is worth retrying unchanged.
+        withheld: how many deletion units the deletion guard held back (the rest of the plan
+            was applied).
     """
 
     events: int
@@ -70,6 +73,7 @@ class Round:
     applied: bool = False
     error: str | None = None
     retryable: bool = False
+    withheld: int = 0
 
 
 class Reconciler:
@@ -79,12 +83,10 @@ class Reconciler:
         watcher: the source of Gateway API objects.
         provider: the DNS provider.
         config: the computation's configuration.
-        owner_id: this instance's TXT owner ID.
-        policy: ``sync``, ``upsert-only`` or ``create-only``.
-        force: apply plans even when the deletion guard objects.
-        plan_options: further keyword arguments for :func:`gatewaydns.plan` (``txt_prefix``,
-            ``domain_filter``, ``max_delete_fraction``, ...). ``domain_filter`` defaults to the
-            provider's zones.
+        owner_id: this instance's TXT owner ID (shortcut for
+            ``options=PlanOptions(TXTRegistry(owner_id))``).
+        options: how to plan (registry, policy, domain filter, deletion guard). Without a
+            domain filter, the provider's zones are the filter.
     """
 
     def __init__(
@@ -93,21 +95,22 @@ class Reconciler:
         provider: Provider,
         config: SourceConfig | None = None,
         *,
-        owner_id: str,
-        policy: PlanPolicy = "sync",
-        force: bool = False,
-        plan_options: Mapping[str, Any] | None = None,
+        owner_id: str | None = None,
+        options: PlanOptions | None = None,
     ) -> None:
+        if (options is None) == (owner_id is None):
+            msg = "Reconciler needs either options or an owner_id (not both)"
+            raise ConfigError(msg)
+        options = options or PlanOptions(TXTRegistry(owner_id or ""))
+        # never plan (and so never write) outside the zones the provider serves
+        if options.domain_filter is None and provider.zones:
+            options = replace(options, domain_filter=DomainFilter(tuple(provider.zones)))
         self.watcher = watcher
         self.provider = provider
         self.config = config or SourceConfig()
-        self.owner_id = owner_id
-        self.policy = policy
-        self.force = force
-        self.plan_options = dict(plan_options or {})
-        # never plan (and so never write) outside the zones the provider serves
-        if provider.zones:
-            self.plan_options.setdefault("domain_filter", tuple(provider.zones))
+        self.options = options
+        caps = getattr(provider, "capabilities", None)
+        self.capabilities = caps if isinstance(caps, ProviderCapabilities) else None
         self._gateways: dict[tuple[str, str], Gateway] = {}
         self._listener_sets: dict[tuple[str, str], ListenerSet] = {}
         self._namespaces: dict[str, Namespace] = {}
@@ -276,22 +279,27 @@ class Reconciler:
         except ProviderError as exc:
             _log.warning("reading DNS records failed: %s", exc)
             return Round(len(events), recomputed, error=str(exc), retryable=exc.retryable)
-        try:
-            changes = plan(
-                desired,
-                current,
-                owner_id=self.owner_id,
-                policy=self.policy,
-                force=self.force,
-                **self.plan_options,
-            )
-        except DeletionGuardError as exc:
-            _log.error("%s", exc)
-            self._needs_plan = False
-            return Round(len(events), recomputed, planned=True, error=str(exc))
+        changes = plan(
+            desired,
+            current,
+            self.options,
+            zones=self.provider.zones,
+            capabilities=self.capabilities,
+        )
+        for diag in changes.diagnostics:
+            if diag.reason == "deletion-guard":
+                _log.error("%s", diag.message)
+        withheld = len(changes.withheld)
         if changes.is_empty():
             self._needs_plan = False
-            return Round(len(events), recomputed, planned=True, changes=changes, applied=True)
+            return Round(
+                len(events),
+                recomputed,
+                planned=True,
+                changes=changes,
+                applied=True,
+                withheld=withheld,
+            )
         try:
             self.provider.apply_changes(changes)
         except ProviderError as exc:
@@ -303,9 +311,17 @@ class Reconciler:
                 changes=changes,
                 error=str(exc),
                 retryable=exc.retryable,
+                withheld=withheld,
             )
         self._needs_plan = False
-        return Round(len(events), recomputed, planned=True, changes=changes, applied=True)
+        return Round(
+            len(events),
+            recomputed,
+            planned=True,
+            changes=changes,
+            applied=True,
+            withheld=withheld,
+        )
 
 
 def _ls_gateway(ls: ListenerSet) -> tuple[str, str]:

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from gatewaydns._dnsname import in_domain, normalize_name
 from gatewaydns._endpoint import Endpoint, endpoint_sort_key
 from gatewaydns._errors import ProviderError
-from gatewaydns._plan import Changes
+from gatewaydns._plan import Changes, ChangeUnit, ProviderCapabilities
 from gatewaydns.protocols import EventType, WatchedObject, WatchEvent
 
 __all__ = ["Faults", "InMemoryProvider", "ScriptedWatcher"]
@@ -20,7 +21,7 @@ _Key = tuple[str, str, str]
 
 
 def _key(ep: Endpoint) -> _Key:
-    return (ep.dns_name, ep.record_type, ep.set_identifier)
+    return (normalize_name(ep.dns_name), ep.record_type, ep.set_identifier)
 
 
 @dataclass
@@ -29,7 +30,8 @@ class Faults:
 
     Attributes:
         fail_apply: ``apply_changes`` calls that fail before changing anything.
-        partial_apply: ``apply_changes`` call -> how many operations it applies before failing.
+        partial_apply: ``apply_changes`` call -> how many units it applies before failing
+            (a unit is applied all or nothing, as a real provider's atomic request is).
         fail_records: ``records`` calls that fail.
     """
 
@@ -41,13 +43,20 @@ class Faults:
 class InMemoryProvider:
     """A DNS zone in memory, implementing :class:`gatewaydns.protocols.Provider`.
 
+    It behaves like an RFC 2136 server applying one message per unit: a unit is applied all or
+    nothing; a record to create must be absent; a record to replace or delete must hold exactly
+    the targets the plan read (so a concurrent change makes the unit fail, retryably); a CNAME
+    shares its name with nothing; names are case-insensitive. A unit that fails does not stop
+    the others; ``apply_changes`` raises at the end.
+
     Args:
         records: the initial records.
         zones: the zones it serves; records outside them are refused.
         faults: faults to inject (see :class:`Faults`).
+        capabilities: what it claims to store (``plan`` leaves out the rest).
 
     Attributes:
-        applied: every ``Changes`` successfully applied, in order.
+        applied: every ``Changes`` successfully applied in full, in order.
         apply_calls: how many times ``apply_changes`` was called.
         records_calls: how many times ``records`` was called.
     """
@@ -58,10 +67,14 @@ class InMemoryProvider:
         *,
         zones: Sequence[str] = ("example.com",),
         faults: Faults | None = None,
+        capabilities: ProviderCapabilities | None = None,
     ) -> None:
-        self._zones = tuple(zones)
-        self._records: dict[_Key, Endpoint] = {_key(ep): ep for ep in records}
+        self._zones = tuple(normalize_name(z) for z in zones)
+        self._records: dict[_Key, Endpoint] = {}
+        self._by_name: dict[str, set[_Key]] = {}  # name -> keys of its record sets
+        self.put(*records)
         self.faults = faults or Faults()
+        self.capabilities = capabilities or ProviderCapabilities()
         self.applied: list[Changes] = []
         self.apply_calls = 0
         self.records_calls = 0
@@ -79,47 +92,78 @@ class InMemoryProvider:
             raise ProviderError(msg)
         return tuple(sorted(self._records.values(), key=endpoint_sort_key))
 
-    def _in_zone(self, name: str) -> bool:
-        return any(name == z or name.endswith("." + z) for z in self._zones)
+    def put(self, *records: Endpoint) -> None:
+        """Write records directly, as a person or another controller would (no checks)."""
+        for ep in records:
+            self._set(_key(ep), ep)
+
+    def remove(self, name: str, record_type: str, set_identifier: str = "") -> None:
+        """Delete a record set directly, as a person would."""
+        self._set((normalize_name(name), record_type, set_identifier), None)
+
+    def _set(self, key: _Key, ep: Endpoint | None) -> None:
+        if ep is None:
+            self._records.pop(key, None)
+            self._by_name.get(key[0], set()).discard(key)
+        else:
+            self._records[key] = ep
+            self._by_name.setdefault(key[0], set()).add(key)
 
     def apply_changes(self, changes: Changes) -> None:
-        """Apply deletes, then updates, then creates; refuse inconsistent changes."""
+        """Apply each unit atomically; raise at the end if any unit failed."""
         self.apply_calls += 1
         call = self.apply_calls
         if call in self.faults.fail_apply:
             msg = f"injected failure of apply_changes() call {call}"
             raise ProviderError(msg)
-        ops: list[tuple[str, Endpoint | None, Endpoint | None]] = [
-            *(("delete", ep, None) for ep in changes.delete),
-            *(
-                ("update", old, new)
-                for old, new in zip(changes.update_old, changes.update_new, strict=True)
-            ),
-            *(("create", None, ep) for ep in changes.create),
-        ]
         limit = self.faults.partial_apply.get(call)
-        for i, (op, old, new) in enumerate(ops):
+        failures: list[ProviderError] = []
+        for i, unit in enumerate(changes.units):
             if limit is not None and i >= limit:
-                msg = f"injected failure after {limit} of {len(ops)} operations (call {call})"
+                msg = f"injected failure after {limit} of {len(changes.units)} units (call {call})"
                 raise ProviderError(msg)
-            if old is not None:
-                if _key(old) not in self._records:
-                    msg = f"{op}: no record {_key(old)}"
-                    raise ProviderError(msg, retryable=False)
-                del self._records[_key(old)]
-            if new is not None:
-                if not self._in_zone(new.dns_name):
-                    msg = f"{op}: {new.dns_name} is outside the zones {self._zones}"
-                    raise ProviderError(msg, retryable=False)
-                if op == "create" and _key(new) in self._records:
-                    msg = f"create: record {_key(new)} exists"
-                    raise ProviderError(msg, retryable=False)
-                self._records[_key(new)] = new.model_copy(update={"labels": {}})
+            try:
+                self._apply_unit(unit)
+            except ProviderError as exc:
+                failures.append(exc)
+        if failures:
+            msg = f"{len(failures)} unit(s) failed: " + "; ".join(str(f) for f in failures)
+            raise ProviderError(msg, retryable=any(f.retryable for f in failures))
         self.applied.append(changes)
+
+    def _apply_unit(self, unit: ChangeUnit) -> None:
+        staged: dict[_Key, Endpoint | None] = {}
+        for old in (*unit.delete, *unit.update_old):
+            have = self._records.get(_key(old))
+            if have is None or sorted(have.targets) != sorted(old.targets):
+                msg = f"{old.record_type} {old.dns_name} changed since it was read"
+                raise ProviderError(msg)
+            staged[_key(old)] = None
+        for new in (*unit.update_new, *unit.create):
+            name = normalize_name(new.dns_name)
+            if not any(in_domain(name, z) for z in self._zones):
+                msg = f"{new.dns_name} is outside the zones {self._zones}"
+                raise ProviderError(msg, retryable=False)
+            if new.set_identifier and not self.capabilities.set_identifiers:
+                msg = f"{new.dns_name}: set identifiers are not supported"
+                raise ProviderError(msg, retryable=False)
+            if new in unit.create and staged.get(_key(new), self._records.get(_key(new))):
+                msg = f"create: {new.record_type} {new.dns_name} exists"
+                raise ProviderError(msg)
+            staged[_key(new)] = new.model_copy(update={"labels": {}, "dns_name": name})
+        for name in {k[0] for k, v in staged.items() if v is not None}:
+            here = self._by_name.get(name, set())
+            types = {k[1] for k in here if staged.get(k, self._records[k]) is not None}
+            types |= {k[1] for k, v in staged.items() if k[0] == name and v is not None}
+            if "CNAME" in types and len(types) > 1:
+                msg = f"{name}: a CNAME cannot share its name with {', '.join(sorted(types))}"
+                raise ProviderError(msg, retryable=False)
+        for k, v in staged.items():
+            self._set(k, v)
 
     def get(self, name: str, record_type: str, set_identifier: str = "") -> Endpoint | None:
         """One record set, or ``None``."""
-        return self._records.get((name, record_type, set_identifier))
+        return self._records.get((normalize_name(name), record_type, set_identifier))
 
     def snapshot(self) -> dict[_Key, tuple[str, ...]]:
         """``(name, type, set id) -> targets`` of every record: handy in assertions."""

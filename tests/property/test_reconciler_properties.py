@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gatewaydns
-from gatewaydns import Reconciler, SourceConfig
+from gatewaydns import PlanOptions, Reconciler, SourceConfig, TXTRegistry
 from gatewaydns.testing import InMemoryProvider, ScriptedWatcher
 from tests.helpers import ALL, accepted, gateway, listener, listener_set, model, namespace, route
 
@@ -104,7 +104,9 @@ def test_incremental_equals_full(
 ) -> None:
     config = SourceConfig(generation_policy=policy, listener_sets=listener_sets)
     watcher = ScriptedWatcher()
-    rec = Reconciler(watcher, InMemoryProvider(), config, owner_id="prop", force=True)
+    rec = Reconciler(
+        watcher, InMemoryProvider(), config, options=PlanOptions(TXTRegistry("prop"), force=True)
+    )
     pos = 0
     for cut in [*cuts, len(events)]:
         previous = rec.result

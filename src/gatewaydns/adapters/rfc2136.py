@@ -3,48 +3,72 @@
 Needs the ``rfc2136`` extra (dnspython), imported when a provider is created. Works with any
 server that accepts TSIG-signed dynamic updates and zone transfers (BIND 9, Knot, PowerDNS).
 
-Errors say what to fix:
+Atomicity
+    Every :class:`~gatewaydns.ChangeUnit` (a record set and its ownership TXT) goes into one UPDATE
+    message, which the server applies all or nothing (RFC 2136 §3.7); units are packed into
+    messages by encoded size (``max_message_size``, well under the 64 KiB limit) and count
+    (``batch_size``), and never split. Each unit carries prerequisites (RFC 2136 §2.4) so that the
+    server refuses it when the zone changed since it was read: a record to create must be absent
+    (a CNAME's whole name must be unused), and a record or TXT to replace or delete must still
+    hold exactly the value that was read — so a concurrent writer can never make us delete what
+    is no longer ours. When a message with several units fails on a prerequisite, each unit is
+    sent again on its own, so one failing unit does not hold back the others.
+
+Errors say what to fix, and nothing from dnspython escapes (every failure is a
+:class:`~gatewaydns.ProviderError`):
 
 * ``REFUSED`` — the server does not allow this key to update (or transfer) the zone:
-  check ``update-policy`` / ``allow-update`` and ``allow-transfer``;
-* ``NOTAUTH`` / bad key or signature — the key name, secret or algorithm differ from the server's;
+  check ``update-policy`` / ``allow-update`` and ``allow-transfer`` (not retryable);
+* ``NOTAUTH`` / bad key or signature — the key name, secret or algorithm differ from the server's
+  (not retryable);
 * timeouts and refused connections — the server is unreachable (retryable);
-* ``YXRRSET`` on a create — someone created the record meanwhile (retryable: re-read, re-plan).
+* ``YXRRSET`` / ``NXRRSET`` / ``YXDOMAIN`` / ``NXDOMAIN`` — the zone changed since it was read
+  (retryable: re-read and plan again);
+* a unit the server can never take (a name dnspython cannot encode, a set identifier, a unit
+  bigger than a message) — not retryable; the other units are applied.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+from gatewaydns._dnsname import normalize_name, zone_of
 from gatewaydns._endpoint import Endpoint, endpoint_sort_key
 from gatewaydns._errors import ConfigError, ProviderError
-from gatewaydns._plan import Changes
+from gatewaydns._optional import require
+from gatewaydns._plan import Changes, ChangeUnit, ProviderCapabilities
+from gatewaydns._registry import txt_strings
 
 __all__ = ["RFC2136Provider", "TSIGKey"]
 
 _log = logging.getLogger("gatewaydns.adapters.rfc2136")
 
-
-def _dns() -> Any:
-    try:
-        import dns.exception  # noqa: PLC0415 - optional dependency, imported on use
-        import dns.message  # noqa: PLC0415
-        import dns.name  # noqa: PLC0415
-        import dns.query  # noqa: PLC0415
-        import dns.rcode  # noqa: PLC0415
-        import dns.rdatatype  # noqa: PLC0415
-        import dns.tsig  # noqa: PLC0415
-        import dns.tsigkeyring  # noqa: PLC0415
-        import dns.update  # noqa: PLC0415
-        import dns.xfr  # noqa: PLC0415
-        import dns.zone  # noqa: PLC0415
-    except ImportError as exc:  # pragma: no cover - exercised without the extra
-        msg = "the RFC 2136 provider needs dnspython: pip install 'gatewaydns[rfc2136]'"
-        raise ImportError(msg) from exc
-    return dns
+_DNS_MODULES = (
+    "dns.exception",
+    "dns.message",
+    "dns.name",
+    "dns.query",
+    "dns.rcode",
+    "dns.rdata",
+    "dns.rdataclass",
+    "dns.rdataset",
+    "dns.rdatatype",
+    "dns.rdtypes.ANY.TXT",
+    "dns.tsig",
+    "dns.tsigkeyring",
+    "dns.update",
+    "dns.xfr",
+    "dns.zone",
+)
+#: rcodes that mean "a prerequisite failed": the zone changed since it was read.
+_PREREQ_RCODES = frozenset({"YXDOMAIN", "YXRRSET", "NXDOMAIN", "NXRRSET"})
+#: rcodes about one unit's content, not the server or the key.
+_UNIT_RCODES = _PREREQ_RCODES | {"NOTZONE", "FORMERR"}
+_MAX_STRING = 255
+_TSIG_ROOM = 512  # room left in a message for the TSIG record and the header
 
 
 @dataclass(frozen=True)
@@ -59,6 +83,28 @@ class TSIGKey:
         return f"TSIGKey(name={self.name!r}, secret=<hidden>, algorithm={self.algorithm!r})"
 
 
+@dataclass
+class _Encoded:
+    """One unit, ready to go into a message."""
+
+    unit: ChangeUnit
+    zone: str
+    size: int
+    names: frozenset[str]
+    build: Callable[[Any], None] = field(repr=False)
+
+    def describe(self) -> str:
+        eps = [e for e in self.unit.endpoints() if e.record_type != "TXT"]
+        ep = min(eps or self.unit.endpoints(), key=endpoint_sort_key)
+        return f"{ep.record_type} {ep.dns_name}"
+
+
+class _UnitError(Exception):
+    def __init__(self, what: str, reason: str, *, retryable: bool) -> None:
+        super().__init__(f"{what}: {reason}")
+        self.retryable = retryable
+
+
 class RFC2136Provider:
     """A :class:`gatewaydns.protocols.Provider` for servers that take RFC 2136 updates.
 
@@ -68,9 +114,17 @@ class RFC2136Provider:
         key: the TSIG key (``None``: unsigned, for servers that allow it by address).
         port: the server's port.
         timeout: seconds for each query, transfer or update.
-        batch_size: the most record-set operations in one UPDATE message.
+        batch_size: the most units in one UPDATE message.
+        max_message_size: the most octets of units in one UPDATE message (512-65000).
         default_ttl: the TTL of records whose endpoint has none.
+
+    Raises:
+        ConfigError: no zones, a TSIG secret that is not base64, an unknown TSIG algorithm,
+            or sizes out of range.
     """
+
+    #: plain DNS has no routing policies; long TXT values are split into 255-octet strings.
+    capabilities = ProviderCapabilities(set_identifiers=False, split_long_txt=True)
 
     def __init__(
         self,
@@ -81,6 +135,7 @@ class RFC2136Provider:
         port: int = 53,
         timeout: float = 5.0,
         batch_size: int = 100,
+        max_message_size: int = 32768,
         default_ttl: int = 300,
     ) -> None:
         if not zones:
@@ -89,25 +144,43 @@ class RFC2136Provider:
         if batch_size < 1:
             msg = f"batch_size must be at least 1, got {batch_size}"
             raise ConfigError(msg)
-        self._dns = _dns()
+        if not 512 <= max_message_size <= 65000:
+            msg = f"max_message_size must be between 512 and 65000, got {max_message_size}"
+            raise ConfigError(msg)
+        self._dns = require("rfc2136", "the RFC 2136 provider needs dnspython", *_DNS_MODULES)
         self.server = server
         self.port = port
         self.timeout = timeout
         self.batch_size = batch_size
+        self.max_message_size = max_message_size
         self.default_ttl = default_ttl
         self.key = key
-        self._zones = tuple(z.lower().rstrip(".") for z in zones)
+        self._zones = tuple(normalize_name(z) for z in zones)
         self._keyring: Any = None
         self._keyname: Any = None
         self._keyalgorithm: Any = None
         if key is not None:
-            try:
-                self._keyring = self._dns.tsigkeyring.from_text({key.name: key.secret})
-            except Exception as exc:
-                msg = f"TSIG key {key.name!r}: the secret is not valid base64 ({exc})"
-                raise ConfigError(msg) from exc
-            self._keyname = self._dns.name.from_text(key.name)
-            self._keyalgorithm = self._dns.name.from_text(key.algorithm)
+            self._init_key(key)
+
+    def _init_key(self, key: TSIGKey) -> None:
+        dns = self._dns
+        try:
+            algorithm = dns.name.from_text(key.algorithm)
+            self._keyring = dns.tsigkeyring.from_text({key.name: key.secret})
+            self._keyname = dns.name.from_text(key.name)
+        except (dns.exception.DNSException, ValueError) as exc:
+            msg = f"TSIG key {key.name!r}: the secret is not valid base64 ({exc})"
+            raise ConfigError(msg) from exc
+        algorithms = [getattr(dns.tsig, n) for n in dir(dns.tsig) if n.startswith("HMAC_")]
+        known = {a.to_text(omit_final_dot=True).lower(): a for a in algorithms}
+        name = algorithm.to_text(omit_final_dot=True).lower()
+        if name not in known:
+            msg = (
+                f"TSIG key {key.name!r}: unknown algorithm {key.algorithm!r} "
+                f"(one of {', '.join(sorted(known))})"
+            )
+            raise ConfigError(msg)
+        self._keyalgorithm = known[name]
 
     def __repr__(self) -> str:
         return f"RFC2136Provider({self.server}:{self.port}, zones={self._zones}, key={self.key!r})"
@@ -119,7 +192,10 @@ class RFC2136Provider:
 
     # --- reading ------------------------------------------------------------------------------
     def records(self) -> Sequence[Endpoint]:
-        """Every record of the managed zones, read by AXFR."""
+        """Every record of the managed zones, read by AXFR, names normalised.
+
+        A TXT record's target is its presentation form (``"a" "b"`` for two strings).
+        """
         out: list[Endpoint] = []
         for zone in self._zones:
             out.extend(self._transfer(zone))
@@ -140,21 +216,20 @@ class RFC2136Provider:
                 relativize=False,
             )
             data = dns.zone.from_xfr(xfr, relativize=False)
-        except Exception as exc:
+        except (dns.exception.DNSException, OSError, EOFError) as exc:
             raise self._error(f"zone transfer of {zone}", exc) from exc
         out: list[Endpoint] = []
         for name, rdataset in data.iterate_rdatasets():
             rtype = dns.rdatatype.to_text(rdataset.rdtype)
-            dns_name = name.to_text(omit_final_dot=True).lower()
-            if rtype in ("CNAME",):
-                targets = [r.target.to_text(omit_final_dot=True).lower() for r in rdataset]
+            if rtype == "CNAME":
+                targets = [normalize_name(r.target.to_text()) for r in rdataset]
             elif rtype in ("A", "AAAA"):
                 targets = [r.address for r in rdataset]
             else:
                 targets = [r.to_text() for r in rdataset]
             out.append(
                 Endpoint(
-                    dns_name=dns_name,
+                    dns_name=normalize_name(name.to_text()),
                     targets=tuple(sorted(targets)),
                     record_type=rtype,
                     record_ttl=rdataset.ttl,
@@ -174,37 +249,76 @@ class RFC2136Provider:
                 update={"provider_specific": (), "record_ttl": ep.record_ttl or self.default_ttl}
             )
             for ep in endpoints
-            if self._in_zones(ep.dns_name)
+            if zone_of(normalize_name(ep.dns_name), self._zones) is not None
         ]
 
-    def _in_zones(self, name: str) -> bool:
-        return any(name == z or name.endswith("." + z) for z in self._zones)
-
-    def _zone_of(self, name: str) -> str:
-        best = ""
-        for zone in self._zones:
-            if (name == zone or name.endswith("." + zone)) and len(zone) > len(best):
-                best = zone
-        if not best:
-            msg = f"{name} is in none of the managed zones {', '.join(self._zones)}"
-            raise ProviderError(msg, retryable=False)
-        return best
-
     def apply_changes(self, changes: Changes) -> None:
-        """Apply changes as TSIG-signed UPDATE messages, ``batch_size`` operations per message."""
-        ops: dict[str, list[tuple[str, Endpoint]]] = {}
-        for ep in changes.delete:
-            ops.setdefault(self._zone_of(ep.dns_name), []).append(("delete", ep))
-        for old, new in zip(changes.update_old, changes.update_new, strict=True):
-            ops.setdefault(self._zone_of(old.dns_name), []).append(("delete", old))
-            ops.setdefault(self._zone_of(new.dns_name), []).append(("add", new))
-        for ep in changes.create:
-            ops.setdefault(self._zone_of(ep.dns_name), []).append(("create", ep))
-        for zone, zone_ops in sorted(ops.items()):
-            for start in range(0, len(zone_ops), self.batch_size):
-                self._send(zone, zone_ops[start : start + self.batch_size])
+        """Apply each unit atomically, packed into TSIG-signed UPDATE messages.
 
-    def _send(self, zone: str, ops: list[tuple[str, Endpoint]]) -> None:
+        Raises:
+            ProviderError: the server is unreachable or refused the key (nothing more is sent),
+                or some units failed (all the others were applied); ``retryable`` is false
+                only when every failure needs a change of configuration or input.
+        """
+        failures: list[_UnitError] = []
+        encoded: list[_Encoded] = []
+        for unit in changes.units:
+            if not len(unit):
+                continue
+            try:
+                encoded.append(self._encode(unit))
+            except _UnitError as exc:
+                failures.append(exc)
+        for message in self._pack(encoded):
+            failures.extend(self._send(message))
+        if failures:
+            detail = "; ".join(str(f) for f in failures[:5])
+            more = f" (and {len(failures) - 5} more)" if len(failures) > 5 else ""
+            applied = len(encoded) - len(failures)
+            msg = f"{len(failures)} change(s) failed, {applied} applied: {detail}{more}"
+            raise ProviderError(msg, retryable=any(f.retryable for f in failures))
+
+    def _pack(self, units: list[_Encoded]) -> Iterable[list[_Encoded]]:
+        """Units grouped into messages: one zone each, within size and count, no shared name."""
+        by_zone: dict[str, list[_Encoded]] = {}
+        for enc in units:
+            by_zone.setdefault(enc.zone, []).append(enc)
+        for _zone, queue in sorted(by_zone.items()):
+            batch: list[_Encoded] = []
+            size = 0
+            names: set[str] = set()
+            for enc in queue:
+                full = (
+                    len(batch) >= self.batch_size
+                    or size + enc.size > self.max_message_size
+                    or not names.isdisjoint(enc.names)
+                )
+                if batch and full:
+                    yield batch
+                    batch, size, names = [], 0, set()
+                batch.append(enc)
+                size += enc.size
+                names |= enc.names
+            if batch:
+                yield batch
+
+    def _send(self, batch: list[_Encoded]) -> list[_UnitError]:
+        """Send one message; on a unit-specific refusal retry its units one by one."""
+        rcode = self._send_message(batch[0].zone, batch)
+        if rcode == "NOERROR":
+            _log.debug("updated %s: %d units", batch[0].zone, len(batch))
+            return []
+        if rcode in _UNIT_RCODES and len(batch) > 1:
+            return [f for enc in batch for f in self._send([enc])]
+        if rcode in _UNIT_RCODES:
+            return [
+                _UnitError(
+                    batch[0].describe(), _rcode_text(rcode), retryable=rcode in _PREREQ_RCODES
+                )
+            ]
+        raise self._rcode_error(batch[0].zone, rcode)
+
+    def _send_message(self, zone: str, batch: list[_Encoded]) -> str:
         dns = self._dns
         msg = dns.update.UpdateMessage(
             zone + ".",
@@ -212,36 +326,101 @@ class RFC2136Provider:
             keyname=self._keyname,
             keyalgorithm=self._keyalgorithm,
         )
-        for op, ep in ops:
-            if ep.set_identifier:
-                text = f"{ep.dns_name} has set identifier {ep.set_identifier!r}"
-                raise ProviderError(f"{text}: RFC 2136 has no routing policies", retryable=False)
-            name = ep.dns_name + "."
-            if op == "delete":
-                msg.delete(name, ep.record_type)
-                continue
-            if op == "create":
-                msg.absent(name, ep.record_type)
-            targets = [
-                t + "." if ep.record_type == "CNAME" and not t.endswith(".") else t
-                for t in ep.targets
-            ]
-            msg.add(name, ep.record_ttl or self.default_ttl, ep.record_type, *targets)
+        for enc in batch:
+            enc.build(msg)
         try:
             response = dns.query.tcp(msg, self.server, port=self.port, timeout=self.timeout)
-        except Exception as exc:
+        except (dns.exception.DNSException, OSError, EOFError) as exc:
             raise self._error(f"update of {zone}", exc) from exc
-        rcode = response.rcode()
-        if rcode != dns.rcode.NOERROR:
-            raise self._rcode_error(zone, dns.rcode.to_text(rcode))
-        _log.debug("updated %s: %d operations", zone, len(ops))
+        return str(dns.rcode.to_text(response.rcode()))
+
+    # --- encoding a unit ----------------------------------------------------------------------
+    def _encode(self, unit: ChangeUnit) -> _Encoded:
+        """Check a unit and measure it; a unit the server could never take fails here."""
+        dns = self._dns
+        eps = list(unit.endpoints())
+        what = _Encoded(unit, "", 0, frozenset(), lambda _m: None).describe()
+        for ep in eps:
+            if ep.set_identifier:
+                reason = f"set identifier {ep.set_identifier!r}: RFC 2136 has no routing policies"
+                raise _UnitError(what, reason, retryable=False)
+        names = frozenset(normalize_name(ep.dns_name) for ep in eps)
+        zones = {zone_of(n, self._zones) for n in names}
+        if len(zones) != 1 or None in zones:
+            reason = f"names {', '.join(sorted(names))} are not all in one of the managed zones"
+            raise _UnitError(what, reason, retryable=False)
+        zone = str(zones.pop())
+        try:
+            build = self._builder(unit)
+            probe = dns.update.UpdateMessage(zone + ".")
+            empty = len(probe.to_wire())
+            build(probe)
+            size = len(probe.to_wire()) - empty
+        except (dns.exception.DNSException, ValueError, UnicodeError) as exc:
+            raise _UnitError(what, f"cannot be encoded: {exc}", retryable=False) from exc
+        if size > 65535 - _TSIG_ROOM:
+            raise _UnitError(what, f"{size} octets do not fit a message", retryable=False)
+        return _Encoded(unit, zone, size, names, build)
+
+    def _builder(self, unit: ChangeUnit) -> Callable[[Any], None]:
+        """Prerequisites and updates of one unit, as a function that writes them to a message."""
+        dns = self._dns
+        gone = [*unit.delete, *unit.update_old]
+        new = [*unit.update_new, *unit.create]
+        freed = {(normalize_name(e.dns_name), e.record_type) for e in gone}
+        freed_names = {name for name, _ in freed}
+        prereqs: list[tuple[Any, Any]] = []
+        for ep in gone:  # still exactly as read: nobody changed it, it is still ours
+            prereqs.append((self._name(ep), self._rdataset(ep, ttl=0)))
+        for ep in unit.create:
+            name = normalize_name(ep.dns_name)
+            if ep.record_type == "CNAME" and name not in freed_names:
+                prereqs.append((self._name(ep), None))  # the whole name unused
+                continue
+            prereqs.append((self._name(ep), dns.rdatatype.from_text(ep.record_type)))
+            if ep.record_type != "CNAME" and (name, "CNAME") not in freed:
+                prereqs.append((self._name(ep), dns.rdatatype.CNAME))
+        deletes = [(self._name(ep), dns.rdatatype.from_text(ep.record_type)) for ep in gone]
+        adds = [(self._name(ep), self._rdataset(ep)) for ep in new]
+
+        def build(msg: Any) -> None:
+            for name, what in prereqs:
+                if what is None:
+                    msg.absent(name)
+                elif isinstance(what, dns.rdataset.Rdataset):
+                    msg.present(name, what)
+                else:
+                    msg.absent(name, what)
+            for name, rdtype in deletes:
+                msg.delete(name, rdtype)
+            for name, rdataset in adds:
+                msg.add(name, rdataset)
+
+        return build
+
+    def _name(self, ep: Endpoint) -> Any:
+        return self._dns.name.from_text(normalize_name(ep.dns_name) + ".")
+
+    def _rdataset(self, ep: Endpoint, ttl: int | None = None) -> Any:
+        dns = self._dns
+        rdtype = dns.rdatatype.from_text(ep.record_type)
+        ttl = (ep.record_ttl or self.default_ttl) if ttl is None else ttl
+        if ep.record_type == "TXT":
+            rdatas = [_txt_rdata(dns, target) for target in ep.targets]
+        else:
+            texts = [
+                normalize_name(t) + "." if ep.record_type == "CNAME" else t for t in ep.targets
+            ]
+            rdatas = [dns.rdata.from_text(dns.rdataclass.IN, rdtype, t) for t in texts]
+        return dns.rdataset.from_rdata_list(ttl, rdatas)
 
     # --- errors -------------------------------------------------------------------------------
     def _rcode_error(self, zone: str, rcode: str) -> ProviderError:
+        key = self.key.name if self.key else "(none)"
         hints = {
             "REFUSED": (
-                f"the server refused the update of {zone}: allow key "
-                f"{self.key.name if self.key else '(none)'!r} in the zone's update-policy",
+                f"the server refused the update of {zone}: allow key {key!r} in the zone's "
+                "update-policy",
                 False,
             ),
             "NOTAUTH": (
@@ -249,25 +428,19 @@ class RFC2136Provider:
                 "check the zone and the key's name, secret and algorithm",
                 False,
             ),
-            "NOTZONE": (f"a name is outside zone {zone}", False),
-            "YXRRSET": (
-                f"a record to create in {zone} exists already (created meanwhile); "
-                "re-read and plan again",
-                True,
-            ),
             "SERVFAIL": (f"the server failed to update {zone}", True),
         }
         text, retryable = hints.get(rcode, (f"the update of {zone} failed", True))
         return ProviderError(f"{text} (rcode {rcode})", retryable=retryable)
 
-    def _error(self, what: str, exc: Exception) -> ProviderError:
+    def _error(self, what: str, exc: BaseException) -> ProviderError:
         dns = self._dns
         where = f"{self.server}:{self.port}"
         if isinstance(exc, dns.exception.Timeout):
             return ProviderError(f"{what}: {where} did not answer within {self.timeout}s")
-        if isinstance(exc, ConnectionRefusedError | ConnectionResetError):
-            return ProviderError(f"{what}: {where} refused the connection (is the server up?)")
-        if isinstance(exc, dns.tsig.PeerBadKey | dns.tsig.PeerBadSignature):
+        if isinstance(exc, ConnectionRefusedError | ConnectionResetError | EOFError):
+            return ProviderError(f"{what}: {where} refused the connection or closed it (is the server up?)")
+        if isinstance(exc, dns.tsig.PeerError):
             return ProviderError(
                 f"{what}: {where} rejected the TSIG key ({type(exc).__name__}): check the key's "
                 "name, secret and algorithm",
@@ -289,4 +462,20 @@ class RFC2136Provider:
             return ProviderError(f"{what}: {where} answered rcode {rcode}")
         if isinstance(exc, OSError):
             return ProviderError(f"{what}: {where} unreachable: {exc}")
-        return ProviderError(f"{what}: {type(exc).__name__}: {exc}")
+        return ProviderError(f"{what}: {where}: {type(exc).__name__}: {exc}")
+
+
+def _rcode_text(rcode: str) -> str:
+    if rcode in _PREREQ_RCODES:
+        return f"the zone changed since it was read (rcode {rcode}); re-read and plan again"
+    return f"the server refused it (rcode {rcode})"
+
+
+def _txt_rdata(dns: Any, target: str) -> Any:
+    """A TXT rdata from its presentation form; strings over 255 octets split (RFC 1035 §3.3)."""
+    chunks: list[bytes] = []
+    for text in txt_strings(target):
+        # \DDD escapes read from a server are octets; other text is UTF-8
+        data = text.encode("latin-1") if all(ord(c) < 256 for c in text) else text.encode()
+        chunks.extend(data[i : i + _MAX_STRING] for i in range(0, len(data), _MAX_STRING))
+    return dns.rdtypes.ANY.TXT.TXT(dns.rdataclass.IN, dns.rdatatype.TXT, chunks or [b""])
