@@ -329,10 +329,14 @@ class RFC2136Provider:
         for enc in batch:
             enc.build(msg)
         try:
-            response = dns.query.tcp(msg, self.server, port=self.port, timeout=self.timeout)
+            response = self._exchange(msg)
         except (dns.exception.DNSException, OSError, EOFError) as exc:
             raise self._error(f"update of {zone}", exc) from exc
         return str(dns.rcode.to_text(response.rcode()))
+
+    def _exchange(self, message: Any) -> Any:
+        """Send one UPDATE message over TCP and return the response (tests inject faults here)."""
+        return self._dns.query.tcp(message, self.server, port=self.port, timeout=self.timeout)
 
     # --- encoding a unit ----------------------------------------------------------------------
     def _encode(self, unit: ChangeUnit) -> _Encoded:
@@ -439,7 +443,7 @@ class RFC2136Provider:
         if isinstance(exc, dns.exception.Timeout):
             return ProviderError(f"{what}: {where} did not answer within {self.timeout}s")
         if isinstance(exc, ConnectionRefusedError | ConnectionResetError | EOFError):
-            return ProviderError(f"{what}: {where} refused the connection or closed it (is the server up?)")
+            return ProviderError(f"{what}: {where} refused or dropped the connection (is it up?)")
         if isinstance(exc, dns.tsig.PeerError):
             return ProviderError(
                 f"{what}: {where} rejected the TSIG key ({type(exc).__name__}): check the key's "
