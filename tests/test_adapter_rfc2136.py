@@ -5,16 +5,9 @@ In CI (``CI`` set) these tests fail, never skip, when named is missing.
 
 from __future__ import annotations
 
-import os
 import pathlib
-from collections.abc import Iterator
 from typing import Any
 
-import dns.message
-import dns.query
-import dns.rdatatype
-import dns.tsigkeyring
-import dns.update
 import pytest
 
 import gatewaydns
@@ -23,79 +16,10 @@ from gatewaydns.adapters.rfc2136 import RFC2136Provider, TSIGKey
 from gatewaydns.testing import ScriptedWatcher
 
 from . import bind_server
+from .dnsutil import query, raw_update, send
 
 ROOT = pathlib.Path(__file__).parent.parent
 OWNER = "gatewaydns-ci"
-
-
-@pytest.fixture(scope="session")
-def named(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    if os.environ.get("GATEWAYDNS_NAMED"):
-        host, port = os.environ["GATEWAYDNS_NAMED"].rsplit(":", 1)
-        name, secret = os.environ["GATEWAYDNS_NAMED_KEY"].split(":", 1)
-        yield {
-            "host": host,
-            "port": int(port),
-            "key": TSIGKey(name, secret),
-            "zone": os.environ["GATEWAYDNS_NAMED_ZONE"],
-        }
-        return
-    if bind_server.named_binary() is None:
-        if os.environ.get("CI"):
-            pytest.fail("named (Debian package bind9) is missing: .ci/run must install it")
-        pytest.skip("named is not installed (apt-get install bind9); CI always runs these")
-    directory = tmp_path_factory.mktemp("named")
-    server = bind_server.start(directory)
-    try:
-        yield {
-            "host": server.host,
-            "port": server.port,
-            "key": TSIGKey(server.key_name, server.secret),
-            "zone": server.zone,
-        }
-    finally:
-        bind_server.stop(directory)
-
-
-def raw_update(named: dict[str, Any]) -> dns.update.UpdateMessage:
-    key: TSIGKey = named["key"]
-    return dns.update.UpdateMessage(
-        named["zone"],
-        keyring=dns.tsigkeyring.from_text({key.name: key.secret}),
-        keyname=key.name,
-        keyalgorithm=key.algorithm,
-    )
-
-
-def send(named: dict[str, Any], msg: dns.update.UpdateMessage) -> None:
-    response = dns.query.tcp(msg, named["host"], port=named["port"], timeout=5)
-    assert response.rcode() == 0
-
-
-@pytest.fixture
-def provider(named: dict[str, Any]) -> RFC2136Provider:
-    """A provider over a zone emptied of everything but SOA, NS and ns."""
-    prov = RFC2136Provider(
-        named["host"], [named["zone"]], key=named["key"], port=named["port"], default_ttl=120
-    )
-    msg = raw_update(named)
-    for ep in prov.records():
-        if ep.record_type in ("SOA", "NS") or ep.dns_name == f"ns.{named['zone']}":
-            continue
-        msg.delete(ep.dns_name + ".", ep.record_type)
-    send(named, msg)
-    return prov
-
-
-def query(named: dict[str, Any], name: str, rtype: str) -> tuple[int, list[str]]:
-    """(TTL, sorted targets) of a record as named serves it; (0, []) when absent."""
-    response = dns.query.udp(
-        dns.message.make_query(name, rtype), named["host"], port=named["port"], timeout=5
-    )
-    for rrset in response.answer:
-        if rrset.rdtype == dns.rdatatype.from_text(rtype):
-            return rrset.ttl, sorted(r.to_text().rstrip(".") for r in rrset)
-    return 0, []
 
 
 def load(path: str, **config: Any) -> gatewaydns.Result:

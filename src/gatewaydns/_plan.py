@@ -91,6 +91,12 @@ class ChangeUnit(BaseModel):
     ownership TXT before its record and ``delete`` after it, so a provider that cannot apply a
     unit atomically and fails half-way leaves at worst a TXT of ours without its record (which
     the next plan removes), never a record without its TXT.
+
+    ``require`` lists record sets the unit does not change but relies on, exactly as they were
+    read: the ownership TXT of a record that is updated or created next to an existing TXT. A
+    provider that can make an update conditional (RFC 2136 prerequisites) refuses the unit when
+    one of them changed meanwhile, as it does when a record in ``delete`` or ``update_old``
+    changed; ``to_json`` (the webhook shape) leaves it out.
     """
 
     model_config = ConfigDict(frozen=True, validate_by_alias=True, validate_by_name=True)
@@ -99,6 +105,7 @@ class ChangeUnit(BaseModel):
     update_old: tuple[Endpoint, ...] = Field((), alias="updateOld")
     update_new: tuple[Endpoint, ...] = Field((), alias="updateNew")
     delete: tuple[Endpoint, ...] = ()
+    require: tuple[Endpoint, ...] = ()
 
     @model_validator(mode="after")
     def _paired(self) -> ChangeUnit:
@@ -454,11 +461,16 @@ class _Planner:
         if _record_differs(have, want):
             unit_old.append(have)
             unit_new.append(want)
+        require: tuple[Endpoint, ...] = ()
         if old_txt is not None and _txt_differs(old_txt, new_txt):
             unit_old.append(old_txt)
             unit_new.append(new_txt)
+        elif old_txt is not None:
+            require = (old_txt,)  # still ours when the update is applied
         if unit_old:
-            self.units.append(ChangeUnit(update_old=tuple(unit_old), update_new=tuple(unit_new)))
+            self.units.append(
+                ChangeUnit(update_old=tuple(unit_old), update_new=tuple(unit_new), require=require)
+            )
 
     def create(self, want: Endpoint) -> None:
         """Create a record (and its TXT) where every managed record on the name is ours."""
@@ -498,10 +510,13 @@ class _Planner:
         create: list[Endpoint] = [want]
         update_old: tuple[Endpoint, ...] = ()
         update_new: tuple[Endpoint, ...] = ()
+        require: tuple[Endpoint, ...] = ()
         if txt_claim.txt is None:
             create.insert(0, new_txt)
         elif _txt_differs(txt_claim.txt, new_txt):
             update_old, update_new = (txt_claim.txt,), (new_txt,)
+        else:
+            require = (txt_claim.txt,)
         delete: list[Endpoint] = []
         for old in sorted(replaced, key=endpoint_sort_key):
             self.consumed.add(_key(old))
@@ -515,6 +530,7 @@ class _Planner:
                 update_old=update_old,
                 update_new=update_new,
                 delete=tuple(delete),
+                require=require,
             )
         )
 
@@ -625,7 +641,7 @@ def plan(
     deletes: list[ChangeUnit] = []
     owned = 0
     if opts.policy == "sync":
-        deletes, owned = _deletions(zone, reg, planner.wanted | planner.consumed, managed, flt)
+        deletes, owned = _deletions(planner, planner.wanted | planner.consumed, managed, flt)
     withheld: tuple[ChangeUnit, ...] = ()
     count = len(deletes)
     if (
@@ -694,7 +710,7 @@ def _coexisting(
                     "name with nothing",
                 )
                 continue
-            if want.dns_name in txt_names:
+            if want.dns_name in txt_names and "CNAME" not in present:  # first come, first served
                 planner.refuse(
                     want,
                     "name-conflict",
@@ -719,7 +735,8 @@ def _coexisting(
             )
             continue
         txt_name = reg.txt_name(want.dns_name, want.record_type)
-        if "CNAME" in zone.types_at.get(txt_name, ()) or "CNAME" in names.get(txt_name, ()):
+        # (a desired CNAME at a TXT name was refused above)
+        if "CNAME" in zone.types_at.get(txt_name, ()):
             planner.refuse(
                 want,
                 "not-owned",
@@ -731,17 +748,20 @@ def _coexisting(
 
 
 def _deletions(
-    zone: _Zone,
-    reg: TXTRegistry,
+    planner: _Planner,
     keep: set[_Key],
     managed: frozenset[str],
     flt: DomainFilter,
 ) -> tuple[list[ChangeUnit], int]:
     """Delete units for owned records nobody wants and our orphaned TXTs; and how many we own."""
+    zone, reg = planner.zone, planner.registry
     units: list[ChangeUnit] = []
     owned = 0
     for key, ep in sorted(zone.records.items()):
         claim = zone.claim(*key)
+        if claim.state == "contested" and reg.owner_id in claim.owners and key not in keep:
+            message = f"{ep.record_type} {ep.dns_name} is claimed by {claim.holder()}; not deleted"
+            planner.refuse(ep, "contested-ownership", message)
         if claim.state != "ours":
             continue
         owned += 1

@@ -133,11 +133,12 @@ class InMemoryProvider:
 
     def _apply_unit(self, unit: ChangeUnit) -> None:
         staged: dict[_Key, Endpoint | None] = {}
-        for old in (*unit.delete, *unit.update_old):
+        for old in (*unit.delete, *unit.update_old, *unit.require):
             have = self._records.get(_key(old))
             if have is None or sorted(have.targets) != sorted(old.targets):
                 msg = f"{old.record_type} {old.dns_name} changed since it was read"
                 raise ProviderError(msg)
+        for old in (*unit.delete, *unit.update_old):
             staged[_key(old)] = None
         for new in (*unit.update_new, *unit.create):
             name = normalize_name(new.dns_name)

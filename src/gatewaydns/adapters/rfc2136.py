@@ -360,10 +360,13 @@ class RFC2136Provider:
             empty = len(probe.to_wire())
             build(probe)
             size = len(probe.to_wire()) - empty
+        except dns.exception.TooBig as exc:
+            raise _UnitError(what, "it does not fit in one message", retryable=False) from exc
         except (dns.exception.DNSException, ValueError, UnicodeError) as exc:
             raise _UnitError(what, f"cannot be encoded: {exc}", retryable=False) from exc
         if size > 65535 - _TSIG_ROOM:
-            raise _UnitError(what, f"{size} octets do not fit a message", retryable=False)
+            reason = f"{size} octets: it does not fit in one message"
+            raise _UnitError(what, reason, retryable=False)
         return _Encoded(unit, zone, size, names, build)
 
     def _builder(self, unit: ChangeUnit) -> Callable[[Any], None]:
@@ -374,7 +377,7 @@ class RFC2136Provider:
         freed = {(normalize_name(e.dns_name), e.record_type) for e in gone}
         freed_names = {name for name, _ in freed}
         prereqs: list[tuple[Any, Any]] = []
-        for ep in gone:  # still exactly as read: nobody changed it, it is still ours
+        for ep in (*gone, *unit.require):  # still exactly as read: nobody changed it, still ours
             prereqs.append((self._name(ep), self._rdataset(ep, ttl=0)))
         for ep in unit.create:
             name = normalize_name(ep.dns_name)
