@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import dns.message
@@ -11,6 +12,8 @@ import dns.rdatatype
 import dns.tsigkeyring
 import dns.update
 import dns.zone
+
+from gatewaydns.adapters.rfc2136 import RFC2136Provider
 
 # a zone key -> the record set's rdata texts, as named serves it
 Zone = dict[tuple[str, str], tuple[str, ...]]
@@ -75,3 +78,33 @@ def reset(named: dict[str, Any]) -> None:
             continue
         msg.delete(name + ".", rtype)
     send(named, msg)
+
+
+class Faulty(RFC2136Provider):
+    """An RFC2136Provider whose message exchange runs hooks, by 1-based message number.
+
+    ``before[n]`` runs just before message n is sent (a concurrent writer); ``drop`` loses the
+    connection before message n reaches the server; ``lose_response`` sends message n (the
+    server applies it) and then loses the answer. ``messages`` records every message sent.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.before: dict[int, Callable[[Any], None]] = {}
+        self.lose_response: set[int] = set()
+        self.drop: set[int] = set()
+        self.messages: list[Any] = []
+
+    def _exchange(self, message: Any) -> Any:
+        import dns.exception
+
+        self.messages.append(message)
+        n = len(self.messages)
+        if n in self.before:
+            self.before[n](message)
+        if n in self.drop:
+            raise ConnectionResetError("injected: connection dropped before the message")
+        response = super()._exchange(message)
+        if n in self.lose_response:
+            raise dns.exception.Timeout("injected: response lost")
+        return response

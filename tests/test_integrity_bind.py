@@ -7,7 +7,6 @@ apply, a lost message) are injected in the provider's message exchange.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -27,7 +26,7 @@ from gatewaydns import (
 from gatewaydns.adapters.rfc2136 import RFC2136Provider, TSIGKey
 from gatewaydns.testing import ScriptedWatcher
 
-from .dnsutil import dump, query, raw_update, send
+from .dnsutil import Faulty, dump, query, raw_update, send
 from .helpers import accepted, gateway, model, route
 
 OWNER = "integrity"
@@ -80,31 +79,6 @@ def assert_no_ownerless_records(named: dict[str, Any], created: set[tuple[str, s
             assert any(f"owner={OWNER}" in t for t in txt), (name, rtype, txt)
 
 
-class Faulty(RFC2136Provider):
-    """An RFC2136Provider whose message exchange runs hooks (a concurrent writer, a lost link)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.before: dict[int, Callable[[], None]] = {}
-        self.lose_response: set[int] = set()
-        self.drop: set[int] = set()
-        self.messages: list[Any] = []
-
-    def _exchange(self, message: Any) -> Any:
-        import dns.exception
-
-        self.messages.append(message)
-        n = len(self.messages)
-        if n in self.before:
-            self.before[n]()
-        if n in self.drop:
-            raise ConnectionResetError("injected: connection dropped before the message")
-        response = super()._exchange(message)
-        if n in self.lose_response:
-            raise dns.exception.Timeout("injected: response lost")
-        return response
-
-
 @pytest.fixture
 def faulty(named: dict[str, Any], provider: RFC2136Provider) -> Faulty:
     return Faulty(
@@ -138,7 +112,7 @@ def test_2_concurrent_writer_fails_one_unit_the_rest_applies(
 ) -> None:
     desired = [ep(f"h{i}.example.com", f"192.0.2.{i}") for i in range(5)]
 
-    def writer() -> None:  # someone creates h2 between our read and our update
+    def writer(_message: Any) -> None:  # someone creates h2 between our read and our update
         msg = raw_update(named)
         msg.add("h2.example.com.", 300, "A", "198.51.100.2")
         send(named, msg)
@@ -162,7 +136,7 @@ def test_2_update_refused_when_ownership_changed_meanwhile(
 ) -> None:
     sync(faulty, [ep("www.example.com", "192.0.2.1")])
 
-    def thief() -> None:  # another controller adds its claim to our TXT
+    def thief(_message: Any) -> None:  # another controller adds its claim to our TXT
         msg = raw_update(named)
         msg.add("a-www.example.com.", 300, "TXT", TXTRegistry("thief").txt_value("r"))
         send(named, msg)

@@ -701,7 +701,8 @@ def _coexisting(
         if want.record_type == "CNAME":
             others = names[want.dns_name] - {"CNAME"}
             foreign = present - managed_here
-            if others:
+            if others:  # A/AAAA win: a CNAME of ours already there is replaced, not kept
+                planner.wanted.discard(_key(want))
                 planner.refuse(
                     want,
                     "name-conflict",
