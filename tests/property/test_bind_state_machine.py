@@ -141,12 +141,12 @@ class ZoneMachine(RuleBasedStateMachine):
     def _concurrent_writer(self, message: Any) -> None:
         """Someone creates a record (or a TXT) at a name our message is about to create."""
         values = {"A": "198.51.100.77", "AAAA": "2001:db8::77", "TXT": '"meanwhile"'}
-        for rrset in message.prerequisite:
-            if rrset.rdclass != dns.rdataclass.NONE:
-                continue  # not a "does not exist" prerequisite: not a create
+        for rrset in message.update:
+            if rrset.rdclass != dns.rdataclass.IN:
+                continue  # a deletion, not an addition
             name = rrset.name.to_text(omit_final_dot=True)
             rtype = dns.rdatatype.to_text(rrset.rdtype)
-            if rtype in ("ANY", "CNAME"):  # a CNAME to create, or our A's CNAME check
+            if rtype == "CNAME":  # our CNAME to be: someone puts an A there first
                 rtype = "A"
             if self._write_foreign(name, rtype, values[rtype]):
                 event("a concurrent writer created a record we were about to create")
