@@ -12,6 +12,8 @@ import pytest
 
 from gatewaydns._cli import main
 
+from .helpers import ALL, accepted, gateway, listener, route
+
 ROOT = pathlib.Path(__file__).parent.parent
 GOLDEN = pathlib.Path(__file__).parent / "data" / "golden"
 MOVE = "examples/parentref-move"
@@ -192,3 +194,35 @@ def test_colour_on_tty_unless_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
     out = TTY()
     main(["endpoints", f"{MOVE}/after.yaml"], stdout=out, stderr=io.StringIO())
     assert "\033[" not in out.getvalue()
+
+
+def test_explain_says_a_stale_listener_entry_was_dropped() -> None:
+    gw = gateway(
+        "gw",
+        listeners=[
+            listener("public", hostname="public.example.com", allowed=ALL),
+            listener("internal", port=8080, hostname="internal.example.com", allowed=ALL),
+        ],
+    )
+    moved = route(
+        "shop",
+        parents=[{"name": "gw", "namespace": "infra", "sectionName": "internal"}],
+        status=[  # the controller re-stamped the entry of the listener the route left
+            accepted("gw", generation=2, sectionName="public"),
+            accepted("gw", generation=2, sectionName="internal"),
+        ],
+        generation=2,
+    )
+    code, out, _ = run(["endpoints", "-", "--explain"], stdin=json.dumps([gw, moved]))
+    assert code == 0
+    assert out.splitlines() == [
+        "HTTPRoute app/shop  (generation 2)",
+        "  parent Gateway infra/gw section public: dropped as a stale listener entry, "
+        "observedGeneration 2",
+        "    parent-not-in-spec: stale listener entry dropped: it is for section 'public', but "
+        "spec.parentRefs now reference this Gateway only as section 'internal'",
+        "  parent Gateway infra/gw section internal: accepted, observedGeneration 2",
+        "    listener internal: matched internal.example.com -> A 192.0.2.1",
+        "  endpoints:",
+        "    internal.example.com A 192.0.2.1",
+    ]

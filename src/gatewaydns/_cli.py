@@ -249,6 +249,11 @@ def _explain(snapshot: Snapshot, result: Result, selector: str, style: _Style) -
                 d for d in own if d.listener is None and d.reason != "missing-observed-generation"
             ]
             verdict = style("skipped", "33") if blocking else style("accepted", "32")
+            if any(d.reason == "parent-not-in-spec" for d in blocking) and any(
+                spec.identity(route.namespace) == entry.parent_ref.identity(route.namespace)
+                for spec in route.parent_refs
+            ):  # the route still names this parent, but not this listener (SPEC 4.1)
+                verdict = style("dropped as a stale listener entry", "33")
             obs = f", observedGeneration {observed}" if observed is not None else ""
             out.append(f"  parent {label}: {verdict}{obs}")
             held = any(d.reason == "held" for d in diags)

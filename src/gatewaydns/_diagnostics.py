@@ -63,7 +63,8 @@ REASONS: dict[ReasonCode, tuple[Severity, str]] = {
     ),
     "parent-not-in-spec": (
         "info",
-        "a status.parents entry refers to a parent no longer in spec.parentRefs",
+        "a status.parents entry matches no spec.parentRefs entry (a parent, listener or port "
+        "the route has left)",
     ),
     "unsupported-parent": ("info", "the parent is not a Gateway (or a ListenerSet when enabled)"),
     "parent-not-found": ("warning", "the referenced Gateway or ListenerSet is not in the snapshot"),
