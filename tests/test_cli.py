@@ -226,3 +226,46 @@ def test_explain_says_a_stale_listener_entry_was_dropped() -> None:
         "  endpoints:",
         "    internal.example.com A 192.0.2.1",
     ]
+
+
+def test_previous_holds_records_while_the_gateway_has_no_address(
+    tmp_path: pathlib.Path,
+) -> None:
+    shop = route("shop", hostnames=["shop.example.com"])
+    ready = gateway("gw", addresses=["192.0.2.1"])
+    empty = gateway("gw", addresses=[])
+    empty["status"]["conditions"] = [
+        {"type": "Programmed", "status": "False", "reason": "AddressNotAssigned"}
+    ]
+    (tmp_path / "ready.json").write_text(json.dumps([ready, shop]))
+    (tmp_path / "empty.json").write_text(json.dumps([empty, shop]))
+    code, before, _ = run(["endpoints", str(tmp_path / "ready.json"), "-o", "json"])
+    assert code == 0
+    (tmp_path / "before.json").write_text(before)
+    previous = ["--previous", str(tmp_path / "before.json")]
+
+    code, out, _ = run(["endpoints", str(tmp_path / "empty.json"), *previous])
+    assert code == 0
+    assert out.splitlines()[1].split() == [
+        "shop.example.com",
+        "A",
+        "192.0.2.1",
+        "httproute/app/shop",
+    ]
+
+    code, out, _ = run(["endpoints", str(tmp_path / "empty.json"), *previous, "--explain"])
+    assert code == 0
+    assert out.splitlines() == [
+        "HTTPRoute app/shop  (generation 1)",
+        "  parent Gateway infra/gw: accepted, observedGeneration 1",
+        "    listener http: matched shop.example.com -> held: A 192.0.2.1",
+        "    held: Gateway infra/gw has no usable address (status.addresses is empty, "
+        "Programmed=False (AddressNotAssigned)); keeping the previous records of "
+        "shop.example.com until it reports one",
+        "  endpoints:",
+        "    shop.example.com A 192.0.2.1",
+    ]
+
+    for args in ([], [*previous, "--no-hold-on-address-loss"]):
+        code, out, _ = run(["endpoints", str(tmp_path / "empty.json"), *args])
+        assert (code, out.splitlines()[1:]) == (0, ["(no endpoints)"])

@@ -90,6 +90,11 @@ def _parser() -> argparse.ArgumentParser:
     ours.add_argument("--route-targets", action="store_true", help="honour target on routes")
     ours.add_argument("--inherit-gateway-annotations", action="store_true")
     ours.add_argument("--no-listener-hostname-fallback", action="store_true")
+    ours.add_argument(
+        "--no-hold-on-address-loss",
+        action="store_true",
+        help="with --previous: let records go while a Gateway reports no address",
+    )
     return parser
 
 
@@ -103,6 +108,8 @@ def _config(args: argparse.Namespace) -> SourceConfig:
             values[field] = True
     if args.no_listener_hostname_fallback:
         values["listener_hostname_fallback"] = False
+    if args.no_hold_on_address_loss:
+        values["hold_on_address_loss"] = False
     if args.fqdn_template is not None:
         values["fqdn_template"] = compile_fqdn_template(args.fqdn_template)
     return SourceConfig(**values)
@@ -246,8 +253,11 @@ def _explain(snapshot: Snapshot, result: Result, selector: str, style: _Style) -
             observed = cond.observed_generation if cond else None
             own = by_parent.pop(label, [])
             blocking = [
-                d for d in own if d.listener is None and d.reason != "missing-observed-generation"
+                d
+                for d in own
+                if d.listener is None and d.reason not in ("missing-observed-generation", "held")
             ]
+            address_held = any(d.reason == "held" for d in own)
             verdict = style("skipped", "33") if blocking else style("accepted", "32")
             if any(d.reason == "parent-not-in-spec" for d in blocking) and any(
                 spec.identity(route.namespace) == entry.parent_ref.identity(route.namespace)
@@ -256,7 +266,7 @@ def _explain(snapshot: Snapshot, result: Result, selector: str, style: _Style) -
                 verdict = style("dropped as a stale listener entry", "33")
             obs = f", observedGeneration {observed}" if observed is not None else ""
             out.append(f"  parent {label}: {verdict}{obs}")
-            held = any(d.reason == "held" for d in diags)
+            held = any(d.reason == "held" and d.parent is None for d in diags)
             for att in result.attachments:
                 if att.route != route.resource or att.parent != label:
                     continue
@@ -266,6 +276,8 @@ def _explain(snapshot: Snapshot, result: Result, selector: str, style: _Style) -
                     if ep.dns_name == att.hostname and not held
                 ]
                 shown = "; ".join(produced) if produced else "no records"
+                if address_held and produced:
+                    shown = f"held: {shown}"
                 out.append(
                     f"    listener {att.listener}: {style('matched', '32')} "
                     f"{att.hostname} -> {shown}"

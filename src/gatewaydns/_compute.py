@@ -278,6 +278,9 @@ class _RouteRun:
         self.ann = Annotations(route.metadata.annotations, self.config.annotation_prefix)
         self.diagnostics: list[Diagnostic] = []
         self.attachments: list[Attachment] = []
+        #: whether a parent produced hostnames but its Gateway has no usable address: the
+        #: outcome then depends on ``previous`` (address-loss hold)
+        self.address_lost = False
 
     def diag(self, reason: ReasonCode, message: str, **where: str | None) -> None:
         r = self.route
@@ -694,6 +697,60 @@ class _RouteRun:
             self.diag(reason, message, parent=parent.label)
         return list(targets)
 
+    # --- SPEC section 9, address-loss hold ---------------------------------------------------
+    def _address_lost(self, parent: _Parent) -> str | None:
+        """Why the parent's Gateway has no usable address, or ``None`` when it has one.
+
+        Only a Gateway whose targets would come from ``status.addresses`` (no ``target``
+        annotation on the route with ``route_targets``, on the ListenerSet or on the Gateway)
+        and whose ``status.addresses`` is empty or absent has lost its address; addresses that
+        are present but invalid are a configuration problem, not a transient one.
+        """
+        status = parent.gateway.status
+        addresses = status.addresses if status is not None else None
+        if addresses or not self.config.hold_on_address_loss:
+            return None
+        prefix = self.config.annotation_prefix
+        if self.config.route_targets and split_list(self.ann.get("target") or ""):
+            return None
+        owners = [parent.gateway.metadata.annotations]
+        if parent.listener_set is not None:
+            owners.append(parent.listener_set.metadata.annotations)
+        if any(split_list(Annotations(a, prefix).get("target") or "") for a in owners):
+            return None
+        why = "status.addresses is empty" if addresses is not None else "no status.addresses"
+        cond = find_condition(status.conditions if status is not None else None, "Programmed")
+        if cond is not None:
+            why += f", Programmed={cond.status}"
+            if cond.reason:
+                why += f" ({cond.reason})"
+        return why
+
+    def _hold_names(
+        self,
+        parent: _Parent,
+        why: str,
+        names: Sequence[Hostname],
+        previous: Sequence[Endpoint] | None,
+    ) -> list[Endpoint]:
+        """The previous endpoints of ``names``, with a ``held`` diagnostic when there are any."""
+        if not previous:
+            return []
+        wanted = set(names)
+        held = [ep for ep in previous if _normal_name(ep.dns_name) in wanted]
+        if not held:
+            return []
+        gw = parent.gateway
+        whose = "its Gateway" if parent.listener_set is not None else "Gateway"
+        shown = ", ".join(sorted({_normal_name(ep.dns_name) for ep in held}))
+        self.diag(
+            "held",
+            f"{whose} {gw.namespace}/{gw.name} has no usable address ({why}); keeping the "
+            f"previous records of {shown} until it reports one",
+            parent=parent.label,
+        )
+        return held
+
     # --- SPEC section 8 ------------------------------------------------------------------------
     def record_properties(self, parent: _Parent) -> tuple[int, str, dict[str, str]]:
         """(TTL, set identifier, provider-specific) for endpoints through ``parent``."""
@@ -740,14 +797,21 @@ class _RouteRun:
                 del ps[name]
         return ttl, set_id, ps
 
-    def run(self) -> list[Endpoint]:
+    def run(self, previous: Sequence[Endpoint] | None = None) -> list[Endpoint]:
+        """The route's endpoints (sections 3-8, and address-loss hold of section 9).
+
+        Args:
+            previous: the route's endpoints in the previous result, for address-loss hold
+                (``None``: nothing to hold).
+        """
         if not self.route.parent_refs:
             self.diag("no-parent-refs", "the route has no spec.parentRefs")
         hostnames = self.hostnames()
         if not hostnames:
             self.diag("no-hostname", "no hostname from spec, template or annotation")
-        groups: dict[tuple[str, str, str, int, tuple[tuple[str, str], ...]], list[str]] = {}
+        groups: dict[_GroupKey, list[str]] = {}
         reported_ttl = False
+        kept: list[Endpoint] = []  # previous endpoints held through address-less Gateways
         for parent in self.parents():
             served = [lst for lst in parent.listeners if self.listener_serves(parent, lst)]
             if not served:
@@ -790,6 +854,13 @@ class _RouteRun:
                             names.append(got)
             if not names:
                 continue
+            lost = self._address_lost(parent)
+            if lost is not None:  # SPEC 9, address-loss hold
+                self.address_lost = True
+                held = self._hold_names(parent, lost, names, previous)
+                if held:
+                    kept.extend(held)
+                    continue
             targets = self.targets(parent)
             if not targets:
                 continue
@@ -805,6 +876,7 @@ class _RouteRun:
                     bucket = groups.setdefault((name, rtype, set_id, ttl, ps_key), [])
                     if target not in bucket:
                         bucket.append(target)
+        _merge_held(groups, kept)
         resource = self.route.resource
         # values are normalised and typed already: construct without re-validating
         endpoints = [
@@ -820,6 +892,33 @@ class _RouteRun:
             for (name, rtype, set_id, ttl, ps_key), targets in groups.items()
         ]
         return sorted(endpoints, key=endpoint_sort_key)
+
+
+_GroupKey = tuple[str, str, str, int, tuple[tuple[str, str], ...]]
+
+
+def _normal_name(name: str) -> str:
+    return normalize_hostname(name) or name
+
+
+def _merge_held(groups: dict[_GroupKey, list[str]], held: Sequence[Endpoint]) -> None:
+    """Add endpoints held on address loss to a route's record sets.
+
+    A held endpoint joins the live record set of the same (name, type, set identifier), whose
+    TTL and provider-specific properties win; otherwise it is kept as it was.
+    """
+    for ep in sorted(held, key=endpoint_sort_key):
+        name = _normal_name(ep.dns_name)
+        live = next((k for k in groups if k[:3] == (name, ep.record_type, ep.set_identifier)), None)
+        key = live or (
+            name,
+            ep.record_type,
+            ep.set_identifier,
+            ep.record_ttl,
+            tuple((p.name, p.value) for p in ep.provider_specific),
+        )
+        bucket = groups.setdefault(key, [])
+        bucket.extend(t for t in ep.targets if t not in bucket)
 
 
 def _matching_spec_refs(
@@ -952,6 +1051,8 @@ class RouteOutcome:
     diagnostics: tuple[Diagnostic, ...]
     attachments: tuple[Attachment, ...]
     held: bool
+    #: a parent's Gateway had no usable address: the outcome depends on ``previous``
+    address_lost: bool = False
 
 
 def compute_route(
@@ -962,7 +1063,10 @@ def compute_route(
     run = _RouteRun(route, idx)
     if not run.considered():
         return RouteOutcome((), tuple(run.diagnostics), (), held=False)
-    endpoints = run.run()
+    previous = None
+    if held_from is not None and config.hold_on_address_loss:
+        previous = held_from.get(route.resource)
+    endpoints = run.run(previous)
     held = (
         held_from is not None
         and config.generation_policy == "strict"
@@ -976,7 +1080,13 @@ def compute_route(
             f"status lags spec (generation {route.metadata.generation}); keeping the "
             f"{len(endpoints)} previous endpoint(s) until the controller catches up",
         )
-    return RouteOutcome(tuple(endpoints), tuple(run.diagnostics), tuple(run.attachments), held=held)
+    return RouteOutcome(
+        tuple(endpoints),
+        tuple(run.diagnostics),
+        tuple(run.attachments),
+        held=held,
+        address_lost=run.address_lost,
+    )
 
 
 def finish(

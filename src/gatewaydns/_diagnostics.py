@@ -78,7 +78,11 @@ REASONS: dict[ReasonCode, tuple[Severity, str]] = {
         "info",
         "the Accepted condition has no observedGeneration",
     ),
-    "held": ("warning", "the route's status lags its spec; its previous endpoints are kept"),
+    "held": (
+        "warning",
+        "the route's status lags its spec, or a Gateway it is accepted by has no address; its "
+        "previous endpoints are kept",
+    ),
     "listenerset-not-attached": ("warning", "the ListenerSet is not attached to its Gateway"),
     "listener-not-accepted": ("info", "a ListenerSet listener is not Accepted"),
     "section-not-found": ("warning", "the parentRef's sectionName names no listener"),
