@@ -33,6 +33,7 @@ def test_defaults_match_spec_section_12() -> None:
         "route_targets": False,
         "inherit_gateway_annotations": False,
         "listener_hostname_fallback": True,
+        "hold_on_address_loss": True,
     }
 
 

@@ -146,29 +146,182 @@ def test_hold_needs_a_previous_entry_and_strict() -> None:
     assert "held" not in reasons(latest)
 
 
-def test_c_section_name_move_on_one_gateway() -> None:
-    gw = gateway(
-        "external",
-        listeners=[
-            listener("old", hostname="old.example.com", allowed=ALL),
-            listener("new", hostname="new.example.com", allowed=ALL),
-        ],
-    )
+# --- SPEC 4.1: the whole parentRef is the identity (upstream #6639) ---------------------------
+TWO_LISTENERS = gateway(
+    "gw",
+    listeners=[
+        listener("public", port=80, hostname="public.example.com", allowed=ALL),
+        listener("internal", port=8080, hostname="internal.example.com", allowed=ALL),
+    ],
+)
+PUB, INT = "public.example.com", "internal.example.com"
+
+
+def ref(**fields: Any) -> dict[str, Any]:
+    return {"name": "gw", "namespace": "infra", **fields}
+
+
+def at(generation: int, **fields: Any) -> dict[str, Any]:
+    """A status entry for Gateway infra/gw with the given sectionName/port, Accepted."""
+    return accepted("gw", generation=generation, **fields)
+
+
+ALL_POLICIES = ("strict", "latest", "off")
+
+
+@pytest.mark.parametrize(
+    ("spec", "status", "published", "reason"),
+    [
+        # the route moved from listener public to internal; the controller re-stamped the stale
+        # entry with the current generation, so only the identity can drop it
+        pytest.param(
+            [ref(sectionName="internal")],
+            [at(2, sectionName="public"), at(2, sectionName="internal")],
+            {p: [INT] for p in ALL_POLICIES},
+            "parent-not-in-spec",
+            id="moved-section-restamped",
+        ),
+        pytest.param(
+            [ref(sectionName="internal")],
+            [at(2, sectionName="public")],
+            {p: [] for p in ALL_POLICIES},
+            "parent-not-in-spec",
+            id="moved-section-only-stale-entry-restamped",
+        ),
+        # not re-stamped: dropped as not in spec before the generation check
+        pytest.param(
+            [ref(sectionName="internal")],
+            [at(1, sectionName="public"), at(2, sectionName="internal")],
+            {p: [INT] for p in ALL_POLICIES},
+            "parent-not-in-spec",
+            id="moved-section-lagging-entry",
+        ),
+        pytest.param(
+            [ref(port=8080)],
+            [at(2, port=80), at(2, port=8080)],
+            {p: [INT] for p in ALL_POLICIES},
+            "parent-not-in-spec",
+            id="moved-port-restamped",
+        ),
+        # one-way leniency: the entry sets what the spec ref omits -> stale
+        pytest.param(
+            [ref()],
+            [at(2, sectionName="public")],
+            {p: [] for p in ALL_POLICIES},
+            "parent-not-in-spec",
+            id="entry-sets-section-spec-omits",
+        ),
+        pytest.param(
+            [ref()],
+            [at(2, port=80)],
+            {p: [] for p in ALL_POLICIES},
+            "parent-not-in-spec",
+            id="entry-sets-port-spec-omits",
+        ),
+        pytest.param(
+            [ref(sectionName="internal", port=8080)],
+            [at(2, sectionName="internal", port=80)],
+            {p: [] for p in ALL_POLICIES},
+            "parent-not-in-spec",
+            id="entry-port-differs",
+        ),
+        # shorter references from the controller match, and the *spec* ref picks the listener
+        pytest.param(
+            [ref(sectionName="internal")],
+            [at(2)],
+            {p: [INT] for p in ALL_POLICIES},
+            None,
+            id="shorter-entry-without-section",
+        ),
+        pytest.param(
+            [ref(port=8080)],
+            [at(2)],
+            {p: [INT] for p in ALL_POLICIES},
+            None,
+            id="shorter-entry-without-port",
+        ),
+        pytest.param(
+            [ref(sectionName="internal", port=8080)],
+            [at(2, sectionName="internal")],
+            {p: [INT] for p in ALL_POLICIES},
+            None,
+            id="shorter-entry-with-section-without-port",
+        ),
+        pytest.param(
+            [ref(sectionName="internal", port=80)],
+            [at(2, sectionName="internal")],
+            {p: [] for p in ALL_POLICIES},
+            "port-mismatch",
+            id="spec-port-applies-though-entry-omits-it",
+        ),
+        pytest.param(
+            [ref(sectionName="public"), ref(sectionName="internal")],
+            [at(2)],
+            {p: [INT, PUB] for p in ALL_POLICIES},
+            None,
+            id="shorter-entry-matches-every-spec-ref",
+        ),
+        pytest.param(
+            [ref(sectionName="internal")],
+            [at(1)],
+            {"strict": [], "latest": [INT], "off": [INT]},
+            "stale-generation",
+            id="shorter-entry-lagging",
+        ),
+        pytest.param(
+            [ref(sectionName="public")],
+            [at(2, sectionName="public")],
+            {p: [PUB] for p in ALL_POLICIES},
+            None,
+            id="exact-match",
+        ),
+        pytest.param(
+            [ref(sectionName="nope")],
+            [at(2, sectionName="nope")],
+            {p: [] for p in ALL_POLICIES},
+            "section-not-found",
+            id="section-not-found",
+        ),
+    ],
+)
+@pytest.mark.parametrize("policy", ALL_POLICIES)
+def test_parent_ref_identity(
+    spec: list[dict[str, Any]],
+    status: list[dict[str, Any]],
+    published: dict[str, list[str]],
+    reason: str | None,
+    policy: str,
+) -> None:
+    r = route("shop", parents=spec, status=status, generation=2)
+    result = compute([TWO_LISTENERS, r], generation_policy=policy)
+    assert names(result) == published[policy]
+    if reason is not None and (reason != "stale-generation" or policy == "strict"):
+        assert reason in reasons(result)
+    if reason == "parent-not-in-spec":
+        # dropped before the generation check, so never reported as stale-generation
+        assert "stale-generation" not in reasons(result)
+
+
+def test_stale_listener_entry_says_so() -> None:
     r = route(
         "shop",
-        parents=[{"name": "external", "namespace": "infra", "sectionName": "new"}],
-        status=[
-            accepted("external", generation=1, sectionName="old"),
-            accepted("external", generation=2, sectionName="new"),
-        ],
+        parents=[ref(sectionName="internal")],
+        status=[at(2, sectionName="public"), at(2, sectionName="internal")],
         generation=2,
     )
-    assert names(compute([gw, r])) == ["new.example.com"]
-    assert "stale-generation" in reasons(compute([gw, r]))
-    assert names(compute([gw, r], generation_policy="off")) == [
-        "new.example.com",
-        "old.example.com",
-    ]
+    [diag] = compute([TWO_LISTENERS, r]).diagnostics
+    assert diag.reason == "parent-not-in-spec"
+    assert diag.parent == "Gateway infra/gw section public"
+    assert diag.message == (
+        "stale listener entry dropped: it is for section 'public', but spec.parentRefs now "
+        "reference this Gateway only as section 'internal'"
+    )
+
+
+def test_a_parent_the_route_left_keeps_its_message() -> None:
+    r = route("shop", parents=[ref()], status=[accepted("other", generation=2)], generation=2)
+    [diag] = compute([TWO_LISTENERS, r]).diagnostics
+    assert diag.message == "status entry for a parent no longer in spec.parentRefs"
 
 
 def test_d_two_controllers_at_different_generations() -> None:

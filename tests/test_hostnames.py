@@ -40,6 +40,40 @@ def test_normalize(raw: str, expected: str | None) -> None:
     assert normalize_hostname(raw) == expected
 
 
+def name_of(length: int, wildcard: bool = False) -> str:
+    """A valid-looking DNS name of exactly ``length`` characters (labels of at most 63)."""
+    head = "*." if wildcard else ""
+    labels, left = [], length - len(head) - len(".com")
+    while left > 0:
+        size = min(63, left)
+        if left - size == 1:  # never leave a one-character remainder for a ".": shorten
+            size -= 2
+        labels.append("a" * size)
+        left -= size + 1 if left > size else size
+    name = head + ".".join(labels) + ".com"
+    assert len(name) == length, (len(name), length)
+    return name
+
+
+@pytest.mark.parametrize(
+    ("length", "wildcard", "valid"),
+    [
+        (253, False, True),
+        (254, False, False),
+        (255, False, False),
+        (253, True, True),
+        (254, True, False),
+    ],
+)
+def test_dns_names_are_at_most_253_characters(length: int, wildcard: bool, valid: bool) -> None:
+    name = name_of(length, wildcard)
+    assert (normalize_hostname(name) == name) is valid
+    assert (normalize_hostname(name.upper() + ".") == name) is valid  # trailing dot not counted
+    assert (normalize_hostname(name) is None) is not valid
+    if not wildcard:
+        assert (normalize_target(name) == name) is valid
+
+
 def test_normalize_is_idempotent() -> None:
     for raw in ("A.EXAMPLE.com.", "*.Example.org"):
         once = normalize_hostname(raw)

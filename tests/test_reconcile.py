@@ -282,3 +282,82 @@ def test_listener_set_events_recompute_their_routes() -> None:
     watcher.add(ls)
     assert rec.step().recomputed == 1
     assert set(a_records(provider)) == {"web.example.com", "d.example.com"}
+
+
+# --- address-loss hold (SPEC 9) -----------------------------------------------------------------
+def _lost(name: str) -> Any:
+    doc = gateway(name, addresses=[])
+    doc["status"]["conditions"] = [
+        {"type": "Programmed", "status": "False", "reason": "AddressNotAssigned"}
+    ]
+    return model(doc)
+
+
+def test_gateway_losing_its_address_keeps_the_records_until_deleted() -> None:
+    watcher = ScriptedWatcher([EXTERNAL, ON_EXTERNAL])
+    provider = InMemoryProvider(FOREIGN)
+    rec = Reconciler(watcher, provider, owner_id=OWNER)
+    assert rec.step().applied
+    assert a_records(provider)["shop.example.com"] == ("203.0.113.10",)
+
+    watcher.modify(_lost("external"))  # the load balancer is being re-provisioned
+    rnd = rec.step()
+    assert rnd.recomputed == 1
+    assert rnd.changes is not None
+    assert rnd.changes.is_empty()
+    assert a_records(provider)["shop.example.com"] == ("203.0.113.10",)
+    assert rec.result is not None
+    [held] = [d for d in rec.result.diagnostics if d.reason == "held"]
+    assert "Gateway infra/external has no usable address" in held.message
+    assert not rec.step().planned  # quiet rounds change nothing
+
+    watcher.modify(ON_EXTERNAL)  # the route changes (same spec): still held
+    rnd = rec.step()
+    assert rnd.changes is not None
+    assert rnd.changes.is_empty()
+
+    watcher.delete(_lost("external"))  # the Gateway is deleted: the records go
+    rnd = rec.step()
+    assert rnd.applied
+    assert "shop.example.com" not in a_records(provider)
+    assert a_records(provider)["api.example.com"] == ("198.51.100.2",)  # not ours, untouched
+
+
+def test_route_leaving_an_address_less_gateway_releases_the_hold() -> None:
+    watcher = ScriptedWatcher([EXTERNAL, INTERNAL, ON_EXTERNAL])
+    provider = InMemoryProvider()
+    rec = Reconciler(watcher, provider, owner_id=OWNER)
+    rec.step()
+    watcher.modify(_lost("external"))
+    rec.step()
+    assert a_records(provider)["shop.example.com"] == ("203.0.113.10",)
+    watcher.modify(MOVED_CAUGHT_UP)  # now on internal, which has an address
+    assert rec.step().applied
+    assert a_records(provider)["shop.example.com"] == ("192.0.2.20",)
+    assert rec.result is not None
+    assert "held" not in [d.reason for d in rec.result.diagnostics]
+
+
+def test_address_loss_incremental_equals_full() -> None:
+    # a route served by two Gateways, one without an address from the start: its outcome depends
+    # on the previous result, so it must be recomputed every round like a lagging route
+    both = model(
+        route(
+            "shop",
+            hostnames=["shop.example.com"],
+            parents=[
+                {"name": "external", "namespace": "infra"},
+                {"name": "internal", "namespace": "infra"},
+            ],
+        )
+    )
+    watcher = ScriptedWatcher([EXTERNAL, _lost("internal"), both])
+    config = SourceConfig()
+    rec = Reconciler(watcher, InMemoryProvider(), config, owner_id=OWNER)
+    rec.step()
+    for _ in range(2):
+        previous = rec.result
+        watcher.add(model(route("other", hostnames=["other.example.com"])))  # unrelated event
+        rec.step()
+        assert rec.result == gatewaydns.compute_endpoints(rec.snapshot(), config, previous)
+        assert "held" in [d.reason for d in rec.result.diagnostics]  # type: ignore[union-attr]

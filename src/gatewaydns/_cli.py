@@ -22,7 +22,8 @@ from gatewaydns._config import SourceConfig
 from gatewaydns._diagnostics import Diagnostic
 from gatewaydns._endpoint import Endpoint, endpoint_sort_key
 from gatewaydns._errors import GatewayDNSError, ManifestError
-from gatewaydns._snapshot import Snapshot
+from gatewaydns._hostile import Marks, find_hostile, loads_json, printable
+from gatewaydns._snapshot import Snapshot, format_loc
 from gatewaydns._template import compile_fqdn_template
 from gatewaydns._version import __version__
 
@@ -90,6 +91,11 @@ def _parser() -> argparse.ArgumentParser:
     ours.add_argument("--route-targets", action="store_true", help="honour target on routes")
     ours.add_argument("--inherit-gateway-annotations", action="store_true")
     ours.add_argument("--no-listener-hostname-fallback", action="store_true")
+    ours.add_argument(
+        "--no-hold-on-address-loss",
+        action="store_true",
+        help="with --previous: let records go while a Gateway reports no address",
+    )
     return parser
 
 
@@ -103,16 +109,35 @@ def _config(args: argparse.Namespace) -> SourceConfig:
             values[field] = True
     if args.no_listener_hostname_fallback:
         values["listener_hostname_fallback"] = False
+    if args.no_hold_on_address_loss:
+        values["hold_on_address_loss"] = False
     if args.fqdn_template is not None:
         values["fqdn_template"] = compile_fqdn_template(args.fqdn_template)
     return SourceConfig(**values)
 
 
 def _read(path: str, stdin: TextIO) -> str:
+    """A file's (or standard input's) text; bytes that are not UTF-8 are an input error."""
     if path == "-":
-        return stdin.read()
-    with open(path, encoding="utf-8-sig") as f:
-        return f.read()
+        raw = getattr(stdin, "buffer", None)
+        if raw is None:  # a text stream without bytes underneath (tests, embedding)
+            try:
+                return stdin.read()
+            except UnicodeDecodeError as exc:
+                raise _InputError(_not_utf8(path, exc)) from None
+        data = raw.read()
+    else:
+        with open(path, "rb") as f:
+            data = f.read()
+    try:
+        return str(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise _InputError(_not_utf8(path, exc)) from None
+
+
+def _not_utf8(path: str, exc: UnicodeDecodeError) -> str:
+    byte = exc.object[exc.start] if exc.start < len(exc.object) else 0
+    return f"{path}: not UTF-8 text (byte 0x{byte:02x} at offset {exc.start})"
 
 
 def _load(files: Sequence[str], stdin: TextIO) -> Snapshot:
@@ -126,6 +151,8 @@ def _load(files: Sequence[str], stdin: TextIO) -> Snapshot:
             problems.extend(f"{path}: {p}" for p in exc.problems)
             continue
         objects.extend([*snap.gateways, *snap.listener_sets, *snap.routes, *snap.namespaces])
+    if len(problems) == 1:
+        raise _InputError(f"invalid manifest: {problems[0]}")
     if problems:
         raise _InputError("invalid manifests:\n" + "\n".join(f"  {p}" for p in problems))
     return Snapshot.from_objects(objects)
@@ -134,12 +161,21 @@ def _load(files: Sequence[str], stdin: TextIO) -> Snapshot:
 def _previous(path: str | None) -> dict[str, tuple[Endpoint, ...]] | None:
     if path is None:
         return None
-    with open(path, encoding="utf-8") as f:
-        try:
-            data = json.load(f)
-        except json.JSONDecodeError as exc:
-            msg = f"--previous {path}: invalid JSON: {exc}"
-            raise _InputError(msg) from None
+    marks = Marks()
+    with open(path, "rb") as f:
+        raw = f.read()
+    try:
+        data = loads_json(raw.decode("utf-8-sig"), marks)
+    except UnicodeDecodeError as exc:
+        raise _InputError(f"--previous {_not_utf8(path, exc)}") from None
+    except json.JSONDecodeError as exc:
+        msg = f"--previous {path}: invalid JSON: {exc}"
+        raise _InputError(msg) from None
+    except RecursionError:
+        raise _InputError(f"--previous {path}: invalid JSON: nested too deeply") from None
+    for loc, problem in find_hostile(data):
+        where = format_loc(loc) or "the document"
+        raise _InputError(f"--previous {path}: {where}: {problem}")
     items = data.get("endpoints") if isinstance(data, dict) else data
     if not isinstance(items, list):
         msg = f"--previous {path}: expected a JSON array of endpoints (gatewaydns -o json)"
@@ -162,11 +198,20 @@ class _InputError(GatewayDNSError):
 
 
 class _Style:
+    """Colour for a terminal; the text is escaped (it may come from the input)."""
+
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
 
     def __call__(self, text: str, code: str) -> str:
+        text = printable(text)
         return f"\033[{code}m{text}\033[0m" if self.enabled else text
+
+
+#: Everything printed for people goes through this: every character that is not printable
+#: (ESC, OSC, BEL, newlines inside values, bidirectional overrides, ...) is shown escaped, so a
+#: manifest value can neither drive the terminal nor forge output lines.
+_p = printable
 
 
 def _routes_of(result: Result, ep: Endpoint) -> list[str]:
@@ -186,13 +231,18 @@ def _routes_of(result: Result, ep: Endpoint) -> list[str]:
 def _table(result: Result, style: _Style) -> str:
     header = ("NAME", "TYPE", "TARGETS", "TTL", "SET-ID", "ROUTES")
     rows = [
-        (
-            ep.dns_name,
-            ep.record_type,
-            ",".join(ep.targets),
-            str(ep.record_ttl) if ep.record_ttl else "",
-            ep.set_identifier,
-            ",".join(_routes_of(result, ep)),
+        tuple(
+            map(
+                _p,
+                (
+                    ep.dns_name,
+                    ep.record_type,
+                    ",".join(ep.targets),
+                    str(ep.record_ttl) if ep.record_ttl else "",
+                    ep.set_identifier,
+                    ",".join(_routes_of(result, ep)),
+                ),
+            )
         )
         for ep in result.endpoints
     ]
@@ -239,19 +289,27 @@ def _explain(snapshot: Snapshot, result: Result, selector: str, style: _Style) -
             if d.parent is not None:
                 by_parent.setdefault(d.parent, []).append(d)
         for d in general:
-            out.append(f"  {style(d.reason, _SEVERITY_COLOUR[d.severity])}: {d.message}")
+            out.append(f"  {style(d.reason, _SEVERITY_COLOUR[d.severity])}: {_p(d.message)}")
         for entry in route.parent_statuses:
             label = entry.parent_ref.label(route.namespace)
             cond = entry.condition("Accepted")
             observed = cond.observed_generation if cond else None
             own = by_parent.pop(label, [])
             blocking = [
-                d for d in own if d.listener is None and d.reason != "missing-observed-generation"
+                d
+                for d in own
+                if d.listener is None and d.reason not in ("missing-observed-generation", "held")
             ]
+            address_held = any(d.reason == "held" for d in own)
             verdict = style("skipped", "33") if blocking else style("accepted", "32")
+            if any(d.reason == "parent-not-in-spec" for d in blocking) and any(
+                spec.identity(route.namespace) == entry.parent_ref.identity(route.namespace)
+                for spec in route.parent_refs
+            ):  # the route still names this parent, but not this listener (SPEC 4.1)
+                verdict = style("dropped as a stale listener entry", "33")
             obs = f", observedGeneration {observed}" if observed is not None else ""
-            out.append(f"  parent {label}: {verdict}{obs}")
-            held = any(d.reason == "held" for d in diags)
+            out.append(f"  parent {_p(label)}: {verdict}{obs}")
+            held = any(d.reason == "held" and d.parent is None for d in diags)
             for att in result.attachments:
                 if att.route != route.resource or att.parent != label:
                     continue
@@ -261,32 +319,32 @@ def _explain(snapshot: Snapshot, result: Result, selector: str, style: _Style) -
                     if ep.dns_name == att.hostname and not held
                 ]
                 shown = "; ".join(produced) if produced else "no records"
+                if address_held and produced:
+                    shown = f"held: {shown}"
                 out.append(
-                    f"    listener {att.listener}: {style('matched', '32')} "
-                    f"{att.hostname} -> {shown}"
+                    f"    listener {_p(att.listener)}: {style('matched', '32')} "
+                    f"{_p(att.hostname)} -> {_p(shown)}"
                 )
             for d in own:
-                where = f"listener {d.listener}: " if d.listener else ""
-                host = f" [{d.hostname}]" if d.hostname else ""
-                out.append(
-                    f"    {where}{style(d.reason, _SEVERITY_COLOUR[d.severity])}: {d.message}{host}"
-                )
+                where = f"listener {_p(d.listener)}: " if d.listener else ""
+                host = f" [{_p(d.hostname)}]" if d.hostname else ""
+                reason = style(d.reason, _SEVERITY_COLOUR[d.severity])
+                out.append(f"    {where}{reason}: {_p(d.message)}{host}")
         for label, rest in by_parent.items():
             for d in rest:
-                out.append(
-                    f"  {label}: {style(d.reason, _SEVERITY_COLOUR[d.severity])}: {d.message}"
-                )
+                reason = style(d.reason, _SEVERITY_COLOUR[d.severity])
+                out.append(f"  {_p(label)}: {reason}: {_p(d.message)}")
         eps = result.by_route.get(route.resource, ())
         if eps:
             out.append("  endpoints:")
             for ep in sorted(eps, key=endpoint_sort_key):
                 extra = f" ttl={ep.record_ttl}" if ep.record_ttl else ""
                 extra += f" set={ep.set_identifier}" if ep.set_identifier else ""
-                out.append(f"    {ep.dns_name} {ep.record_type} {','.join(ep.targets)}{extra}")
+                out.append(_p(f"    {ep.dns_name} {ep.record_type} {','.join(ep.targets)}{extra}"))
         else:
             out.append("  endpoints: none")
     if not out:
-        out.append(f"no route matches {selector!r}")
+        out.append(_p(f"no route matches {selector!r}"))
     return "\n".join(out) + "\n"
 
 
@@ -300,6 +358,12 @@ def _structured(result: Result, explain: str | None) -> Any:
         if _matches_route((d.kind, d.namespace, d.name), explain)
     ]
     return {"endpoints": endpoints, "diagnostics": diags}
+
+
+def _error(stderr: TextIO, message: str) -> None:
+    """Write an error: every line escaped (file names and manifest values included)."""
+    lines = message.split("\n")
+    stderr.write("gatewaydns: error: " + "\n".join(map(printable, lines)) + "\n")
 
 
 def main(
@@ -328,14 +392,14 @@ def main(
         snapshot = _load(args.files, stdin)
         result = compute_endpoints(snapshot, config, _previous(args.previous))
     except OSError as exc:
-        stderr.write(f"gatewaydns: error: {exc.filename}: {exc.strerror}\n")
+        _error(stderr, f"{exc.filename}: {exc.strerror}")
         return 1
     except ValidationError as exc:
         lines = [f"  --{'-'.join(str(e['loc'][0]).split('_'))}: {e['msg']}" for e in exc.errors()]
-        stderr.write("gatewaydns: error: invalid configuration:\n" + "\n".join(lines) + "\n")
+        _error(stderr, "invalid configuration:\n" + "\n".join(lines))
         return 1
     except (GatewayDNSError, ImportError) as exc:
-        stderr.write(f"gatewaydns: error: {exc}\n")
+        _error(stderr, str(exc))
         return 1
     if args.output == "table":
         if args.explain is not None:

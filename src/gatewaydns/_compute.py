@@ -28,7 +28,7 @@ from gatewaydns._hostnames import (
     normalize_target,
 )
 from gatewaydns._merge import MergeState, route_entry
-from gatewaydns._meta import RouteParentStatus, find_condition
+from gatewaydns._meta import ParentReference, find_condition
 from gatewaydns._routes import Route
 from gatewaydns._selectors import Selector, compile_label_selector
 from gatewaydns._snapshot import Snapshot
@@ -185,15 +185,24 @@ class Result:
         )
 
 
+#: What one matched spec parentRef selects: (sectionName, port), ``None`` when unset.
+_RefSelector = tuple[str | None, int | None]
+
+
 @dataclass
 class _Parent:
-    """A parent that passed rules 4.1-4.7: its listeners, owner and targets source."""
+    """A parent that passed rules 4.1-4.7: its listeners, owner and targets source.
+
+    ``selectors`` are the (sectionName, port) of the *spec* refs the status entry matched: they,
+    never the status entry's own fields, choose the listeners (rule 8 and section 5).
+    """
 
     label: str
     gateway: Gateway
     listener_set: ListenerSet | None
     listeners: list[Listener]
     owner_namespace: str
+    selectors: tuple[_RefSelector, ...] = ((None, None),)
 
 
 @dataclass
@@ -269,6 +278,9 @@ class _RouteRun:
         self.ann = Annotations(route.metadata.annotations, self.config.annotation_prefix)
         self.diagnostics: list[Diagnostic] = []
         self.attachments: list[Attachment] = []
+        #: whether a parent produced hostnames but its Gateway has no usable address: the
+        #: outcome then depends on ``previous`` (address-loss hold)
+        self.address_lost = False
 
     def diag(self, reason: ReasonCode, message: str, **where: str | None) -> None:
         r = self.route
@@ -360,24 +372,24 @@ class _RouteRun:
         return out
 
     # --- SPEC section 4 ------------------------------------------------------------------------
-    def parents(self) -> list[tuple[_Parent, RouteParentStatus]]:
+    def parents(self) -> list[_Parent]:
         r, cfg = self.route, self.config
-        spec_refs = {ref.identity(r.namespace) for ref in r.parent_refs}
+        spec_refs = [
+            (ref.identity(r.namespace), ref.section_name or None, ref.port) for ref in r.parent_refs
+        ]
         entries = r.parent_statuses
         verdicts = generation_verdicts(
             r.metadata.generation, entries, cfg.generation_policy, cfg.missing_observed_generation
         )
-        out: list[tuple[_Parent, RouteParentStatus]] = []
+        out: list[_Parent] = []
         for entry, verdict in zip(entries, verdicts, strict=True):
             ref = entry.parent_ref
-            group, kind, namespace, name = ref.identity(r.namespace)
+            identity = ref.identity(r.namespace)
+            group, kind, namespace, name = identity
             label = ref.label(r.namespace)
-            if (group, kind, namespace, name) not in spec_refs:  # rule 1
-                self.diag(
-                    "parent-not-in-spec",
-                    "status entry for a parent no longer in spec.parentRefs",
-                    parent=label,
-                )
+            selectors = _matching_spec_refs(ref, identity, spec_refs)  # rule 1
+            if not selectors:
+                self._not_in_spec(ref, identity, spec_refs, label)
                 continue
             if (
                 group != GATEWAY_GROUP
@@ -426,18 +438,47 @@ class _RouteRun:
                 )
             if parent.listener_set is not None and not self._attached(parent, label):  # rule 7
                 continue
-            if ref.section_name:  # rule 8
-                chosen = [lst for lst in parent.listeners if lst.name == ref.section_name]
-                if not chosen:
-                    self.diag(
-                        "section-not-found", f"no listener named {ref.section_name!r}", parent=label
-                    )
+            parent.selectors = selectors
+            sections = {section for section, _port in selectors}  # rule 8, by the spec refs
+            present = {lst.name for lst in parent.listeners}
+            for section in sorted(s for s in sections if s is not None and s not in present):
+                self.diag("section-not-found", f"no listener named {section!r}", parent=label)
+            if None not in sections:
+                parent.listeners = [lst for lst in parent.listeners if lst.name in sections]
+                if not parent.listeners:
                     continue
-                parent.listeners = chosen
             if parent.listener_set is not None:
                 parent.listeners = self._accepted_listeners(parent, label)
-            out.append((parent, entry))
+            out.append(parent)
         return out
+
+    def _not_in_spec(
+        self,
+        ref: ParentReference,
+        identity: tuple[str, str, str, str],
+        spec_refs: Sequence[tuple[tuple[str, str, str, str], str | None, int | None]],
+        label: str,
+    ) -> None:
+        """Rule 1's diagnostic: a parent the route left, or a listener of it the route left."""
+        same_parent = [(section, port) for ident, section, port in spec_refs if ident == identity]
+        if not same_parent:
+            self.diag(
+                "parent-not-in-spec",
+                "status entry for a parent no longer in spec.parentRefs",
+                parent=label,
+            )
+            return
+        kind = identity[1]
+        now = " or ".join(
+            _describe_selector(sel, kind) for sel in sorted(set(same_parent), key=_sel_key)
+        )
+        was = _describe_selector((ref.section_name or None, ref.port), kind)
+        self.diag(
+            "parent-not-in-spec",
+            f"stale listener entry dropped: it is for {was}, but spec.parentRefs now "
+            f"reference this {kind} only as {now}",
+            parent=label,
+        )
 
     def _find(
         self,
@@ -572,7 +613,7 @@ class _RouteRun:
         return cached
 
     # --- SPEC section 5 ------------------------------------------------------------------------
-    def listener_serves(self, parent: _Parent, entry: RouteParentStatus, lst: Listener) -> bool:
+    def listener_serves(self, parent: _Parent, lst: Listener) -> bool:
         r = self.route
         where = {"parent": parent.label, "listener": lst.name}
         if lst.protocol not in PROTOCOLS[r.kind]:
@@ -582,10 +623,12 @@ class _RouteRun:
                 **where,
             )
             return False
-        port = entry.parent_ref.port
-        if port is not None and port != lst.port:
+        # the port of the spec ref(s) that chose this listener (SPEC 4.1: never the entry's)
+        ports = {port for section, port in parent.selectors if section in (None, lst.name)}
+        if None not in ports and lst.port not in ports:
+            wanted = " or ".join(str(p) for p in sorted(p for p in ports if p is not None))
             self.diag(
-                "port-mismatch", f"parentRef port {port} != listener port {lst.port}", **where
+                "port-mismatch", f"parentRef port {wanted} != listener port {lst.port}", **where
             )
             return False
         allowed = lst.allowed_routes
@@ -654,6 +697,60 @@ class _RouteRun:
             self.diag(reason, message, parent=parent.label)
         return list(targets)
 
+    # --- SPEC section 9, address-loss hold ---------------------------------------------------
+    def _address_lost(self, parent: _Parent) -> str | None:
+        """Why the parent's Gateway has no usable address, or ``None`` when it has one.
+
+        Only a Gateway whose targets would come from ``status.addresses`` (no ``target``
+        annotation on the route with ``route_targets``, on the ListenerSet or on the Gateway)
+        and whose ``status.addresses`` is empty or absent has lost its address; addresses that
+        are present but invalid are a configuration problem, not a transient one.
+        """
+        status = parent.gateway.status
+        addresses = status.addresses if status is not None else None
+        if addresses or not self.config.hold_on_address_loss:
+            return None
+        prefix = self.config.annotation_prefix
+        if self.config.route_targets and split_list(self.ann.get("target") or ""):
+            return None
+        owners = [parent.gateway.metadata.annotations]
+        if parent.listener_set is not None:
+            owners.append(parent.listener_set.metadata.annotations)
+        if any(split_list(Annotations(a, prefix).get("target") or "") for a in owners):
+            return None
+        why = "status.addresses is empty" if addresses is not None else "no status.addresses"
+        cond = find_condition(status.conditions if status is not None else None, "Programmed")
+        if cond is not None:
+            why += f", Programmed={cond.status}"
+            if cond.reason:
+                why += f" ({cond.reason})"
+        return why
+
+    def _hold_names(
+        self,
+        parent: _Parent,
+        why: str,
+        names: Sequence[Hostname],
+        previous: Sequence[Endpoint] | None,
+    ) -> list[Endpoint]:
+        """The previous endpoints of ``names``, with a ``held`` diagnostic when there are any."""
+        if not previous:
+            return []
+        wanted = set(names)
+        held = [ep for ep in previous if _normal_name(ep.dns_name) in wanted]
+        if not held:
+            return []
+        gw = parent.gateway
+        whose = "its Gateway" if parent.listener_set is not None else "Gateway"
+        shown = ", ".join(sorted({_normal_name(ep.dns_name) for ep in held}))
+        self.diag(
+            "held",
+            f"{whose} {gw.namespace}/{gw.name} has no usable address ({why}); keeping the "
+            f"previous records of {shown} until it reports one",
+            parent=parent.label,
+        )
+        return held
+
     # --- SPEC section 8 ------------------------------------------------------------------------
     def record_properties(self, parent: _Parent) -> tuple[int, str, dict[str, str]]:
         """(TTL, set identifier, provider-specific) for endpoints through ``parent``."""
@@ -700,16 +797,23 @@ class _RouteRun:
                 del ps[name]
         return ttl, set_id, ps
 
-    def run(self) -> list[Endpoint]:
+    def run(self, previous: Sequence[Endpoint] | None = None) -> list[Endpoint]:
+        """The route's endpoints (sections 3-8, and address-loss hold of section 9).
+
+        Args:
+            previous: the route's endpoints in the previous result, for address-loss hold
+                (``None``: nothing to hold).
+        """
         if not self.route.parent_refs:
             self.diag("no-parent-refs", "the route has no spec.parentRefs")
         hostnames = self.hostnames()
         if not hostnames:
             self.diag("no-hostname", "no hostname from spec, template or annotation")
-        groups: dict[tuple[str, str, str, int, tuple[tuple[str, str], ...]], list[str]] = {}
+        groups: dict[_GroupKey, list[str]] = {}
         reported_ttl = False
-        for parent, entry in self.parents():
-            served = [lst for lst in parent.listeners if self.listener_serves(parent, entry, lst)]
+        kept: list[Endpoint] = []  # previous endpoints held through address-less Gateways
+        for parent in self.parents():
+            served = [lst for lst in parent.listeners if self.listener_serves(parent, lst)]
             if not served:
                 continue
             names: list[Hostname] = []
@@ -750,6 +854,13 @@ class _RouteRun:
                             names.append(got)
             if not names:
                 continue
+            lost = self._address_lost(parent)
+            if lost is not None:  # SPEC 9, address-loss hold
+                self.address_lost = True
+                held = self._hold_names(parent, lost, names, previous)
+                if held:
+                    kept.extend(held)
+                    continue
             targets = self.targets(parent)
             if not targets:
                 continue
@@ -765,6 +876,7 @@ class _RouteRun:
                     bucket = groups.setdefault((name, rtype, set_id, ttl, ps_key), [])
                     if target not in bucket:
                         bucket.append(target)
+        _merge_held(groups, kept)
         resource = self.route.resource
         # values are normalised and typed already: construct without re-validating
         endpoints = [
@@ -780,6 +892,71 @@ class _RouteRun:
             for (name, rtype, set_id, ttl, ps_key), targets in groups.items()
         ]
         return sorted(endpoints, key=endpoint_sort_key)
+
+
+_GroupKey = tuple[str, str, str, int, tuple[tuple[str, str], ...]]
+
+
+def _normal_name(name: str) -> str:
+    return normalize_hostname(name) or name
+
+
+def _merge_held(groups: dict[_GroupKey, list[str]], held: Sequence[Endpoint]) -> None:
+    """Add endpoints held on address loss to a route's record sets.
+
+    A held endpoint joins the live record set of the same (name, type, set identifier), whose
+    TTL and provider-specific properties win; otherwise it is kept as it was.
+    """
+    for ep in sorted(held, key=endpoint_sort_key):
+        name = _normal_name(ep.dns_name)
+        live = next((k for k in groups if k[:3] == (name, ep.record_type, ep.set_identifier)), None)
+        key = live or (
+            name,
+            ep.record_type,
+            ep.set_identifier,
+            ep.record_ttl,
+            tuple((p.name, p.value) for p in ep.provider_specific),
+        )
+        bucket = groups.setdefault(key, [])
+        bucket.extend(t for t in ep.targets if t not in bucket)
+
+
+def _matching_spec_refs(
+    ref: ParentReference,
+    identity: tuple[str, str, str, str],
+    spec_refs: Sequence[tuple[tuple[str, str, str, str], str | None, int | None]],
+) -> tuple[_RefSelector, ...]:
+    """The (sectionName, port) of every spec ref a status entry's parentRef matches (rule 1).
+
+    The whole reference is the identity. Leniency for controllers that write a shorter
+    reference goes one way only: an entry that omits ``sectionName`` (or ``port``) matches spec
+    refs that set it; an entry that sets one the spec ref omits, or sets another, matches nothing.
+    """
+    section, port = ref.section_name or None, ref.port
+    found = {
+        (spec_section, spec_port)
+        for ident, spec_section, spec_port in spec_refs
+        if ident == identity
+        and (section is None or section == spec_section)
+        and (port is None or port == spec_port)
+    }
+    return tuple(sorted(found, key=_sel_key))
+
+
+def _sel_key(selector: _RefSelector) -> tuple[str, int]:
+    return (selector[0] or "", selector[1] or 0)
+
+
+def _describe_selector(selector: _RefSelector, kind: str) -> str:
+    section, port = selector
+    if section is None and port is None:
+        return f"the whole {kind} (no sectionName or port)"
+    parts = []
+    if section is not None:
+        parts.append(f"section {section!r}")
+    if port is not None:
+        parts.append(f"port {port}")
+    return " ".join(parts)
 
 
 def _target_sources(parent: _Parent, prefix: str) -> list[tuple[str, list[str]]]:
@@ -874,6 +1051,8 @@ class RouteOutcome:
     diagnostics: tuple[Diagnostic, ...]
     attachments: tuple[Attachment, ...]
     held: bool
+    #: a parent's Gateway had no usable address: the outcome depends on ``previous``
+    address_lost: bool = False
 
 
 def compute_route(
@@ -884,7 +1063,10 @@ def compute_route(
     run = _RouteRun(route, idx)
     if not run.considered():
         return RouteOutcome((), tuple(run.diagnostics), (), held=False)
-    endpoints = run.run()
+    previous = None
+    if held_from is not None and config.hold_on_address_loss:
+        previous = held_from.get(route.resource)
+    endpoints = run.run(previous)
     held = (
         held_from is not None
         and config.generation_policy == "strict"
@@ -898,7 +1080,13 @@ def compute_route(
             f"status lags spec (generation {route.metadata.generation}); keeping the "
             f"{len(endpoints)} previous endpoint(s) until the controller catches up",
         )
-    return RouteOutcome(tuple(endpoints), tuple(run.diagnostics), tuple(run.attachments), held=held)
+    return RouteOutcome(
+        tuple(endpoints),
+        tuple(run.diagnostics),
+        tuple(run.attachments),
+        held=held,
+        address_lost=run.address_lost,
+    )
 
 
 def finish(

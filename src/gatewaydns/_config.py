@@ -41,6 +41,10 @@ class SourceConfig(BaseModel):
             annotations take them from their ListenerSet, then their Gateway.
         listener_hostname_fallback: a route with no spec hostnames inherits the listener's
             hostname (default on, as upstream).
+        hold_on_address_loss: while a Gateway the route is accepted by reports no address
+            (``status.addresses`` empty, e.g. its load balancer is being re-provisioned), keep
+            the route's previous endpoints for the hostnames it gets through that Gateway
+            (default on; needs ``previous``; SPEC section 9).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
@@ -62,6 +66,7 @@ class SourceConfig(BaseModel):
     route_targets: bool = False
     inherit_gateway_annotations: bool = False
     listener_hostname_fallback: bool = True
+    hold_on_address_loss: bool = True
 
     @field_validator("label_selector", "annotation_selector", "gateway_label_selector")
     @classmethod

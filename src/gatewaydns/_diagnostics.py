@@ -67,7 +67,8 @@ REASONS: dict[ReasonCode, tuple[Severity, str]] = {
     ),
     "parent-not-in-spec": (
         "info",
-        "a status.parents entry refers to a parent no longer in spec.parentRefs",
+        "a status.parents entry matches no spec.parentRefs entry (a parent, listener or port "
+        "the route has left)",
     ),
     "unsupported-parent": ("info", "the parent is not a Gateway (or a ListenerSet when enabled)"),
     "parent-not-found": ("warning", "the referenced Gateway or ListenerSet is not in the snapshot"),
@@ -81,7 +82,11 @@ REASONS: dict[ReasonCode, tuple[Severity, str]] = {
         "info",
         "the Accepted condition has no observedGeneration",
     ),
-    "held": ("warning", "the route's status lags its spec; its previous endpoints are kept"),
+    "held": (
+        "warning",
+        "the route's status lags its spec, or a Gateway it is accepted by has no address; its "
+        "previous endpoints are kept",
+    ),
     "listenerset-not-attached": ("warning", "the ListenerSet is not attached to its Gateway"),
     "listener-not-accepted": ("info", "a ListenerSet listener is not Accepted"),
     "section-not-found": ("warning", "the parentRef's sectionName names no listener"),

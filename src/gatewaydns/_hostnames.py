@@ -22,7 +22,9 @@ __all__ = [
 
 # RFC 1123 label: 1-63 characters of [A-Za-z0-9-], not starting or ending with "-".
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z")
-_MAX_NAME = 255
+# A DNS name is at most 255 octets on the wire, which is 253 characters written out without the
+# trailing dot (RFC 1035 section 2.3.4; a name of 254 or 255 characters cannot be stored).
+_MAX_NAME = 253
 
 
 @lru_cache(maxsize=65536)
@@ -40,8 +42,9 @@ def normalize_hostname(value: str) -> Hostname | None:
     """Validate and normalise a hostname; ``None`` when it is invalid.
 
     A hostname is valid when, after removing one leading ``*.``, it is an RFC 1123 DNS name
-    (labels of 1-63 characters ``[A-Za-z0-9-]`` not starting or ending with ``-``, at most 255
-    characters) and not an IP address. The result is lower-case ASCII without a trailing dot.
+    (labels of 1-63 characters ``[A-Za-z0-9-]`` not starting or ending with ``-``, at most 253
+    characters without the trailing dot, the ``*.`` included) and not an IP address. The result
+    is lower-case ASCII without a trailing dot.
 
     Args:
         value: the hostname as written (spec, annotation or listener).

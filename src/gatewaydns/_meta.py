@@ -128,7 +128,8 @@ class ParentReference(KubeModel):
             route_namespace: the namespace of the route holding the reference.
 
         Returns:
-            The tuple used to compare references (SPEC section 4, rule 1).
+            The parent object the reference names. SPEC section 4, rule 1 compares this plus
+            ``sectionName`` and ``port`` (the whole reference is a status entry's identity).
         """
         group = GATEWAY_GROUP if self.group is None else self.group
         kind = "Gateway" if self.kind is None else self.kind

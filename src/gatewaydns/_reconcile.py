@@ -13,9 +13,10 @@ The reconciler keeps the current objects (a mutable mirror of the cluster) and t
    ListenerSets in it;
 2. before the watcher's initial listing is complete, stops there: it never plans against a
    half-listed cluster;
-3. recomputes only the affected routes (plus the routes that are behind their controller, whose
-   held endpoints come from the previous result), and merges every route's cached outcome into a
-   new ``Result`` — equal to ``compute_endpoints`` of the mirror with the previous result;
+3. recomputes only the affected routes (plus the routes that are behind their controller, and
+   the routes through a Gateway without an address: both read the previous result for hold),
+   and merges every route's cached outcome into a new ``Result`` — equal to
+   ``compute_endpoints`` of the mirror with the previous result;
 4. plans against ``provider.records()`` and applies. A round without events, after a successful
    apply, plans nothing. After a failed ``records()`` or ``apply_changes()`` the next round reads
    the provider again and converges. A plan refused by the deletion guard is reported and not
@@ -121,6 +122,7 @@ class Reconciler:
         self._dirty: set[str] = set()
         self._removed: set[str] = set()
         self._behind: set[str] = set()  # routes whose status lags their spec
+        self._address_lost: set[str] = set()  # routes through a Gateway without an address
         self._merge = MergeState(self.config.conflict_policy)
         self._route_order: list[tuple[str, str, str, str]] = []  # (kind, ns, name, key)
         self._key_order: list[str] = []
@@ -242,10 +244,16 @@ class Reconciler:
         todo = {k for k in self._dirty if k in self._routes}
         # routes behind their controller (held ones among them) read the previous result
         todo |= self._behind
+        self._address_lost &= self._routes.keys()  # forget deleted routes
+        todo |= self._address_lost  # address-loss hold reads the previous result too
         changes: dict[str, RouteEntry | None] = dict.fromkeys(self._removed)
         for key in todo:
             outcome = compute_route(self._routes[key], idx, previous)
             self._outcomes[key] = outcome
+            if outcome.address_lost:
+                self._address_lost.add(key)
+            else:
+                self._address_lost.discard(key)
             changes[key] = (
                 route_entry(self._routes[key], outcome.endpoints) if outcome.endpoints else None
             )

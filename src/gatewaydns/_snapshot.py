@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any, TypeAlias
 
 from pydantic import ValidationError
@@ -18,6 +19,15 @@ from pydantic import ValidationError
 from gatewaydns._base import GATEWAY_GROUP
 from gatewaydns._errors import ManifestError, ManifestProblem
 from gatewaydns._gateway import Gateway, ListenerSet
+from gatewaydns._hostile import (
+    Marks,
+    find_hostile,
+    has_surrogate_escape,
+    loads_json,
+    might_be_hostile,
+    printable,
+    surrogate_position,
+)
 from gatewaydns._meta import Namespace, Resource
 from gatewaydns._routes import ROUTE_KINDS, Route
 from gatewaydns._yaml import YAMLParseError, load_yaml_documents
@@ -52,13 +62,15 @@ class LoadLimits:
         max_bytes: the largest text (YAML or JSON) accepted; 256 MiB by default (a 50,000-route
             cluster is about 80 MB of JSON).
         max_documents: the most documents, ``List`` items included; 1,000,000 by default.
-        max_yaml_nodes: the most nodes one YAML document may expand to through anchors and
-            aliases (a "billion laughs" bomb expands exponentially); 1,000,000 by default.
+        max_yaml_nodes: the most nodes YAML aliases may add to the whole input when expanded,
+            summed over all its documents: each use of an alias adds the size of what it refers
+            to (a "billion laughs" bomb expands exponentially, and a bomb split across many
+            documents is caught too); 100,000 by default. Input without aliases adds nothing.
     """
 
     max_bytes: int = 256 * 2**20
     max_documents: int = 1_000_000
-    max_yaml_nodes: int = 1_000_000
+    max_yaml_nodes: int = 100_000
 
 
 DEFAULT_LIMITS = LoadLimits()
@@ -139,8 +151,21 @@ class Snapshot:
         objects: list[Resource] = []
         seen: dict[tuple[str, str, str], str] = {}
         count = 0
-        for index, doc in _documents(docs, problems, limits):
+        for index, doc, scan in _documents(docs, problems, limits):
+            bad: dict[str, list[ManifestProblem]] = {}
+            if scan:  # duplicate keys, integers outside 64 bits, lone surrogates
+                for loc, message in find_hostile(doc):
+                    item, obj, rest = _locate(doc, loc)
+                    bad.setdefault(item, []).append(
+                        _problem(index, item, obj, format_loc(rest), message)
+                    )
+                if "" in bad:  # the document itself (or its List) is affected
+                    problems.extend(chain.from_iterable(bad.values()))
+                    continue
             for item, obj in _flatten(doc, "", None):
+                if item in bad:
+                    problems.extend(bad[item])
+                    continue
                 count += 1
                 if count > limits.max_documents:
                     msg = f"more than {limits.max_documents} documents (LoadLimits.max_documents)"
@@ -165,7 +190,8 @@ class Snapshot:
 
 def _documents(
     docs: ManifestInput, problems: list[ManifestProblem], limits: LoadLimits
-) -> Iterator[tuple[int, Any]]:
+) -> Iterator[tuple[int, Any, bool]]:
+    """(index, document, whether to scan it for hostile values) for every input document."""
     if isinstance(docs, bytes | str) and len(docs) > limits.max_bytes:
         msg = f"the input is {len(docs)} bytes, more than {limits.max_bytes} (LoadLimits.max_bytes)"
         problems.append(_problem(0, "", None, "", msg))
@@ -177,20 +203,33 @@ def _documents(
             problems.append(_problem(0, "", None, "", f"the input is not UTF-8: {exc}"))
             return
     if isinstance(docs, str):
-        yield from _parse_text(docs, problems, limits)
+        where = surrogate_position(docs)
+        if where is not None:
+            line, column, code = where
+            msg = (
+                f"the text has a lone surrogate ({code}) at line {line}, column {column}: it is "
+                "not valid Unicode (decode bytes as UTF-8 with errors='strict')"
+            )
+            problems.append(_problem(0, "", None, "", msg))
+            return
+        marks = Marks()
+        escapes = has_surrogate_escape(docs)
+        for index, doc in _parse_text(docs, problems, limits, marks):
+            yield index, doc, marks.found or escapes
     elif isinstance(docs, Mapping):
-        yield 0, docs
+        yield 0, docs, might_be_hostile(docs)
     else:
-        yield from enumerate(docs)
+        for index, doc in enumerate(docs):
+            yield index, doc, might_be_hostile(doc)
 
 
 def _parse_text(
-    text: str, problems: list[ManifestProblem], limits: LoadLimits
+    text: str, problems: list[ManifestProblem], limits: LoadLimits, marks: Marks
 ) -> Iterator[tuple[int, Any]]:
     stripped = text.lstrip()
     if stripped[:1] in ("{", "["):
         try:
-            value = json.loads(text)
+            value = loads_json(text, marks)
         except RecursionError:
             problems.append(_problem(0, "", None, "", "invalid JSON: nested too deeply"))
             return
@@ -206,9 +245,29 @@ def _parse_text(
                 yield 0, value
             return
     try:
-        yield from enumerate(load_yaml_documents(text, max_nodes=limits.max_yaml_nodes))
+        yield from enumerate(
+            load_yaml_documents(text, max_nodes=limits.max_yaml_nodes, marks=marks)
+        )
     except YAMLParseError as exc:
         problems.append(_problem(exc.index, "", None, "", exc.message))
+
+
+def _locate(doc: Any, loc: tuple[int | str, ...]) -> tuple[str, Any, tuple[int | str, ...]]:
+    """The ``List`` item a field path falls in: (item path, item, path inside the item)."""
+    item, obj, rest = "", doc, loc
+    while (
+        isinstance(obj, Mapping)
+        and _is_list(obj)
+        and len(rest) >= 2
+        and rest[0] == "items"
+        and isinstance(rest[1], int)
+        and isinstance(obj.get("items"), list)
+    ):
+        i = rest[1]
+        obj = _with_list_type(obj["items"][i], obj)
+        item = f"{item}.items[{i}]" if item else f"items[{i}]"
+        rest = rest[2:]
+    return item, obj, rest
 
 
 def _flatten(doc: Any, item: str, list_doc: Mapping[str, Any] | None) -> Iterator[tuple[str, Any]]:
@@ -347,7 +406,7 @@ def _json_type(value: Any) -> str:
     if isinstance(value, bool):
         return f"a boolean ({'true' if value else 'false'})"
     if isinstance(value, int):
-        return f"an integer ({value})"
+        return f"an integer ({value})" if value.bit_length() <= 64 else "a huge integer"
     if isinstance(value, float):
         return f"a number ({value!r})"
     if isinstance(value, str):
@@ -372,7 +431,10 @@ def _problem(
             namespace = _str_or_empty(meta.get("namespace"))
             if name and not namespace and kind != "Namespace":
                 namespace = "default"
-    return ManifestProblem(index, item, kind, namespace, name, path, message)
+    # names come from the input: never let them carry control characters into a message
+    return ManifestProblem(
+        index, item, printable(kind), printable(namespace), printable(name), path, message
+    )
 
 
 def _str_or_empty(value: object) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import random
 from typing import Any
 
@@ -188,9 +189,53 @@ def test_hold_only_returns_previous_endpoints(
     config = {**config, "generation_policy": "strict"}
     previous = compute(before, config)
     result = compute(now, config, previous)
+    live = compute(now, config)
     for diag in result.diagnostics:
         if diag.reason == "held":
             key = f"{diag.kind.lower()}/{diag.namespace}/{diag.name}"
             assert key in previous.by_route
             kept = result.by_route.get(key, ())
-            assert set(map(str, kept)) <= set(map(str, previous.by_route[key]))
+            if diag.parent is None:  # generation hold: exactly the previous endpoints
+                assert set(map(str, kept)) <= set(map(str, previous.by_route[key]))
+            else:  # address-loss hold: previous records next to live ones, nothing else
+                allowed = _triples(previous.by_route[key]) | _triples(live.by_route.get(key, ()))
+                assert _triples(kept) <= allowed
+
+
+def _triples(endpoints: Any) -> set[tuple[str, str, str]]:
+    return {(e.dns_name, e.record_type, t) for e in endpoints for t in e.targets}
+
+
+@SETTINGS
+@given(attachable_snapshots(), attachable_configs, st.data())
+def test_address_loss_keeps_every_previous_record_of_a_served_name(
+    before: list[dict[str, Any]], config: dict[str, Any], data: st.DataObject
+) -> None:
+    config = {**config, "conflict_policy": "report"}
+    gateways = sorted(d["metadata"]["name"] for d in before if d["kind"] == "Gateway")
+    emptied = set(data.draw(st.lists(st.sampled_from(gateways), min_size=1, unique=True)))
+    now = copy.deepcopy(before)
+    for doc in now:
+        if doc["kind"] == "Gateway" and doc["metadata"]["name"] in emptied:
+            doc["status"]["addresses"] = []
+    set_gateway = {
+        f"ListenerSet {d['metadata']['namespace']}/{d['metadata']['name']}": d["spec"]["parentRef"][
+            "name"
+        ]
+        for d in now
+        if d["kind"] == "ListenerSet"
+    }
+    previous = compute(before, config)
+    live = compute(now, config)
+    result = compute(now, config, previous)
+    for att in result.attachments:
+        owner = " ".join(att.parent.split(" ")[:2])  # without " section ..." / " port ..."
+        gw = set_gateway.get(owner) or owner.partition("/")[2]
+        if gw not in emptied:
+            continue
+        had = {t for t in _triples(previous.by_route.get(att.route, ())) if t[0] == att.hostname}
+        assert had <= _triples(result.by_route.get(att.route, ()))
+    for key, eps in result.by_route.items():  # and nothing that was neither kept nor live
+        assert _triples(eps) <= _triples(previous.by_route.get(key, ())) | _triples(
+            live.by_route.get(key, ())
+        )
