@@ -54,7 +54,9 @@ class Provider(Protocol):
         """Every record of the served zones, TXT ownership records included.
 
         Records of one name, type and set identifier form one ``Endpoint`` with all their
-        targets. TXT targets are the quoted strings as stored.
+        targets. TXT targets are in presentation form (quoted strings, ``"a" "b"`` for a value
+        stored as two strings). Names may come in any case, with or without the trailing dot:
+        the planner compares them normalised.
 
         Raises:
             ProviderError: the records could not be read; nothing is planned this round.
@@ -62,14 +64,17 @@ class Provider(Protocol):
         ...
 
     def apply_changes(self, changes: Changes) -> None:
-        """Apply a plan, as atomically as the service allows.
+        """Apply a plan: each of ``changes.units`` all or nothing, never split across requests.
 
-        Deletes ``delete``, replaces each ``update_old[i]`` by ``update_new[i]``, creates
-        ``create``.
+        A unit holds a record set and its ownership TXT: it deletes its ``delete``, replaces each
+        ``update_old[i]`` by ``update_new[i]`` and creates its ``create``. Where the service
+        supports conditional updates, a unit is refused when a record in ``delete``,
+        ``update_old`` or ``require`` no longer holds the value that was read, or a record in
+        ``create`` exists. A failing unit does not stop the others.
 
         Raises:
-            ProviderError: some, all or none of the changes were applied; the reconciler
-                re-reads ``records()`` and plans again next round.
+            ProviderError: some units (or all, or none) failed; the others were applied. The
+                reconciler re-reads ``records()`` and plans again next round.
         """
         ...
 
