@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import pathlib
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
+
+from gatewaydns.adapters.rfc2136 import TSIGKey
+
+from . import bind_server
 
 DATA = pathlib.Path(__file__).parent / "data"
 
@@ -12,3 +19,32 @@ DATA = pathlib.Path(__file__).parent / "data"
 @pytest.fixture
 def data_dir() -> pathlib.Path:
     return DATA
+
+
+@pytest.fixture(scope="session")
+def named(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    if os.environ.get("GATEWAYDNS_NAMED"):
+        host, port = os.environ["GATEWAYDNS_NAMED"].rsplit(":", 1)
+        name, secret = os.environ["GATEWAYDNS_NAMED_KEY"].split(":", 1)
+        yield {
+            "host": host,
+            "port": int(port),
+            "key": TSIGKey(name, secret),
+            "zone": os.environ["GATEWAYDNS_NAMED_ZONE"],
+        }
+        return
+    if bind_server.named_binary() is None:
+        if os.environ.get("CI"):
+            pytest.fail("named (Debian package bind9) is missing: .ci/run must install it")
+        pytest.skip("named is not installed (apt-get install bind9); CI always runs these")
+    directory = tmp_path_factory.mktemp("named")
+    server = bind_server.start(directory)
+    try:
+        yield {
+            "host": server.host,
+            "port": server.port,
+            "key": TSIGKey(server.key_name, server.secret),
+            "zone": server.zone,
+        }
+    finally:
+        bind_server.stop(directory)

@@ -5,9 +5,7 @@ In CI (``CI`` set) these tests fail, never skip, when named is missing.
 
 from __future__ import annotations
 
-import os
 import pathlib
-from collections.abc import Iterator
 from typing import Any
 
 import dns.message
@@ -26,35 +24,6 @@ from . import bind_server
 
 ROOT = pathlib.Path(__file__).parent.parent
 OWNER = "gatewaydns-ci"
-
-
-@pytest.fixture(scope="session")
-def named(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    if os.environ.get("GATEWAYDNS_NAMED"):
-        host, port = os.environ["GATEWAYDNS_NAMED"].rsplit(":", 1)
-        name, secret = os.environ["GATEWAYDNS_NAMED_KEY"].split(":", 1)
-        yield {
-            "host": host,
-            "port": int(port),
-            "key": TSIGKey(name, secret),
-            "zone": os.environ["GATEWAYDNS_NAMED_ZONE"],
-        }
-        return
-    if bind_server.named_binary() is None:
-        if os.environ.get("CI"):
-            pytest.fail("named (Debian package bind9) is missing: .ci/run must install it")
-        pytest.skip("named is not installed (apt-get install bind9); CI always runs these")
-    directory = tmp_path_factory.mktemp("named")
-    server = bind_server.start(directory)
-    try:
-        yield {
-            "host": server.host,
-            "port": server.port,
-            "key": TSIGKey(server.key_name, server.secret),
-            "zone": server.zone,
-        }
-    finally:
-        bind_server.stop(directory)
 
 
 def raw_update(named: dict[str, Any]) -> dns.update.UpdateMessage:
