@@ -308,6 +308,13 @@ def test_transient_errors_are_retried_with_exponential_backoff(server: FakeAPISe
         for gap, delay in zip(gaps, [0.1, 0.2, 0.4, 0.4], strict=True):
             assert gap >= delay, gaps
         assert "the API server answered 500" in w.errors[0]
+        # a watch the server accepted resets the backoff: the next failure waits 0.1 s again
+        server.fail("Gateway", 500, on="watch")  # the watch renewed after its 1 s timeout
+        deadline = time.monotonic() + 10
+        while len(w.errors) < 5 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert w.errors[4].startswith("Gateway: watch failed: the API server answered 500")
+        assert w.errors[4].endswith("; retrying in 0.1 s")
     finally:
         w.close()
 

@@ -190,6 +190,7 @@ class KubernetesWatcher:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._responses: dict[str, Any] = {}  # kind -> the response its thread is reading
+        self._failures: dict[str, int] = {}  # kind -> failures in a row (its thread's own)
         self.versions: dict[str, str] = {}
         self.missing_kinds: set[str] = set()
         self.resource_versions: dict[str, str] = {}
@@ -375,22 +376,21 @@ class KubernetesWatcher:
 
     # --- the loop ------------------------------------------------------------------------------
     def _run(self, spec: KindSpec) -> None:
-        failures = 0
+        self._failures[spec.kind] = 0  # failures in a row; a watch the server accepts resets it
         while not self._stop.is_set():
             step = "discovery"
             try:
                 version = self._discover(spec)
                 if version is None:
                     self._not_served(spec)
-                    failures = 0
+                    self._failures[spec.kind] = 0
                     self._stop.wait(self.discovery_interval)
                     continue
                 step = "list"
                 self._list(spec, version)
                 step = "watch"
-                while True:  # renewed until it fails; a watch the server accepted resets backoff
+                while True:  # renewed until it fails
                     self._watch(spec, version)
-                    failures = 0
             except _GoneError:
                 _log.info("%s: resourceVersion expired (410); relisting", spec.kind)
             except _StoppedError:
@@ -398,8 +398,9 @@ class KubernetesWatcher:
             except Exception as exc:  # any failure: report, back off, start again
                 if self._stop.is_set():
                     return
+                failures = self._failures[spec.kind]
                 delay = min(self.max_retry_delay, self.retry_delay * 2**failures)
-                failures += 1
+                self._failures[spec.kind] = failures + 1
                 self._failure(spec, step, exc, delay)
                 self._stop.wait(delay)
 
@@ -484,6 +485,7 @@ class KubernetesWatcher:
             if exc.status == 410:
                 raise _GoneError from exc
             raise
+        self._failures[spec.kind] = 0
         try:
             for line in self._k8s.watch.watch.iter_resp_lines(resp):
                 if self._stop.is_set():
