@@ -36,6 +36,7 @@ class Resource:
         self.gone_next_watch = False  # answer the next watch request with HTTP 410
         self.failures: dict[str, list[int]] = {"list": [], "watch": []}  # statuses to answer
         self.denied = False  # answer every list and watch with 403, as RBAC would
+        self.hidden = False  # left out of discovery (an API server that has just started)
 
     def paths(self) -> dict[str, str]:
         out = {}
@@ -55,6 +56,7 @@ class FakeAPIServer:
         self.requests: list[str] = []
         self.log: list[tuple[float, str]] = []  # (monotonic time, path) of every request
         self.stopping = threading.Event()
+        self.crds_forbidden = False  # 403 for reads of CustomResourceDefinitions
         self._routes: dict[str, tuple[Resource, str]] = {}
         for res in resources:
             for path, version in res.paths().items():
@@ -136,6 +138,11 @@ class FakeAPIServer:
         with self.lock:
             self.resource(kind).denied = denied
 
+    def hide(self, kind: str, hidden: bool = True) -> None:
+        """Leave ``kind`` out of discovery while its CRD exists (a restarting API server)."""
+        with self.lock:
+            self.resource(kind).hidden = hidden
+
     def count(self, kind: str, *, watch: bool = False) -> int:
         """How many list (or watch) requests of ``kind`` were made."""
         res = self.resource(kind)
@@ -168,7 +175,7 @@ class FakeAPIServer:
     def _discovery(self, path: str) -> dict[str, Any] | None:
         groups: dict[str, list[str]] = {}
         for res in self.resources:
-            if res.group:
+            if res.group and not res.hidden:
                 versions = groups.setdefault(res.group, [])
                 versions.extend(v for v in res.versions if v not in versions)
         if path == "/api":
@@ -205,12 +212,12 @@ class FakeAPIServer:
             "resources": [
                 {"name": r.plural, "kind": r.kind, "namespaced": r.kind != "Namespace"}
                 for r in self.resources
-                if r.group == group and version in r.versions
+                if r.group == group and version in r.versions and not r.hidden
             ]
             + [
                 {"name": f"{r.plural}/status", "kind": r.kind, "namespaced": True}
                 for r in self.resources
-                if r.group == group and version in r.versions and r.group
+                if r.group == group and version in r.versions and r.group and not r.hidden
             ],
         }
 
@@ -222,6 +229,16 @@ class FakeAPIServer:
         discovery = self._discovery(parsed.path.rstrip("/"))
         if discovery is not None:
             _reply(req, 200, discovery)
+            return
+        crd_prefix = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/"
+        if parsed.path.startswith(crd_prefix):
+            name = parsed.path.removeprefix(crd_prefix)
+            if self.crds_forbidden:
+                _reply(req, 403, _status(403, "Forbidden", "cannot get customresourcedefinitions"))
+            elif any(f"{r.plural}.{r.group}" == name for r in self.resources if r.group):
+                _reply(req, 200, {"kind": "CustomResourceDefinition", "metadata": {"name": name}})
+            else:
+                _reply(req, 404, _status(404, "NotFound", f"{name} not found"))
             return
         route = self._routes.get(parsed.path)
         if route is None:

@@ -72,6 +72,7 @@ def watcher(server: FakeAPIServer) -> Iterator[KubernetesWatcher]:
         yield w
     finally:
         w.close()
+        client.close()
 
 
 def collect(
@@ -129,12 +130,14 @@ def test_watch_events_and_bookmarks(watcher: KubernetesWatcher, server: FakeAPIS
     server.put("HTTPRoute", strip(route("blog", hostnames=["blog.example.com"])))
     server.remove("TLSRoute", "app", "db")
     events = collect(watcher, lambda ev: len(ev) >= 3)
-    assert names(events) == [
+    # in order within a kind; kinds are watched by separate threads
+    assert [n for n in names(events) if n[1] == "HTTPRoute"] == [
         ("MODIFIED", "HTTPRoute", "shop"),
         ("ADDED", "HTTPRoute", "blog"),
-        ("DELETED", "TLSRoute", "db"),
     ]
-    assert events[0].object.spec_hostnames == ("shop.example.com", "www.example.com")
+    assert [n for n in names(events) if n[1] == "TLSRoute"] == [("DELETED", "TLSRoute", "db")]
+    shop = next(e.object for e in events if e.object.name == "shop")
+    assert shop.spec_hostnames == ("shop.example.com", "www.example.com")
     rv = server.bookmark("HTTPRoute")
     deadline = time.monotonic() + 10
     while watcher.resource_versions.get("HTTPRoute") != rv and time.monotonic() < deadline:
@@ -464,3 +467,95 @@ def test_wait_wakes_on_events_and_returns_false_when_quiet(
     assert names(list(watcher.poll())) == [("ADDED", "HTTPRoute", "new")]
     watcher.close()
     assert watcher.wait(30) is False  # closed: returns at once
+
+
+def test_discovery_lag_is_not_taken_for_a_missing_kind(server: FakeAPIServer) -> None:
+    """An API server that has just started lists CRDs in discovery late: wait, delete nothing."""
+    server.hide("HTTPRoute")  # its CRD exists; discovery leaves it out
+    client = kubernetes.client.ApiClient(kubernetes.client.Configuration(host=server.url))
+    w = KubernetesWatcher(client, watch_timeout=1, retry_delay=0.05, max_retry_delay=0.2)
+    try:
+        assert not w.wait_synced(1.0)
+        assert "HTTPRoute" not in w.missing_kinds
+        assert w.kind_errors["HTTPRoute"].startswith(
+            "discovery failed: discovery does not list httproutes.gateway.networking.k8s.io "
+            "although its CustomResourceDefinition exists"
+        )
+        server.hide("HTTPRoute", False)
+        assert ("ADDED", "HTTPRoute", "shop") in names(first_synced_events(w))
+        # the same after a relist: the route is neither deleted nor re-added
+        server.hide("HTTPRoute")
+        before = server.count("HTTPRoute")
+        server.expire("HTTPRoute")
+        deadline = time.monotonic() + 10
+        while "HTTPRoute" not in w.kind_errors and time.monotonic() < deadline:
+            time.sleep(0.02)
+        server.hide("HTTPRoute", False)
+        while server.count("HTTPRoute") == before and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.2)
+        assert w.poll() == []
+        assert "HTTPRoute" not in w.missing_kinds
+    finally:
+        w.close()
+        client.close()
+
+
+def test_without_crd_read_access_absence_is_confirmed_over_time(server: FakeAPIServer) -> None:
+    server.crds_forbidden = True  # UDPRoute is not installed; the client cannot read CRDs
+    client = kubernetes.client.ApiClient(kubernetes.client.Configuration(host=server.url))
+    w = KubernetesWatcher(client, watch_timeout=1, retry_delay=0.05, missing_after=1.0)
+    try:
+        assert not w.wait_synced(0.5)  # not yet sure that UDPRoute is not installed
+        assert w.kind_errors["UDPRoute"].startswith(
+            "discovery does not list udproutes.gateway.networking.k8s.io, and this client may "
+            "not read customresourcedefinitions"
+        )
+        assert w.wait_synced(10)
+        assert w.missing_kinds == {"UDPRoute"}
+        assert w.kind_errors == {}
+    finally:
+        w.close()
+        client.close()
+
+
+def test_kind_whose_crd_is_gone_delivers_deleted_for_its_objects(
+    watcher: KubernetesWatcher, server: FakeAPIServer
+) -> None:
+    assert watcher.wait_synced(10)
+    watcher.poll()
+    # discovery drops TLSRoute and its CRD reads 404: the CRD is gone, so are its objects
+    server.expire("TLSRoute")  # the watch ends; the relist finds the kind gone
+    server.resources.remove(server.resource("TLSRoute"))
+    events = collect(watcher, lambda ev: len(ev) >= 1)
+    assert names(events) == [("DELETED", "TLSRoute", "db")]
+    assert "TLSRoute" in watcher.missing_kinds
+    assert watcher.synced
+
+
+def test_kind_left_out_of_discovery_without_crd_access_keeps_its_objects(
+    server: FakeAPIServer,
+) -> None:
+    server.crds_forbidden = True
+    client = kubernetes.client.ApiClient(kubernetes.client.Configuration(host=server.url))
+    w = KubernetesWatcher(
+        client, watch_timeout=1, retry_delay=0.05, missing_after=0.3, discovery_interval=0.2
+    )
+    try:
+        assert ("ADDED", "TLSRoute", "db") in names(first_synced_events(w))
+        server.hide("TLSRoute")
+        server.expire("TLSRoute")
+        deadline = time.monotonic() + 10
+        while "TLSRoute" not in w.missing_kinds and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert "TLSRoute" in w.missing_kinds  # after 0.3 s of absence
+        assert w.poll() == []  # but nothing is deleted on discovery's word alone
+        before = w.list_count["TLSRoute"]
+        server.hide("TLSRoute", False)
+        while w.list_count["TLSRoute"] == before and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert "TLSRoute" not in w.missing_kinds
+        assert w.poll() == []  # db is unchanged
+    finally:
+        w.close()
+        client.close()

@@ -72,6 +72,7 @@ def _free_port() -> int:
 
 
 _PROCS: dict[int, subprocess.Popen[bytes]] = {}  # the processes this one started
+CLIENTS: list[Any] = []  # ApiClients handed out by Cluster.client(), for the tests to close
 
 
 def _alive(pid: int) -> bool:
@@ -149,7 +150,9 @@ class Cluster:
         config.ssl_ca_cert = self.ca_file
         config.api_key = {"authorization": self.tokens[user]}
         config.api_key_prefix = {"authorization": "Bearer"}
-        return kubernetes.client.ApiClient(config)
+        client = kubernetes.client.ApiClient(config)
+        CLIENTS.append(client)
+        return client
 
     def request(
         self, method: str, path: str, body: Any = None, *, user: str = "admin", timeout: float = 10

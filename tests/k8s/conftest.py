@@ -67,6 +67,14 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         own.stop()
 
 
+@pytest.fixture(autouse=True)
+def _close_clients() -> Iterator[None]:
+    """Close the API clients a test made (their pooled connections), once its watchers closed."""
+    yield
+    while apiserver.CLIENTS:
+        apiserver.CLIENTS.pop().close()
+
+
 class Kube:
     """Just enough of kubectl: create, read, patch, write status, delete; CRDs."""
 

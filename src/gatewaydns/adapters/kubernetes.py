@@ -9,12 +9,15 @@ One background thread per kind runs this loop until :meth:`KubernetesWatcher.clo
 
 1. **Discovery** decides whether the cluster serves the kind, and at which apiVersion: the
    group's served versions (``/apis``), then the resources of each version the watcher reads
-   (``/apis/<group>/<version>``), in the kind's order of preference. Only discovery may decide
-   that a kind is *not installed*: then it is listed in ``missing_kinds``, counts as listed (a
-   cluster without, say, UDPRoute still syncs), objects delivered earlier are ``DELETED``, and
-   discovery is asked again every ``discovery_interval`` seconds (a CRD installed later is
-   picked up). A kind served only at versions the watcher does not read is an error, not
-   "missing".
+   (``/apis/<group>/<version>``), in the kind's order of preference. A kind discovery leaves
+   out is *not installed* only if its CustomResourceDefinition is absent too (a 404; an API
+   server that has just started serves discovery before it lists every CRD) or, when this
+   client may not read CRDs, once discovery has left it out for ``missing_after`` seconds.
+   Then it is listed in ``missing_kinds`` and counts as listed (a cluster without, say,
+   UDPRoute still syncs); objects delivered earlier are ``DELETED`` only when the CRD is known
+   to be gone; discovery is asked again every ``discovery_interval`` seconds (a CRD installed
+   later is picked up). A kind served only at versions the watcher does not read is an error,
+   not "missing".
 2. **List**, diffed against what the watcher has delivered, so consumers see
    ``ADDED``/``MODIFIED``/``DELETED`` and never a special "replace" event.
 3. **Watch** from the list's ``resourceVersion`` with bookmarks, renewed every
@@ -33,7 +36,9 @@ name) whatever its body.
 
 RBAC: ``get``, ``list`` and ``watch`` on ``gateways``, ``listenersets``, ``httproutes``,
 ``grpcroutes``, ``tlsroutes``, ``tcproutes``, ``udproutes`` (group
-``gateway.networking.k8s.io``) and ``namespaces`` (core group); see ``docs/adapters.md``.
+``gateway.networking.k8s.io``) and ``namespaces`` (core group), and ``get`` on their
+``customresourcedefinitions`` (optional: it makes "not installed" certain); see
+``docs/adapters.md``.
 """
 
 from __future__ import annotations
@@ -106,6 +111,16 @@ class _UnservedVersionError(Exception):
     """The kind is served, but only at versions this watcher does not read."""
 
 
+class _DiscoveryLagError(Exception):
+    """Discovery leaves the kind out, but its CustomResourceDefinition exists."""
+
+    def __init__(self, spec: KindSpec) -> None:
+        super().__init__(
+            f"discovery does not list {spec.plural}.{spec.group} although its "
+            "CustomResourceDefinition exists (an API server still starting?)"
+        )
+
+
 def _shutdown(resp: Any) -> None:
     """Unblock a thread reading ``resp`` (a urllib3 response) by shutting its socket down.
 
@@ -144,6 +159,8 @@ class KubernetesWatcher:
             (a watch's read timeout is ``watch_timeout`` plus this).
         discovery_interval: seconds between discovery checks of a kind the cluster does not
             serve.
+        missing_after: when this client may not read CustomResourceDefinitions, how long
+            discovery must leave a kind out before it is taken as not installed.
         start: start the background threads now (else call :meth:`start`).
 
     Attributes:
@@ -167,6 +184,7 @@ class KubernetesWatcher:
         max_retry_delay: float = 30.0,
         request_timeout: float = 30.0,
         discovery_interval: float = 30.0,
+        missing_after: float = 10.0,
         start: bool = True,
     ) -> None:
         k8s = _client()
@@ -175,12 +193,15 @@ class KubernetesWatcher:
         self._apis = k8s.client.ApisApi(self._api)
         self._custom = k8s.client.CustomObjectsApi(self._api)
         self._core = k8s.client.CoreV1Api(self._api)
+        self._extensions = k8s.client.ApiextensionsV1Api(self._api)
+        self._own_client = api_client is None
         self.kinds = tuple(kinds)
         self.watch_timeout = watch_timeout
         self.retry_delay = retry_delay
         self.max_retry_delay = max_retry_delay
         self.request_timeout = request_timeout
         self.discovery_interval = discovery_interval
+        self.missing_after = missing_after
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._queue: list[WatchEvent] = []
@@ -191,6 +212,7 @@ class KubernetesWatcher:
         self._threads: list[threading.Thread] = []
         self._responses: dict[str, Any] = {}  # kind -> the response its thread is reading
         self._failures: dict[str, int] = {}  # kind -> failures in a row (its thread's own)
+        self._absent_since: dict[str, float] = {}  # kind -> since when discovery leaves it out
         self.versions: dict[str, str] = {}
         self.missing_kinds: set[str] = set()
         self.resource_versions: dict[str, str] = {}
@@ -263,7 +285,10 @@ class KubernetesWatcher:
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
-        return not any(thread.is_alive() for thread in self._threads)
+        ended = not any(thread.is_alive() for thread in self._threads)
+        if ended and self._own_client:
+            self._api.close()
+        return ended
 
     def wait_synced(self, timeout: float) -> bool:
         """Block until :attr:`synced` or ``timeout`` seconds; returns :attr:`synced`."""
@@ -305,7 +330,7 @@ class KubernetesWatcher:
             if exc.status == 404 and step != "discovery":
                 return f"not found (404) although discovery lists {what}: {message}"
             return f"the API server answered {exc.status}: {message}"
-        if isinstance(exc, _UnservedVersionError):
+        if isinstance(exc, (_UnservedVersionError, _DiscoveryLagError)):
             return str(exc)
         return f"cannot reach the API server: {type(exc).__name__}: {exc}"
 
@@ -323,6 +348,8 @@ class KubernetesWatcher:
     def _release(self, spec: KindSpec, resp: Any) -> None:
         with self._lock:
             self._responses.pop(spec.kind, None)
+        if self._stop.is_set():
+            resp.close()  # its socket may be shut down: do not pool the connection
         resp.release_conn()
 
     def _get_json(self, spec: KindSpec, call: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -382,10 +409,16 @@ class KubernetesWatcher:
             try:
                 version = self._discover(spec)
                 if version is None:
-                    self._not_served(spec)
+                    installed = self._crd_exists(spec)
+                    if installed:
+                        raise _DiscoveryLagError(spec)
+                    if installed is None and not self._absence_confirmed(spec):
+                        continue
+                    self._not_served(spec, forget=installed is False)
                     self._failures[spec.kind] = 0
                     self._stop.wait(self.discovery_interval)
                     continue
+                self._absent_since.pop(spec.kind, None)
                 step = "list"
                 self._list(spec, version)
                 step = "watch"
@@ -404,7 +437,47 @@ class KubernetesWatcher:
                 self._failure(spec, step, exc, delay)
                 self._stop.wait(delay)
 
-    def _not_served(self, spec: KindSpec) -> None:
+    def _crd_exists(self, spec: KindSpec) -> bool | None:
+        """Whether the kind's CustomResourceDefinition exists; ``None`` if it cannot be read.
+
+        Discovery alone cannot tell "not installed" from "not yet in discovery" (an API server
+        that has just started): the CRD object, read from etcd, can.
+        """
+        if not spec.group:
+            return False  # core discovery is static: it is right at once
+        try:
+            self._get_json(
+                spec,
+                self._extensions.read_custom_resource_definition,
+                f"{spec.plural}.{spec.group}",
+            )
+        except self._k8s.client.exceptions.ApiException as exc:
+            if exc.status == 404:
+                return False
+            if exc.status in (401, 403):
+                return None
+            raise
+        return True
+
+    def _absence_confirmed(self, spec: KindSpec) -> bool:
+        """Without read access to CRDs: has discovery left the kind out for ``missing_after`` s?
+
+        Waits (a little) when not yet; the kind does not count as listed meanwhile.
+        """
+        now = time.monotonic()
+        since = self._absent_since.setdefault(spec.kind, now)
+        if now - since >= self.missing_after:
+            return True
+        with self._lock:
+            self.kind_errors[spec.kind] = (
+                f"discovery does not list {spec.plural}.{spec.group}, and this client may not "
+                "read customresourcedefinitions to confirm that it is not installed; taken as "
+                f"not installed once discovery has said so for {self.missing_after:g} s"
+            )
+        self._stop.wait(min(self.retry_delay, self.missing_after - (now - since)))
+        return False
+
+    def _not_served(self, spec: KindSpec, *, forget: bool) -> None:
         with self._lock:
             newly = spec.kind not in self.missing_kinds
             self.missing_kinds.add(spec.kind)
@@ -413,9 +486,15 @@ class KubernetesWatcher:
             known = sorted(self._known[spec.kind].items())
         if newly:
             _log.info("%s is not served by this cluster (CRD not installed)", spec.kind)
-        # the kind's objects no longer exist: consumers must forget them
-        for key, old in known:
-            self._emit("DELETED", key, old)
+        if forget:  # the CRD is gone, and with it every object of the kind
+            for key, old in known:
+                self._emit("DELETED", key, old)
+        elif known:
+            _log.warning(
+                "%s: no longer in discovery; keeping its %d objects as last seen",
+                spec.kind,
+                len(known),
+            )
         self._mark_listed(spec)
 
     def _mark_listed(self, spec: KindSpec) -> None:
