@@ -312,6 +312,9 @@ def test_transient_errors_are_retried_with_exponential_backoff(server: FakeAPISe
             assert gap >= delay, gaps
         assert "the API server answered 500" in w.errors[0]
         # a watch the server accepted resets the backoff: the next failure waits 0.1 s again
+        deadline = time.monotonic() + 10
+        while server.count("Gateway", watch=True) < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)  # the first watch is accepted
         server.fail("Gateway", 500, on="watch")  # the watch renewed after its 1 s timeout
         deadline = time.monotonic() + 10
         while len(w.errors) < 5 and time.monotonic() < deadline:

@@ -239,7 +239,7 @@ def start(directory: pathlib.Path) -> Cluster:
     """Start etcd and kube-apiserver in ``directory`` and wait until the server is ready."""
     binary = apiserver_binary()
     if binary is None:
-        raise RuntimeError(f"no kube-apiserver: run bash {BUILD_SCRIPT} (about 5 minutes once)")
+        raise RuntimeError(f"no kube-apiserver: run bash {BUILD_SCRIPT} (4 to 7 minutes, once)")
     etcd = etcd_binary()
     if etcd is None:
         raise RuntimeError("etcd is not installed (Debian package etcd-server)")

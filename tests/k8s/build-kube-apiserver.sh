@@ -2,7 +2,7 @@
 # Build kube-apiserver once from Debian's `kubernetes` source package, offline, into a cache
 # directory outside the checkout; print the binary's path on stdout.
 #
-#   bash tests/k8s/build-kube-apiserver.sh        # builds (about 5 minutes on 2 cores) or reuses
+#   bash tests/k8s/build-kube-apiserver.sh        # builds (4 to 7 minutes on 2 cores) or reuses
 #
 # Cache: $GATEWAYDNS_K8S_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/gatewaydns/kube-apiserver-1.20.2.
 # A binary already there is reused; delete the directory to rebuild. Needs golang-go, dpkg-dev
@@ -75,7 +75,12 @@ log "unpacking $(basename "$DSC")"
 export GOPATH="$WORK/gopath"
 SRC="$GOPATH/src/k8s.io/kubernetes"
 mkdir -p "$(dirname "$SRC")"
-dpkg-source -x "$DSC" "$SRC" >/dev/null
+# (apt has checked the files against the archive's signed index; dpkg-source's own signature
+# check has no uploader keyring and only warns, so its output is shown on failure only)
+if ! dpkg-source -x "$DSC" "$SRC" >"$WORK/dpkg-source.log" 2>&1; then
+  cat "$WORK/dpkg-source.log" >&2
+  exit 1
+fi
 patch -s -p1 -d "$SRC" <"$HERE/go1.19-vendor.patch"
 
 export GO111MODULE=off GOPROXY=off GOFLAGS= CGO_ENABLED=0

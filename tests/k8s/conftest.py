@@ -48,7 +48,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         what
         for what, found in (
             (
-                "kube-apiserver (bash tests/k8s/build-kube-apiserver.sh, ~5 min once)",
+                "kube-apiserver (bash tests/k8s/build-kube-apiserver.sh, 4 to 7 minutes, once)",
                 apiserver.apiserver_binary(),
             ),
             ("etcd (apt-get install etcd-server)", apiserver.etcd_binary()),
