@@ -7,6 +7,10 @@
 
 Inside a cluster it uses the pod's service account (load_incluster_config), elsewhere the
 current kubeconfig context; --kube-host points it at an API server directly (tests).
+
+A round runs as soon as the watcher has events (after --debounce, so that a burst is one round)
+and at least every --interval seconds. SIGTERM and SIGINT stop it within about a second, exit
+code 0: the round in progress finishes, or is abandoned if a DNS server is slow to answer.
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ from __future__ import annotations
 import argparse
 import logging
 import pathlib
-import time
+import signal
+import threading
 
 import kubernetes
 
@@ -35,7 +40,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--policy", choices=("sync", "upsert-only", "create-only"), default="sync")
     p.add_argument("--generation-policy", choices=("strict", "latest", "off"), default="strict")
     p.add_argument("--gateway-listener-sets", action="store_true")
-    p.add_argument("--interval", type=float, default=5.0, help="seconds between rounds")
+    p.add_argument(
+        "--interval",
+        type=float,
+        default=5.0,
+        help="longest wait between rounds; a change starts a round at once",
+    )
+    p.add_argument(
+        "--debounce",
+        type=float,
+        default=0.2,
+        help="seconds to let a burst of changes settle before the round",
+    )
     p.add_argument("--rounds", type=int, default=0, help="stop after N rounds (0: run forever)")
     p.add_argument("--kube-host", help="API server URL (default: in-cluster or kubeconfig)")
     return p.parse_args(argv)
@@ -49,6 +65,30 @@ def api_client(host: str | None) -> kubernetes.client.ApiClient:
     except kubernetes.config.ConfigException:
         kubernetes.config.load_kube_config()
     return kubernetes.client.ApiClient()
+
+
+def run_rounds(
+    reconciler: Reconciler,
+    watcher: KubernetesWatcher,
+    stop: threading.Event,
+    args: argparse.Namespace,
+    log: logging.Logger,
+) -> None:
+    """Reconcile whenever events arrive (after a short debounce), else every --interval."""
+    rounds = 0
+    while not stop.is_set():
+        outcome = reconciler.step()
+        rounds += 1
+        if outcome.error:
+            log.warning("round failed (retryable=%s): %s", outcome.retryable, outcome.error)
+        elif outcome.changes is not None and not outcome.changes.is_empty():
+            log.info("applied %d DNS changes", len(outcome.changes))
+        if args.rounds and rounds >= args.rounds:
+            return
+        # sleep until the watcher has events (or is closed); then let a burst settle so that
+        # it becomes one round
+        if watcher.wait(args.interval):
+            stop.wait(args.debounce)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,20 +105,46 @@ def main(argv: list[str] | None = None) -> int:
     )
     options = PlanOptions(TXTRegistry(args.owner_id), policy=args.policy)
     reconciler = Reconciler(watcher, provider, config, options=options)
-    rounds = 0
+
+    # SIGTERM (what Kubernetes sends a pod) and SIGINT (Ctrl-C) only ask the loop to stop: the
+    # rounds run in a worker thread, so a round stuck in a slow DNS server cannot delay the exit.
+    stop = threading.Event()
+    received: list[int] = []
+
+    def on_signal(signum: int, _frame: object) -> None:
+        received.append(signum)
+        stop.set()
+
+    handlers = {}
+    if threading.current_thread() is threading.main_thread():
+        handlers = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    failure: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            run_rounds(reconciler, watcher, stop, args, log)
+        except BaseException as exc:  # a bug: re-raised in the main thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=worker, name="gatewaydns-rounds", daemon=True)
+    thread.start()
     try:
-        while not args.rounds or rounds < args.rounds:
-            outcome = reconciler.step()
-            rounds += 1
-            if outcome.error:
-                log.warning("round failed (retryable=%s): %s", outcome.retryable, outcome.error)
-            elif outcome.changes is not None and not outcome.changes.is_empty():
-                log.info("applied %d DNS changes", len(outcome.changes))
-            for problem in watcher.errors[-5:]:
-                log.debug("watcher: %s", problem)
-            time.sleep(args.interval)
+        while thread.is_alive() and not stop.wait(0.1):
+            pass
     finally:
-        watcher.close()
+        stop.set()
+        if received:
+            log.info("%s received: stopping", signal.Signals(received[0]).name)
+        watcher.close(timeout=0.8)  # also wakes the worker from watcher.wait()
+        thread.join(timeout=0.6)
+        if thread.is_alive():
+            # safe: each DNS UPDATE is applied whole or not at all, and the next start
+            # re-reads the zone and plans again
+            log.warning("abandoning the round in progress (a DNS server is slow to answer)")
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    if failure:
+        raise failure[0]
     return 0
 
 

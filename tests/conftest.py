@@ -9,6 +9,10 @@ from typing import Any
 
 import pytest
 
+from gatewaydns.adapters.rfc2136 import TSIGKey
+
+from . import bind_server
+
 DATA = pathlib.Path(__file__).parent / "data"
 
 
@@ -23,9 +27,6 @@ def named(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 
     In CI (``CI`` set) a missing named fails the tests; elsewhere they skip.
     """
-    from gatewaydns.adapters.rfc2136 import TSIGKey
-
-    from . import bind_server
 
     if os.environ.get("GATEWAYDNS_NAMED"):
         host, port = os.environ["GATEWAYDNS_NAMED"].rsplit(":", 1)

@@ -1,14 +1,20 @@
 """A small fake Kubernetes API server on 127.0.0.1 (stdlib ``http.server``).
 
-It serves list and watch (chunked, one JSON event per line) for the kinds it is given, at the
-apiVersions it is told to serve (404 for the others, so clients must discover the served one),
-and lets a test script events: object changes, BOOKMARKs, and a ``410 Gone`` ERROR event that
-forces the client to relist.
+It serves API discovery (``/api``, ``/api/v1``, ``/apis``, ``/apis/<group>/<version>``), and list
+and watch (chunked, one JSON event per line) for the kinds it is given, at the apiVersions it is
+told to serve (404 for the others), and lets a test script what a real server does not do on
+demand: object changes, BOOKMARKs, a ``410 Gone`` (ERROR event or HTTP status), a list or watch
+answered with any status (404 while discovery still lists the kind, 403, 500), and DELETED
+events whose body does not validate.
+
+The real kube-apiserver tests (``tests/k8s/``) cover what a real server does.
 """
 
 from __future__ import annotations
 
 import json
+import select
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,6 +34,9 @@ class Resource:
         self.pending: list[dict[str, Any]] = []  # events not yet sent to watchers
         self.expire_next_watch = False
         self.gone_next_watch = False  # answer the next watch request with HTTP 410
+        self.failures: dict[str, list[int]] = {"list": [], "watch": []}  # statuses to answer
+        self.denied = False  # answer every list and watch with 403, as RBAC would
+        self.hidden = False  # left out of discovery (an API server that has just started)
 
     def paths(self) -> dict[str, str]:
         out = {}
@@ -45,6 +54,9 @@ class FakeAPIServer:
         self.rv = 100
         self.lock = threading.Lock()
         self.requests: list[str] = []
+        self.log: list[tuple[float, str]] = []  # (monotonic time, path) of every request
+        self.stopping = threading.Event()
+        self.crds_forbidden = False  # 403 for reads of CustomResourceDefinitions
         self._routes: dict[str, tuple[Resource, str]] = {}
         for res in resources:
             for path, version in res.paths().items():
@@ -70,6 +82,7 @@ class FakeAPIServer:
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        self.stopping.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 
@@ -95,13 +108,50 @@ class FakeAPIServer:
                     {"type": kind_of_event if event == "auto" else event, "object": obj}
                 )
 
-    def remove(self, kind: str, namespace: str, name: str, *, event: bool = True) -> None:
+    def remove(
+        self,
+        kind: str,
+        namespace: str,
+        name: str,
+        *,
+        event: bool = True,
+        body: dict[str, Any] | None = None,
+    ) -> None:
+        """Delete an object; the DELETED event carries ``body`` instead of it when given."""
         with self.lock:
             res = self.resource(kind)
             obj = res.objects.pop((namespace, name))
             obj["metadata"]["resourceVersion"] = self._next_rv()
+            if body is not None:
+                obj = json.loads(json.dumps(body))
+                obj.setdefault("metadata", {})["resourceVersion"] = str(self.rv)
             if event:
                 res.pending.append({"type": "DELETED", "object": obj})
+
+    def fail(self, kind: str, status: int, *, count: int = 1, on: str = "list") -> None:
+        """Answer the next ``count`` list (or watch) requests of ``kind`` with ``status``."""
+        with self.lock:
+            self.resource(kind).failures[on].extend([status] * count)
+
+    def deny(self, kind: str, denied: bool = True) -> None:
+        """Answer every list and watch of ``kind`` with 403 Forbidden (until ``denied=False``)."""
+        with self.lock:
+            self.resource(kind).denied = denied
+
+    def hide(self, kind: str, hidden: bool = True) -> None:
+        """Leave ``kind`` out of discovery while its CRD exists (a restarting API server)."""
+        with self.lock:
+            self.resource(kind).hidden = hidden
+
+    def count(self, kind: str, *, watch: bool = False) -> int:
+        """How many list (or watch) requests of ``kind`` were made."""
+        res = self.resource(kind)
+        paths = set(res.paths())
+        return sum(
+            1
+            for _, path in self.log
+            if urlparse(path).path in paths and (("watch=" in path) == watch)
+        )
 
     def bookmark(self, kind: str) -> str:
         with self.lock:
@@ -122,46 +172,92 @@ class FakeAPIServer:
             self.resource(kind).expire_next_watch = True
 
     # --- serving -------------------------------------------------------------------------
+    def _discovery(self, path: str) -> dict[str, Any] | None:
+        groups: dict[str, list[str]] = {}
+        for res in self.resources:
+            if res.group and not res.hidden:
+                versions = groups.setdefault(res.group, [])
+                versions.extend(v for v in res.versions if v not in versions)
+        if path == "/api":
+            return {"kind": "APIVersions", "versions": ["v1"]}
+        if path == "/apis":
+            return {
+                "kind": "APIGroupList",
+                "apiVersion": "v1",
+                "groups": [
+                    {
+                        "name": group,
+                        "versions": [
+                            {"groupVersion": f"{group}/{v}", "version": v} for v in versions
+                        ],
+                        "preferredVersion": {
+                            "groupVersion": f"{group}/{versions[0]}",
+                            "version": versions[0],
+                        },
+                    }
+                    for group, versions in groups.items()
+                ],
+            }
+        parts = path.strip("/").split("/")
+        if parts == ["api", "v1"]:
+            group, version = "", "v1"
+        elif len(parts) == 3 and parts[0] == "apis" and parts[2] in groups.get(parts[1], []):
+            group, version = parts[1], parts[2]
+        else:
+            return None
+        return {
+            "kind": "APIResourceList",
+            "apiVersion": "v1",
+            "groupVersion": f"{group}/{version}".lstrip("/"),
+            "resources": [
+                {"name": r.plural, "kind": r.kind, "namespaced": r.kind != "Namespace"}
+                for r in self.resources
+                if r.group == group and version in r.versions and not r.hidden
+            ]
+            + [
+                {"name": f"{r.plural}/status", "kind": r.kind, "namespaced": True}
+                for r in self.resources
+                if r.group == group and version in r.versions and r.group and not r.hidden
+            ],
+        }
+
     def _handle(self, req: BaseHTTPRequestHandler) -> None:
         parsed = urlparse(req.path)
         query = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
         self.requests.append(req.path)
+        self.log.append((time.monotonic(), req.path))
+        discovery = self._discovery(parsed.path.rstrip("/"))
+        if discovery is not None:
+            _reply(req, 200, discovery)
+            return
+        crd_prefix = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/"
+        if parsed.path.startswith(crd_prefix):
+            name = parsed.path.removeprefix(crd_prefix)
+            if self.crds_forbidden:
+                _reply(req, 403, _status(403, "Forbidden", "cannot get customresourcedefinitions"))
+            elif any(f"{r.plural}.{r.group}" == name for r in self.resources if r.group):
+                _reply(req, 200, {"kind": "CustomResourceDefinition", "metadata": {"name": name}})
+            else:
+                _reply(req, 404, _status(404, "NotFound", f"{name} not found"))
+            return
         route = self._routes.get(parsed.path)
         if route is None:
-            body = json.dumps(
-                {
-                    "kind": "Status",
-                    "apiVersion": "v1",
-                    "status": "Failure",
-                    "reason": "NotFound",
-                    "code": 404,
-                }
-            ).encode()
-            req.send_response(404)
-            req.send_header("Content-Type", "application/json")
-            req.send_header("Content-Length", str(len(body)))
-            req.end_headers()
-            req.wfile.write(body)
+            _reply(req, 404, _status(404, "NotFound", "the server could not find the resource"))
             return
         res, version = route
-        if query.get("watch") in ("true", "True", "1"):
+        watch = query.get("watch") in ("true", "True", "1")
+        with self.lock:
+            failures = res.failures["watch" if watch else "list"]
+            status = 403 if res.denied else failures.pop(0) if failures else None
+        if status is not None:
+            reason = {403: "Forbidden", 404: "NotFound"}.get(status, "InternalError")
+            _reply(req, status, _status(status, reason, f"scripted {status} for {res.plural}"))
+            return
+        if watch:
             with self.lock:
                 gone, res.gone_next_watch = res.gone_next_watch, False
             if gone:
-                body = json.dumps(
-                    {
-                        "kind": "Status",
-                        "apiVersion": "v1",
-                        "status": "Failure",
-                        "reason": "Expired",
-                        "code": 410,
-                    }
-                ).encode()
-                req.send_response(410)
-                req.send_header("Content-Type", "application/json")
-                req.send_header("Content-Length", str(len(body)))
-                req.end_headers()
-                req.wfile.write(body)
+                _reply(req, 410, _status(410, "Expired", "too old resource version"))
                 return
             self._watch(req, res, float(query.get("timeoutSeconds", "2")))
             return
@@ -197,9 +293,11 @@ class FakeAPIServer:
             req.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
             req.wfile.flush()
 
-        deadline = time.monotonic() + min(timeout, 1.0)
+        deadline = time.monotonic() + timeout
         try:
-            while time.monotonic() < deadline:
+            while time.monotonic() < deadline and not self.stopping.is_set():
+                if _closed_by_client(req):
+                    return
                 with self.lock:
                     if res.expire_next_watch:
                         res.expire_next_watch = False
@@ -236,3 +334,26 @@ def _reply(req: BaseHTTPRequestHandler, status: int, obj: dict[str, Any]) -> Non
     req.send_header("Content-Length", str(len(body)))
     req.end_headers()
     req.wfile.write(body)
+
+
+def _status(code: int, reason: str, message: str) -> dict[str, Any]:
+    return {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "status": "Failure",
+        "reason": reason,
+        "message": message,
+        "code": code,
+    }
+
+
+def _closed_by_client(req: BaseHTTPRequestHandler) -> bool:
+    """Whether the client has closed (or shut down) its end of the watch connection."""
+    sock = req.connection
+    readable, _, _ = select.select([sock], [], [], 0)
+    if not readable:
+        return False
+    try:
+        return sock.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True

@@ -24,7 +24,15 @@ from gatewaydns._meta import Namespace
 from gatewaydns._plan import Changes
 from gatewaydns._routes import Route
 
-__all__ = ["AdjustsEndpoints", "EventType", "Provider", "WatchEvent", "WatchedObject", "Watcher"]
+__all__ = [
+    "AdjustsEndpoints",
+    "EventType",
+    "Provider",
+    "WaitsForEvents",
+    "WatchEvent",
+    "WatchedObject",
+    "Watcher",
+]
 
 #: Every object kind a watcher delivers.
 WatchedObject: TypeAlias = Gateway | ListenerSet | Route | Namespace
@@ -111,5 +119,28 @@ class Watcher(Protocol):
         After a reconnect or a relist (``410 Gone``), the watcher delivers ``ADDED``/``MODIFIED``
         for every object it now sees and ``DELETED`` for every object that vanished meanwhile, so
         the consumer's state converges without a special "replace" event.
+        """
+        ...
+
+
+@runtime_checkable
+class WaitsForEvents(Protocol):
+    """Optional watcher hook: sleep until there is something to reconcile.
+
+    A controller loop that calls :meth:`wait` instead of sleeping a fixed interval reacts within
+    a fraction of a second of a change and sleeps otherwise. A watcher without it still
+    satisfies :class:`Watcher`; loops then poll on a timer.
+    """
+
+    def wait(self, timeout: float) -> bool:
+        """Block until events are queued (or the watcher became synced), or ``timeout`` passes.
+
+        Returns at once when events are already queued, or when the watcher is closed.
+
+        Args:
+            timeout: the longest wait, in seconds.
+
+        Returns:
+            ``True`` when :meth:`Watcher.poll` has something new; ``False`` on a quiet timeout.
         """
         ...

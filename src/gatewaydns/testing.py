@@ -172,7 +172,9 @@ class InMemoryProvider:
 
 
 class ScriptedWatcher:
-    """A watcher that delivers the events a test queues (a ``protocols.Watcher``).
+    """A watcher that delivers the events a test queues.
+
+    Implements ``protocols.Watcher`` and ``protocols.WaitsForEvents``.
 
     Args:
         objects: objects of the initial listing (delivered as ``ADDED``).
@@ -183,6 +185,7 @@ class ScriptedWatcher:
         self._queue: list[WatchEvent] = []
         self._known: dict[tuple[str, str, str], WatchedObject] = {}
         self._synced = synced
+        self._woken = False
         for obj in objects:
             self.push("ADDED", obj)
 
@@ -192,8 +195,18 @@ class ScriptedWatcher:
         return self._synced
 
     def mark_synced(self) -> None:
-        """Declare the initial listing complete."""
+        """Declare the initial listing complete (wakes :meth:`wait`)."""
+        if not self._synced:
+            self._woken = True
         self._synced = True
+
+    def wait(self, timeout: float) -> bool:
+        """Whether there is something new to poll; never blocks.
+
+        Only the test queues events, so waiting could not change the answer: ``timeout`` is
+        accepted for the protocol and ignored, and a test never sleeps.
+        """
+        return self._woken
 
     def push(self, type_: EventType, obj: WatchedObject) -> None:
         """Queue one event."""
@@ -203,6 +216,7 @@ class ScriptedWatcher:
         else:
             self._known[key] = obj
         self._queue.append(WatchEvent(type_, obj))
+        self._woken = True
 
     def relist(self, objects: Iterable[WatchedObject]) -> None:
         """Simulate a reconnect after which the cluster holds exactly ``objects``.
@@ -239,4 +253,5 @@ class ScriptedWatcher:
     def poll(self) -> Sequence[WatchEvent]:
         """Deliver and forget the queued events."""
         events, self._queue = self._queue, []
+        self._woken = False
         return events

@@ -1,6 +1,6 @@
 """Regenerate crd_fields.txt from the Gateway API CRDs (run from the repository root).
 
-    python tests/data/gen_crd_fields.py ../shared/gateway-api/crds > tests/data/crd_fields.txt
+    python tests/data/gen_crd_fields.py tests/data/gateway-api-crds > tests/data/crd_fields.txt
 
 Each line is ``Kind apiVersion path``: one field of the served schema, with ``[]`` for list
 items. Map values (labels, annotations, options) are not descended into.
