@@ -53,10 +53,11 @@ from gatewaydns._plan import (
     PlanOptions,
     PlanPolicy,
     ProviderCapabilities,
+    owned_by_route,
     plan,
     publish_problem,
 )
-from gatewaydns._reconcile import Reconciler, Round
+from gatewaydns._reconcile import Reconciler, ReconcilerStats, Round
 from gatewaydns._registry import TXTRegistry
 from gatewaydns._routes import (
     GRPCRoute,
@@ -130,6 +131,7 @@ __all__ = [
     "ProviderSpecificProperty",
     "ReasonCode",
     "Reconciler",
+    "ReconcilerStats",
     "RecordType",
     "Result",
     "Round",
@@ -152,6 +154,7 @@ __all__ = [
     "UDPRouteSpec",
     "__version__",
     "compute_endpoints",
+    "owned_by_route",
     "parse_selector",
     "plan",
     "publish_problem",

@@ -15,7 +15,7 @@ rule) and drops the others with a diagnostic.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,6 +135,7 @@ class MergeState:
         self._eps: list[Endpoint] = []  # the merged endpoints, in the same order
         self._kept: dict[str, tuple[Endpoint, ...]] = {}
         self._conflicted: set[_Group] = set()
+        self._sids: dict[str, set[str]] = {}  # DNS name -> set identifiers with a group
 
     def update(self, changes: Mapping[str, RouteEntry | None]) -> None:
         """Replace (or, with ``None``, remove) the given routes and re-merge what they touch."""
@@ -154,6 +155,7 @@ class MergeState:
                 for ep in entry.endpoints:
                     group = (ep.dns_name, ep.set_identifier)
                     self._groups.setdefault(group, set()).add(key)
+                    self._sids.setdefault(ep.dns_name, set()).add(ep.set_identifier)
                     touched.add(group)
         bulk = not self._eps
         removed: list[Endpoint] = []
@@ -168,6 +170,11 @@ class MergeState:
             if not members:
                 self._groups.pop(group, None)
                 self._conflicted.discard(group)
+                sids = self._sids.get(group[0])
+                if sids is not None:
+                    sids.discard(group[1])
+                    if not sids:
+                        del self._sids[group[0]]
                 continue
             out = _merge_group(group, list(members), self.routes, self.policy)
             self._outcomes[group] = out
@@ -209,6 +216,14 @@ class MergeState:
     def endpoints(self) -> tuple[Endpoint, ...]:
         """The merged endpoints, sorted."""
         return tuple(self._eps)
+
+    def at(self, names: Iterable[str]) -> list[Endpoint]:
+        """The merged endpoints at ``names`` (every set identifier), sorted."""
+        out: list[Endpoint] = []
+        for name in names:
+            for sid in self._sids.get(name, ()):
+                out.extend(self._outcomes[(name, sid)].merged)
+        return sorted(out, key=endpoint_sort_key)
 
     def kept(self) -> dict[str, tuple[Endpoint, ...]]:
         """Route key -> its endpoints after the conflict policy (a copy, unordered)."""

@@ -38,6 +38,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -56,8 +57,11 @@ __all__ = [
     "PlanOptions",
     "PlanPolicy",
     "ProviderCapabilities",
+    "normalize_endpoint",
+    "owned_by_route",
     "plan",
     "publish_problem",
+    "read_claim",
 ]
 
 #: What a plan may do: ``sync`` (everything), ``upsert-only`` (no deletes), ``create-only``.
@@ -235,6 +239,7 @@ def normalize_endpoint(ep: Endpoint) -> Endpoint:
     return ep.model_copy(update={"dns_name": name, "targets": targets})
 
 
+@lru_cache(maxsize=65536)
 def _canonical_ip(value: str) -> str:
     try:
         return str(ipaddress.ip_address(value.strip()))
@@ -323,6 +328,39 @@ class _Zone:
 
     def claim(self, name: str, rtype: str, sid: str) -> _Claim:
         return read_claim(self.txt_at(name, rtype, sid), self.registry.owner_id)
+
+
+def owned_by_route(
+    current: Iterable[Endpoint], options: PlanOptions
+) -> dict[str, tuple[Endpoint, ...]]:
+    """Route key -> the records of ours the zone holds for that route.
+
+    Every ownership TXT names the route that wanted its record (``external-dns/resource=
+    httproute/ns/name``), so the zone remembers what a restarted process has forgotten: this is
+    ``previous`` for the first round of a process without a ``Result`` (SPEC 9). Records whose TXT
+    names no resource are left out; a record several routes want belongs to the one its TXT
+    names.
+
+    Args:
+        current: every record of the zone(s) (``provider.records()``).
+        options: the registry, managed types and domain filter that say what is ours.
+
+    Returns:
+        Route key -> its endpoints (``resource`` label set), sorted; keys sorted.
+    """
+    zone = _Zone(
+        current,
+        options.registry,
+        frozenset(options.managed_record_types),
+        options.domain_filter or DomainFilter(),
+    )
+    out: dict[str, list[Endpoint]] = {}
+    for key, ep in zone.records.items():
+        claim = zone.claim(*key)
+        if claim.state == "ours" and claim.resource:
+            labels = {"resource": claim.resource}
+            out.setdefault(claim.resource, []).append(ep.model_copy(update={"labels": labels}))
+    return {k: tuple(sorted(v, key=endpoint_sort_key)) for k, v in sorted(out.items())}
 
 
 # --- what a provider would refuse -------------------------------------------------------------
@@ -589,6 +627,7 @@ def plan(
     owner_id: str | None = None,
     zones: Sequence[str] = (),
     capabilities: ProviderCapabilities | None = None,
+    guard_base: int | None = None,
 ) -> Changes:
     """Plan the changes that make a zone hold the desired endpoints, touching only what we own.
 
@@ -601,6 +640,9 @@ def plan(
         zones: the provider's zones (``provider.zones``); a record or TXT outside them, or a
             TXT in another zone than its record, is not planned.
         capabilities: what the provider can store (``provider.capabilities``).
+        guard_base: how many record sets of ours the whole zone holds, when ``current`` (and
+            ``desired``) hold only the part of it about some names (the reconciler's event
+            rounds); the deletion guard measures deletions against it.
 
     Returns:
         The changes as atomic units; ``diagnostics`` say what was left alone and why;
@@ -644,6 +686,7 @@ def plan(
         deletes, owned = _deletions(planner, planner.wanted | planner.consumed, managed, flt)
     withheld: tuple[ChangeUnit, ...] = ()
     count = len(deletes)
+    owned = owned if guard_base is None else max(guard_base, owned)
     if (
         count
         and not opts.force

@@ -3,52 +3,51 @@
 Theory of operation
 -------------------
 
-The reconciler keeps the current objects (a mutable mirror of the cluster) and the previous
-``Result`` (for hold). Each :meth:`Reconciler.step`:
+The reconciler keeps a mirror of the cluster (:class:`~gatewaydns._mirror.ClusterMirror`), each
+route's last outcome, the merge of all of them, and the previous ``Result`` (for hold). Each
+:meth:`Reconciler.step`:
 
-1. drains the watcher's events into the mirror, noting which routes each event can affect: the
-   route itself; for a Gateway, the routes that reference it (in ``spec.parentRefs`` or
-   ``status.parents``) and the routes that reference its ListenerSets; for a ListenerSet, the
-   routes that reference it; for a Namespace, the routes in it and the routes that reference
-   ListenerSets in it;
+1. drains the watcher's events into the mirror, which marks the routes each event can affect;
 2. before the watcher's initial listing is complete, stops there: it never plans against a
    half-listed cluster;
-3. recomputes only the affected routes (plus the routes that are behind their controller, and
+3. decides whether to plan: after events, after a failed round, on the first round, and at
+   least every ``resync`` seconds of the injected ``clock`` even when the cluster is quiet, so
+   that an owned record someone deleted or changed by hand is restored (SPEC 13.6);
+4. on its first planning round reads the zone *before* computing, and builds ``previous`` from
+   the records it owns (every ownership TXT names its route): a process that restarts while a
+   Gateway controller lags holds exactly what a running one would (SPEC 9, 13.7);
+5. recomputes only the affected routes (plus the routes that are behind their controller, and
    the routes through a Gateway without an address: both read the previous result for hold),
    and merges every route's cached outcome into a new ``Result`` — equal to
    ``compute_endpoints`` of the mirror with the previous result;
-4. plans against ``provider.records()`` and applies. A round without events, after a successful
-   apply, plans nothing. After a failed ``records()`` or ``apply_changes()`` the next round reads
-   the provider again and converges. A plan refused by the deletion guard is reported and not
-   retried until new events arrive (or ``force`` is set).
+6. plans against ``provider.records()`` and applies. The deletion guard withholds deletions only
+   (they are planned again at the next resync); a failed ``records()`` or ``apply_changes()``
+   makes the next round read the provider again.
 """
 
 from __future__ import annotations
 
 import logging
-from bisect import bisect_left, insort
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from gatewaydns._compute import Result, RouteOutcome, assemble, build_index, compute_route
 from gatewaydns._config import SourceConfig
 from gatewaydns._domainfilter import DomainFilter
+from gatewaydns._endpoint import Endpoint
 from gatewaydns._errors import ConfigError, ProviderError
-from gatewaydns._gateway import Gateway, ListenerSet
-from gatewaydns._generation import is_behind
 from gatewaydns._merge import MergeState, RouteEntry, route_entry
-from gatewaydns._meta import Namespace
-from gatewaydns._plan import Changes, PlanOptions, ProviderCapabilities, plan
+from gatewaydns._mirror import ClusterMirror
+from gatewaydns._plan import Changes, PlanOptions, ProviderCapabilities, owned_by_route, plan
 from gatewaydns._registry import TXTRegistry
-from gatewaydns._routes import ROUTE_KINDS, Route
 from gatewaydns._snapshot import Snapshot
-from gatewaydns.protocols import AdjustsEndpoints, Provider, Watcher, WatchEvent
+from gatewaydns._zoneview import ZoneView
+from gatewaydns.protocols import AdjustsEndpoints, Provider, Watcher
 
-__all__ = ["Reconciler", "Round"]
+__all__ = ["Reconciler", "ReconcilerStats", "Round"]
 
 _log = logging.getLogger("gatewaydns.reconciler")
-
-_ParentKey = tuple[str, str, str]  # (kind, namespace, name)
 
 
 @dataclass(frozen=True)
@@ -65,6 +64,7 @@ class Round:
         retryable: for a provider error, whether it is worth retrying unchanged.
         withheld: how many deletion units the deletion guard held back (the rest of the plan
             was applied).
+        resynced: whether the round re-read the provider because ``resync`` had passed.
     """
 
     events: int
@@ -75,6 +75,30 @@ class Round:
     error: str | None = None
     retryable: bool = False
     withheld: int = 0
+    resynced: bool = False
+
+
+@dataclass
+class ReconcilerStats:
+    """Counters a controller can export (plain attributes; no metrics library needed).
+
+    Attributes:
+        rounds: rounds that planned.
+        changes_applied: record sets created, updated or deleted (ownership TXTs not counted).
+        errors: failed rounds by kind (``records``: reading the provider, ``adjust``: its
+            ``adjust_endpoints``, ``apply``: applying).
+        held: routes whose records the last round held (status lag or address loss).
+        withheld: deletion units the last round's deletion guard held back.
+        last_success: ``clock()`` at the end of the last round that planned and applied
+            without error (``None`` before the first).
+    """
+
+    rounds: int = 0
+    changes_applied: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+    held: int = 0
+    withheld: int = 0
+    last_success: float | None = None
 
 
 class Reconciler:
@@ -88,6 +112,9 @@ class Reconciler:
             ``options=PlanOptions(TXTRegistry(owner_id))``).
         options: how to plan (registry, policy, domain filter, deletion guard). Without a
             domain filter, the provider's zones are the filter.
+        resync: seconds after which a round re-reads the provider and plans even without
+            events (external-dns's ``--interval``); ``None`` never resyncs.
+        clock: a monotonic clock in seconds (injected so tests need no sleeping).
     """
 
     def __init__(
@@ -98,9 +125,14 @@ class Reconciler:
         *,
         owner_id: str | None = None,
         options: PlanOptions | None = None,
+        resync: float | None = 60.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if (options is None) == (owner_id is None):
             msg = "Reconciler needs either options or an owner_id (not both)"
+            raise ConfigError(msg)
+        if resync is not None and resync <= 0:
+            msg = f"resync must be positive (or None), got {resync}"
             raise ConfigError(msg)
         options = options or PlanOptions(TXTRegistry(owner_id or ""))
         # never plan (and so never write) outside the zones the provider serves
@@ -110,25 +142,22 @@ class Reconciler:
         self.provider = provider
         self.config = config or SourceConfig()
         self.options = options
+        self.resync = resync
+        self.clock = clock
         caps = getattr(provider, "capabilities", None)
         self.capabilities = caps if isinstance(caps, ProviderCapabilities) else None
-        self._gateways: dict[tuple[str, str], Gateway] = {}
-        self._listener_sets: dict[tuple[str, str], ListenerSet] = {}
-        self._namespaces: dict[str, Namespace] = {}
-        self._routes: dict[str, Route] = {}
+        self.stats = ReconcilerStats()
+        self._mirror = ClusterMirror()
         self._outcomes: dict[str, RouteOutcome] = {}
-        self._route_parents: dict[str, set[_ParentKey]] = {}
-        self._parent_routes: dict[_ParentKey, set[str]] = {}
-        self._dirty: set[str] = set()
-        self._removed: set[str] = set()
-        self._behind: set[str] = set()  # routes whose status lags their spec
         self._address_lost: set[str] = set()  # routes through a Gateway without an address
         self._merge = MergeState(self.config.conflict_policy)
-        self._route_order: list[tuple[str, str, str, str]] = []  # (kind, ns, name, key)
-        self._key_order: list[str] = []
-        self._orders: tuple[tuple[str, ...], tuple[str, ...]] | None = None  # cached tuples
-        self._needs_plan = False
         self._result: Result | None = None
+        self._needs_plan = False
+        self._last_read: float | None = None  # clock() of the last full read of the provider
+        self._zone: ZoneView | None = None  # the provider's records, between full reads
+        self._owned = 0  # record sets of ours in the zone (the deletion guard's base)
+        self._touched: set[str] = set()  # DNS names whose desired records changed
+        self._held: set[str] = set()  # routes whose records are held
 
     # --- state -------------------------------------------------------------------------------
     @property
@@ -138,200 +167,202 @@ class Reconciler:
 
     def snapshot(self) -> Snapshot:
         """The current mirror of the cluster as an immutable snapshot."""
-        return Snapshot(
-            tuple(self._gateways.values()),
-            tuple(self._listener_sets.values()),
-            tuple(self._routes.values()),
-            tuple(self._namespaces.values()),
-        )
-
-    # --- events ------------------------------------------------------------------------------
-    def _route_refs(self, route: Route) -> set[_ParentKey]:
-        refs = [*route.parent_refs, *(e.parent_ref for e in route.parent_statuses)]
-        out = set()
-        for ref in refs:
-            _group, kind, namespace, name = ref.identity(route.namespace)
-            out.add((kind, namespace, name))
-        return out
-
-    def _index_route(self, key: str, route: Route | None) -> None:
-        for parent in self._route_parents.pop(key, set()):
-            self._parent_routes.get(parent, set()).discard(key)
-        if route is not None:
-            parents = self._route_refs(route)
-            self._route_parents[key] = parents
-            for parent in parents:
-                self._parent_routes.setdefault(parent, set()).add(key)
-
-    def _routes_of(self, kind: str, namespace: str, name: str) -> set[str]:
-        return set(self._parent_routes.get((kind, namespace, name), ()))
-
-    def _routes_via_listener_sets(self, keys: Iterable[tuple[str, str]]) -> set[str]:
-        out: set[str] = set()
-        for ns, name in keys:
-            out |= self._routes_of("ListenerSet", ns, name)
-        return out
-
-    def _apply(self, event: WatchEvent) -> None:
-        obj = event.object
-        deleted = event.type == "DELETED"
-        if isinstance(obj, Namespace):
-            if deleted:
-                self._namespaces.pop(obj.name, None)
-            else:
-                self._namespaces[obj.name] = obj
-            self._dirty |= {k for k, r in self._routes.items() if r.namespace == obj.name}
-            self._dirty |= self._routes_via_listener_sets(
-                k for k in self._listener_sets if k[0] == obj.name
-            )
-        elif isinstance(obj, Gateway):
-            key = (obj.namespace, obj.name)
-            if deleted:
-                self._gateways.pop(key, None)
-            else:
-                self._gateways[key] = obj
-            self._dirty |= self._routes_of("Gateway", *key)
-            self._dirty |= self._routes_via_listener_sets(
-                k for k, ls in self._listener_sets.items() if _ls_gateway(ls) == key
-            )
-        elif isinstance(obj, ListenerSet):
-            key = (obj.namespace, obj.name)
-            if deleted:
-                self._listener_sets.pop(key, None)
-            else:
-                self._listener_sets[key] = obj
-            self._dirty |= self._routes_of("ListenerSet", *key)
-        elif isinstance(obj, tuple(ROUTE_KINDS.values())):
-            route: Route = obj
-            key_ = route.resource
-            slot = (route.kind, route.namespace, route.name, key_)
-            if deleted:
-                if self._routes.pop(key_, None) is not None:
-                    del self._route_order[bisect_left(self._route_order, slot)]
-                    del self._key_order[bisect_left(self._key_order, key_)]
-                    self._orders = None
-                self._outcomes.pop(key_, None)
-                self._index_route(key_, None)
-                self._removed.add(key_)
-                self._behind.discard(key_)
-            else:
-                if key_ not in self._routes:
-                    insort(self._route_order, slot)
-                    insort(self._key_order, key_)
-                    self._orders = None
-                self._routes[key_] = route
-                self._index_route(key_, route)
-                if is_behind(route.metadata.generation, route.parent_statuses):
-                    self._behind.add(key_)
-                else:
-                    self._behind.discard(key_)
-            self._dirty.add(key_)
-        else:
-            msg = f"watcher delivered an object gatewaydns does not read: {type(obj).__name__}"
-            raise TypeError(msg)
+        return self._mirror.snapshot()
 
     # --- one round ----------------------------------------------------------------------------
-    def recompute(self) -> tuple[Result, int]:
-        """Recompute the dirty routes and merge; returns the result and how many were computed."""
-        base = Snapshot(
-            tuple(self._gateways.values()),
-            tuple(self._listener_sets.values()),
-            (),
-            tuple(self._namespaces.values()),
-        )
-        idx = build_index(base, self.config)
-        previous = self._result.previous_endpoints() if self._result is not None else None
-        todo = {k for k in self._dirty if k in self._routes}
-        # routes behind their controller (held ones among them) read the previous result
-        todo |= self._behind
-        self._address_lost &= self._routes.keys()  # forget deleted routes
-        todo |= self._address_lost  # address-loss hold reads the previous result too
-        changes: dict[str, RouteEntry | None] = dict.fromkeys(self._removed)
+    def recompute(
+        self, previous: Mapping[str, Sequence[Endpoint]] | None = None
+    ) -> tuple[Result, int]:
+        """Recompute the dirty routes and merge; returns the result and how many were computed.
+
+        Args:
+            previous: what to hold from (default: the last result).
+        """
+        idx = build_index(self._mirror.snapshot(routes=False), self.config)
+        if previous is None and self._result is not None:
+            previous = self._result.previous_endpoints()
+        routes = self._mirror.routes
+        todo, removed = self._mirror.take_dirty()
+        todo |= self._mirror.behind  # held routes read the previous result
+        self._address_lost &= routes.keys()
+        todo |= self._address_lost  # so does address-loss hold
+        changes: dict[str, RouteEntry | None] = dict.fromkeys(removed)
+        self._held -= removed
+        for key in removed:
+            gone = self._outcomes.pop(key, None)
+            if gone is not None:
+                self._touched.update(ep.dns_name for ep in gone.endpoints)
         for key in todo:
-            outcome = compute_route(self._routes[key], idx, previous)
+            outcome = compute_route(routes[key], idx, previous)
+            old = self._outcomes.get(key)
+            if old is None or old.endpoints != outcome.endpoints:
+                self._touched.update(ep.dns_name for ep in outcome.endpoints)
+                if old is not None:
+                    self._touched.update(ep.dns_name for ep in old.endpoints)
+            if outcome.held:
+                self._held.add(key)
+            else:
+                self._held.discard(key)
             self._outcomes[key] = outcome
             if outcome.address_lost:
                 self._address_lost.add(key)
             else:
                 self._address_lost.discard(key)
             changes[key] = (
-                route_entry(self._routes[key], outcome.endpoints) if outcome.endpoints else None
+                route_entry(routes[key], outcome.endpoints) if outcome.endpoints else None
             )
-        self._dirty.clear()
-        self._removed.clear()
         self._merge.update(changes)
-        if self._orders is None:
-            self._orders = (tuple(s[3] for s in self._route_order), tuple(self._key_order))
-        route_order, key_order = self._orders
-        result = assemble(route_order, key_order, self._outcomes, self._merge)
-        self._result = result
-        return result, len(todo)
+        route_order, key_order = self._mirror.orders()
+        self._result = assemble(route_order, key_order, self._outcomes, self._merge)
+        return self._result, len(todo)
 
     def step(self) -> Round:
-        """One round: apply events, recompute what they affect, plan, apply."""
+        """One round: apply events, recompute what they affect, plan, apply.
+
+        A round reads the whole zone (and plans all of it) on the first round, at each
+        ``resync`` and after a failed round; otherwise it plans only the DNS names whose desired
+        records changed, against the zone view its own applies keep current.
+        """
         events = self.watcher.poll()
         for event in events:
-            self._apply(event)
+            self._mirror.apply(event)
+        n = len(events)
         if events:
             self._needs_plan = True
         if not self.watcher.synced:
-            return Round(len(events))
-        if not self._needs_plan:
-            return Round(len(events))
-        result, recomputed = self.recompute()
-        desired = list(result.endpoints)
-        if isinstance(self.provider, AdjustsEndpoints):
-            desired = list(self.provider.adjust_endpoints(desired))
+            return Round(n)
+        now = self.clock()
+        resync = self.resync is not None and (
+            self._last_read is None or now - self._last_read >= self.resync
+        )
+        full = resync or self._zone is None
+        if not (self._needs_plan or full):
+            return Round(n)
+        first = self._result is None
+        recomputed = 0
+        if not first:
+            result, recomputed = self.recompute()
+            if not full and not self._touched:  # no DNS name changed: the plan is empty
+                self._needs_plan = False
+                return Round(n, recomputed, planned=True, changes=Changes(), applied=True)
+        rnd = Round(n, recomputed, resynced=resync and not first)
         try:
-            current = self.provider.records()
+            if full:
+                current: Sequence[Endpoint] = self.provider.records()
+            else:
+                assert self._zone is not None
+                scope, current = self._zone.scope(
+                    self._touched, self.options.registry, self.options.managed_record_types
+                )
         except ProviderError as exc:
-            _log.warning("reading DNS records failed: %s", exc)
-            return Round(len(events), recomputed, error=str(exc), retryable=exc.retryable)
+            return self._failed("records", exc, rnd)
+        if full:
+            self._last_read = now
+            self._zone = ZoneView(current)
+            reg, managed = self.options.registry, self.options.managed_record_types
+            self._owned = self._zone.owned(reg, managed)
+        if first:  # a new process: hold what the zone says this instance published (SPEC 9)
+            result, recomputed = self.recompute(owned_by_route(current, self.options))
+            rnd = replace(rnd, recomputed=recomputed)
+        try:
+            if full:
+                changes = self._plan(result.endpoints, current, None)
+            else:
+                changes = self._plan(self._merge.at(scope), current, self._owned)
+        except ProviderError as exc:  # from adjust_endpoints (a webhook provider, say)
+            return self._failed("adjust", exc, rnd)
+        rnd = replace(rnd, planned=True, changes=changes, withheld=len(changes.withheld))
+        self.stats.rounds += 1
+        self.stats.withheld = rnd.withheld
+        self.stats.held = len(self._held)
+        if not changes.is_empty():
+            try:
+                self.provider.apply_changes(changes)
+            except ProviderError as exc:
+                return self._failed("apply", exc, rnd)
+            self._applied(changes)
+        self._touched.clear()
+        # withheld deletions stay in every later plan, so that they are applied as soon as the
+        # guard allows (as a plan of the whole zone would), and reported until then
+        self._touched.update(e.dns_name for u in changes.withheld for e in u.delete)
+        # a refusal may clear once this apply freed a name (a CNAME where our deleted record's
+        # TXT stood): plan those names again next round instead of waiting for the resync
+        self._needs_plan = bool(changes.diagnostics) and any(u.delete for u in changes.units)
+        if self._needs_plan:
+            self._touched.update(d.hostname for d in changes.diagnostics if d.hostname)
+        self.stats.last_success = now
+        return replace(rnd, applied=True)
+
+    def _plan(
+        self, desired: Sequence[Endpoint], current: Sequence[Endpoint], guard_base: int | None
+    ) -> Changes:
+        if isinstance(self.provider, AdjustsEndpoints):
+            desired = self.provider.adjust_endpoints(desired)
         changes = plan(
             desired,
             current,
             self.options,
             zones=self.provider.zones,
             capabilities=self.capabilities,
+            guard_base=guard_base,
         )
         for diag in changes.diagnostics:
             if diag.reason == "deletion-guard":
                 _log.error("%s", diag.message)
-        withheld = len(changes.withheld)
-        if changes.is_empty():
-            self._needs_plan = False
-            return Round(
-                len(events),
-                recomputed,
-                planned=True,
-                changes=changes,
-                applied=True,
-                withheld=withheld,
-            )
-        try:
-            self.provider.apply_changes(changes)
-        except ProviderError as exc:
-            _log.warning("applying DNS changes failed: %s", exc)
-            return Round(
-                len(events),
-                recomputed,
-                planned=True,
-                changes=changes,
-                error=str(exc),
-                retryable=exc.retryable,
-                withheld=withheld,
-            )
-        self._needs_plan = False
-        return Round(
-            len(events),
-            recomputed,
-            planned=True,
-            changes=changes,
-            applied=True,
-            withheld=withheld,
+        return changes
+
+    def _applied(self, changes: Changes) -> None:
+        """Keep the zone view and the owned count current; log what changed."""
+        assert self._zone is not None
+        self._zone.apply(changes)
+        for unit in changes.units:
+            self._owned += sum(1 for e in unit.create if e.record_type != "TXT")
+            self._owned -= sum(1 for e in unit.delete if e.record_type != "TXT")
+        self._log_changes(changes)
+
+    def _failed(self, kind: str, exc: ProviderError, rnd: Round) -> Round:
+        what = {
+            "records": "reading DNS records",
+            "adjust": "adjusting endpoints",
+            "apply": "applying DNS changes",
+        }[kind]
+        _log.warning("%s failed (retryable=%s): %s", what, exc.retryable, exc)
+        self.stats.errors[kind] = self.stats.errors.get(kind, 0) + 1
+        self._needs_plan = True
+        self._zone = None  # the next round reads the whole zone again
+        return replace(rnd, error=str(exc), retryable=exc.retryable)
+
+    def _log_changes(self, changes: Changes) -> None:
+        """One INFO line per changed record set; the details also as ``extra["dns_change"]``."""
+        for unit in changes.units:
+            for ep in unit.delete:
+                if ep.record_type != "TXT":
+                    self._log_change("delete", ep, ep.targets, ())
+            for old, new in zip(unit.update_old, unit.update_new, strict=True):
+                if new.record_type != "TXT":
+                    self._log_change("update", new, old.targets, new.targets)
+            for ep in unit.create:
+                if ep.record_type != "TXT":
+                    self._log_change("create", ep, (), ep.targets)
+
+    def _log_change(
+        self, action: str, ep: Endpoint, old: Sequence[str], new: Sequence[str]
+    ) -> None:
+        self.stats.changes_applied += 1
+        detail = {
+            "action": action,
+            "name": ep.dns_name,
+            "type": ep.record_type,
+            "old": list(old),
+            "new": list(new),
+            "route": ep.labels.get("resource", ""),
+        }
+        _log.info(
+            "%s %s %s: %s -> %s",
+            action,
+            ep.record_type,
+            ep.dns_name,
+            ",".join(old) or "-",
+            ",".join(new) or "-",
+            extra={"dns_change": detail},
         )
-
-
-def _ls_gateway(ls: ListenerSet) -> tuple[str, str]:
-    ref = ls.spec.parent_ref
-    return (ref.namespace or ls.namespace, ref.name)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from gatewaydns._endpoint import Endpoint
 from gatewaydns._errors import ConfigError
@@ -105,6 +106,10 @@ def txt_text(target: str) -> str:
         >>> txt_text('"heritage=external-dns," "external-dns/owner=a"')
         'heritage=external-dns,external-dns/owner=a'
     """
+    inner = target[1:-1]
+    plain = '"' not in inner and "\\" not in inner
+    if plain and len(target) >= 2 and target[0] == target[-1] == '"':
+        return inner  # one plain quoted string: the common case
     return "".join(txt_strings(target))
 
 
@@ -123,6 +128,12 @@ def parse_txt_labels(value: str) -> dict[str, str] | None:
         >>> parse_txt_labels('"heritage=external-dns,external-dns/owner=a,external-dns/resource=r"')
         {'owner': 'a', 'resource': 'r'}
     """
+    labels = _parse_labels(value)
+    return None if labels is None else dict(labels)
+
+
+@lru_cache(maxsize=65536)  # a zone repeats the same few values; plans read them every round
+def _parse_labels(value: str) -> tuple[tuple[str, str], ...] | None:
     labels: dict[str, str] = {}
     found = False
     for token in txt_text(value).split(","):
@@ -135,7 +146,7 @@ def parse_txt_labels(value: str) -> dict[str, str] | None:
             found = True
         elif key.startswith(HERITAGE + "/"):
             labels[key[len(HERITAGE) + 1 :]] = val
-    return labels if found else None
+    return tuple(labels.items()) if found else None
 
 
 @dataclass(frozen=True)
@@ -209,18 +220,27 @@ class TXTRegistry:
             >>> TXTRegistry("me").record_of("aaaa-www.example.com", ["A", "AAAA"])
             ('www.example.com', 'AAAA')
         """
+        return next(iter(self.records_of(txt_name, record_types)), None)
+
+    def records_of(self, txt_name: str, record_types: Iterable[str]) -> list[tuple[str, str]]:
+        """Every ``(name, type)`` whose ownership TXT would be named ``txt_name``.
+
+        More than one only with a wildcard replacement: ``*.example.com`` and
+        ``any.example.com`` share ``a-any.example.com`` under replacement ``any``.
+        """
+        out: list[tuple[str, str]] = []
         for rtype in record_types:
             for candidate in self._candidates(txt_name, rtype.lower()):
                 if self.txt_name(candidate, rtype) == txt_name:
-                    return candidate, rtype
+                    out.append((candidate, rtype))
                 star = "*" + candidate[len(self.wildcard_replacement) :]
                 if (
                     self.wildcard_replacement
                     and candidate.startswith(self.wildcard_replacement + ".")
                     and self.txt_name(star, rtype) == txt_name
                 ):
-                    return star, rtype
-        return None
+                    out.append((star, rtype))
+        return out
 
     def _candidates(self, txt_name: str, rtype: str) -> Iterable[str]:
         prefix = self.prefix.replace(_TEMPLATE, rtype)

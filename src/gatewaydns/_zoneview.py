@@ -1,0 +1,107 @@
+"""The reconciler's view of the zone between resyncs, and the part of it a plan must see.
+
+Reading a whole zone costs a full transfer (AXFR) and planning it costs every record; an event
+round should cost what changed. After a full read the reconciler keeps the records here and
+applies its own successful changes to them, so the view stays what the provider holds (until
+someone else writes: that drift is found at the next resync, when the view is rebuilt from a
+full read; after any failed or partial apply the view is dropped and rebuilt the same way).
+
+:meth:`ZoneView.scope` answers which records a plan about some DNS names needs in order to
+decide exactly as a plan of the whole zone would: the records at those names; every record at
+their ownership TXT names (is it ours? does a CNAME hold it?); and the names whose ownership TXT
+is one of those names (a CNAME may not take a TXT name, and a TXT is an orphan only when its
+record is gone), which join the names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from gatewaydns._endpoint import Endpoint
+from gatewaydns._plan import Changes, normalize_endpoint, read_claim
+from gatewaydns._registry import TXTRegistry
+
+__all__ = ["ZoneView"]
+
+_Key = tuple[str, str, str]  # (name, type, set identifier)
+
+
+class ZoneView:
+    """A copy of the provider's records, kept current by applying our own changes.
+
+    Args:
+        records: every record of the zone(s), as ``provider.records()`` returned them.
+    """
+
+    def __init__(self, records: Iterable[Endpoint]) -> None:
+        self._records: dict[_Key, Endpoint] = {}
+        self._by_name: dict[str, set[_Key]] = {}
+        for ep in records:
+            self._put(normalize_endpoint(ep))
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def records(self) -> list[Endpoint]:
+        """Every record in the view."""
+        return list(self._records.values())
+
+    def _put(self, ep: Endpoint) -> None:
+        key = (ep.dns_name, ep.record_type, ep.set_identifier)
+        have = self._records.get(key)
+        if have is not None and have is not ep:
+            ep = have.model_copy(update={"targets": tuple(sorted({*have.targets, *ep.targets}))})
+        self._records[key] = ep
+        self._by_name.setdefault(key[0], set()).add(key)
+
+    def _drop(self, ep: Endpoint) -> None:
+        key = (ep.dns_name, ep.record_type, ep.set_identifier)
+        self._records.pop(key, None)
+        keys = self._by_name.get(key[0])
+        if keys is not None:
+            keys.discard(key)
+            if not keys:
+                del self._by_name[key[0]]
+
+    def apply(self, changes: Changes) -> None:
+        """Record changes the provider applied in full."""
+        for unit in changes.units:
+            for ep in (*unit.delete, *unit.update_old):
+                self._drop(normalize_endpoint(ep))
+            for ep in (*unit.update_new, *unit.create):
+                self._put(normalize_endpoint(ep).model_copy(update={"labels": {}}))
+
+    def at(self, names: Iterable[str]) -> list[Endpoint]:
+        """Every record at ``names``."""
+        out: list[Endpoint] = []
+        for name in names:
+            out.extend(self._records[k] for k in self._by_name.get(name, ()))
+        return out
+
+    def scope(
+        self, names: Iterable[str], registry: TXTRegistry, managed: Sequence[str]
+    ) -> tuple[set[str], list[Endpoint]]:
+        """The names a plan about ``names`` must decide, and the records it must see.
+
+        Returns:
+            ``names`` plus the names whose ownership TXT is one of them; and every record at
+            those names and at their ownership TXT names.
+        """
+        scope = set(names)
+        for name in list(scope):
+            scope.update(owner for owner, _ in registry.records_of(name, managed))
+        seen = set(scope)
+        for name in scope:
+            seen.update(registry.txt_name(name, rtype) for rtype in managed)
+        return scope, self.at(seen)
+
+    def owned(self, registry: TXTRegistry, managed: Sequence[str]) -> int:
+        """How many managed record sets the view holds that are ours (the guard's base)."""
+        count = 0
+        for (name, rtype, sid), _ep in self._records.items():
+            if rtype not in managed:
+                continue
+            txt = self._records.get((registry.txt_name(name, rtype), "TXT", sid))
+            if read_claim(txt, registry.owner_id).state == "ours":
+                count += 1
+        return count
