@@ -157,6 +157,7 @@ class Reconciler:
         self._zone: ZoneView | None = None  # the provider's records, between full reads
         self._owned = 0  # record sets of ours in the zone (the deletion guard's base)
         self._touched: set[str] = set()  # DNS names whose desired records changed
+        self._refused: set[str] = set()  # DNS names the last plans refused (diagnostics)
         self._held: set[str] = set()  # routes whose records are held
 
     # --- state -------------------------------------------------------------------------------
@@ -281,15 +282,7 @@ class Reconciler:
             except ProviderError as exc:
                 return self._failed("apply", exc, rnd)
             self._applied(changes)
-        self._touched.clear()
-        # withheld deletions stay in every later plan, so that they are applied as soon as the
-        # guard allows (as a plan of the whole zone would), and reported until then
-        self._touched.update(e.dns_name for u in changes.withheld for e in u.delete)
-        # a refusal may clear once this apply freed a name (a CNAME where our deleted record's
-        # TXT stood): plan those names again next round instead of waiting for the resync
-        self._needs_plan = bool(changes.diagnostics) and any(u.delete for u in changes.units)
-        if self._needs_plan:
-            self._touched.update(d.hostname for d in changes.diagnostics if d.hostname)
+        self._after_plan(changes, None if full else scope)
         self.stats.last_success = now
         return replace(rnd, applied=True)
 
@@ -310,6 +303,27 @@ class Reconciler:
             if diag.reason == "deletion-guard":
                 _log.error("%s", diag.message)
         return changes
+
+    def _after_plan(self, changes: Changes, scope: set[str] | None) -> None:
+        """Carry over to the next plan what a plan of the whole zone would decide again.
+
+        Withheld deletions stay in every later plan, so they are applied as soon as the guard
+        allows, and reported until then. A refused record may become possible once an apply
+        deleted something (a CNAME where our deleted record's ownership TXT stood), so after
+        an apply with deletions every refused name is planned again in the next round.
+        """
+        self._touched.clear()
+        self._touched.update(e.dns_name for u in changes.withheld for e in u.delete)
+        refused = {d.hostname for d in changes.diagnostics if d.hostname}
+        if scope is None:
+            self._refused = refused
+        else:
+            self._refused = (self._refused - scope) | refused
+        if self._refused and any(u.delete for u in changes.units):
+            self._touched |= self._refused
+            self._needs_plan = True
+        else:
+            self._needs_plan = False
 
     def _applied(self, changes: Changes) -> None:
         """Keep the zone view and the owned count current; log what changed."""
