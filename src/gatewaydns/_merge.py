@@ -217,6 +217,10 @@ class MergeState:
         """The merged endpoints, sorted."""
         return tuple(self._eps)
 
+    def wants(self, name: str) -> bool:
+        """Whether any route wants a record at ``name``."""
+        return name in self._sids
+
     def at(self, names: Iterable[str]) -> list[Endpoint]:
         """The merged endpoints at ``names`` (every set identifier), sorted."""
         out: list[Endpoint] = []

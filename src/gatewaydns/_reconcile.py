@@ -253,7 +253,10 @@ class Reconciler:
             else:
                 assert self._zone is not None
                 scope, current = self._zone.scope(
-                    self._touched, self.options.registry, self.options.managed_record_types
+                    self._touched,
+                    self.options.registry,
+                    self.options.managed_record_types,
+                    self._merge.wants,
                 )
         except ProviderError as exc:
             return self._failed("records", exc, rnd)

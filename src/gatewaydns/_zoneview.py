@@ -6,16 +6,16 @@ applies its own successful changes to them, so the view stays what the provider 
 someone else writes: that drift is found at the next resync, when the view is rebuilt from a
 full read; after any failed or partial apply the view is dropped and rebuilt the same way).
 
-:meth:`ZoneView.scope` answers which records a plan about some DNS names needs in order to
-decide exactly as a plan of the whole zone would: the records at those names; every record at
-their ownership TXT names (is it ours? does a CNAME hold it?); and the names whose ownership TXT
-is one of those names (a CNAME may not take a TXT name, and a TXT is an orphan only when its
-record is gone), which join the names.
+:meth:`ZoneView.scope` answers which names a plan about some DNS names must cover to decide
+exactly as a plan of the whole zone would: the names themselves; the ownership TXT names of their
+records (is it ours? does a CNAME hold it? a CNAME wanted there may become possible); and the
+names whose ownership TXT is one of them (a CNAME may not take a TXT name; a TXT is an orphan only
+when its record is gone) — and so on from each name added, as long as something is there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from gatewaydns._endpoint import Endpoint
 from gatewaydns._plan import Changes, normalize_endpoint, read_claim
@@ -79,21 +79,33 @@ class ZoneView:
         return out
 
     def scope(
-        self, names: Iterable[str], registry: TXTRegistry, managed: Sequence[str]
+        self,
+        names: Iterable[str],
+        registry: TXTRegistry,
+        managed: Sequence[str],
+        wanted: Callable[[str], bool],
     ) -> tuple[set[str], list[Endpoint]]:
         """The names a plan about ``names`` must decide, and the records it must see.
 
+        Starting from ``names``, a name pulls in the ownership TXT names of its records and the
+        names whose ownership TXT it is, as long as the zone or the desired endpoints
+        (``wanted(name)``) have something there; every record at a name in the result is
+        planned with that name's desired endpoints, so none is deleted for lack of them.
+
         Returns:
-            ``names`` plus the names whose ownership TXT is one of them; and every record at
-            those names and at their ownership TXT names.
+            The names to plan, and every record at them.
         """
         scope = set(names)
-        for name in list(scope):
-            scope.update(owner for owner, _ in registry.records_of(name, managed))
-        seen = set(scope)
-        for name in scope:
-            seen.update(registry.txt_name(name, rtype) for rtype in managed)
-        return scope, self.at(seen)
+        todo = list(scope)
+        while todo:
+            name = todo.pop()
+            near = [registry.txt_name(name, rtype) for rtype in managed]
+            near += [owner for owner, _ in registry.records_of(name, managed)]
+            for other in near:
+                if other not in scope and (other in self._by_name or wanted(other)):
+                    scope.add(other)
+                    todo.append(other)
+        return scope, self.at(scope)
 
     def owned(self, registry: TXTRegistry, managed: Sequence[str]) -> int:
         """How many managed record sets the view holds that are ours (the guard's base)."""
