@@ -6,6 +6,7 @@ delivers the events a test gives it.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -56,7 +57,7 @@ class InMemoryProvider:
         capabilities: what it claims to store (``plan`` leaves out the rest).
 
     Attributes:
-        applied: every ``Changes`` successfully applied in full, in order.
+        applied: the last 1,000 ``Changes`` successfully applied in full, in order.
         apply_calls: how many times ``apply_changes`` was called.
         records_calls: how many times ``records`` was called.
     """
@@ -75,7 +76,7 @@ class InMemoryProvider:
         self.put(*records)
         self.faults = faults or Faults()
         self.capabilities = capabilities or ProviderCapabilities()
-        self.applied: list[Changes] = []
+        self.applied: deque[Changes] = deque(maxlen=1000)  # bounded: a fake may run for long
         self.apply_calls = 0
         self.records_calls = 0
 
@@ -104,7 +105,11 @@ class InMemoryProvider:
     def _set(self, key: _Key, ep: Endpoint | None) -> None:
         if ep is None:
             self._records.pop(key, None)
-            self._by_name.get(key[0], set()).discard(key)
+            keys = self._by_name.get(key[0])
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self._by_name[key[0]]
         else:
             self._records[key] = ep
             self._by_name.setdefault(key[0], set()).add(key)
