@@ -10,6 +10,7 @@ from __future__ import annotations
 import pathlib
 import re
 import sys
+
 import tomllib
 
 EXTRAS = ("yaml", "rfc2136", "kubernetes")
@@ -17,6 +18,7 @@ REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*(?:\[[^\]]*\])?\s*([^;]*)")
 
 
 def floor(requirement: str) -> str:
+    """``name==X`` for a requirement ``name>=X``."""
     match = REQUIREMENT.match(requirement)
     if match is None:
         raise SystemExit(f"cannot read requirement {requirement!r}")
@@ -28,6 +30,7 @@ def floor(requirement: str) -> str:
 
 
 def main() -> int:
+    """Print the pins."""
     root = pathlib.Path(__file__).resolve().parent.parent
     project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
     requirements = list(project["dependencies"])
