@@ -475,3 +475,13 @@ def test_errors_say_what_to_fix(pdns: dict[str, Any], pdns_provider: Any) -> Non
     with pytest.raises(ProviderError, match="refused or dropped") as info:
         down.records()
     assert info.value.retryable
+
+
+def test_adapters_page_shows_the_tested_powerdns_configuration() -> None:
+    import pathlib
+
+    text = (pathlib.Path(__file__).parent.parent / "docs/adapters.md").read_text()
+    conf = pdns_server.PDNS_CONF.format(
+        dir="/var/lib/gatewaydns-pdns", dns_port=5300, api_port=8081, key="<a long random key>"
+    )
+    assert conf in text
