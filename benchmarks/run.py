@@ -89,7 +89,12 @@ def _speed(text: str, repeat: int, out: dict[str, Any]) -> None:
     desired = list(result.endpoints)
     out["plan"] = best(
         lambda: gatewaydns.plan(
-            desired, records, owner_id="bench", domain_filter=["example.com", "example.org"]
+            desired,
+            records,
+            gatewaydns.PlanOptions(
+                gatewaydns.TXTRegistry("bench"),
+                domain_filter=gatewaydns.DomainFilter(("example.com", "example.org")),
+            ),
         ),
         repeat,
     )
