@@ -66,3 +66,44 @@ def provider(named: dict[str, Any]) -> Any:
     return RFC2136Provider(
         named["host"], [named["zone"]], key=named["key"], port=named["port"], default_ttl=120
     )
+
+
+@pytest.fixture(scope="session")
+def pdns(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A running PowerDNS: .ci/run's (GATEWAYDNS_PDNS...) or one started for this session.
+
+    In CI (``CI`` set) a missing pdns_server fails the tests; elsewhere they skip.
+    """
+    from . import pdns_server
+
+    if os.environ.get("GATEWAYDNS_PDNS"):
+        yield {
+            "api": os.environ["GATEWAYDNS_PDNS"],
+            "key": os.environ["GATEWAYDNS_PDNS_KEY"],
+            "dns": os.environ["GATEWAYDNS_PDNS_DNS"],
+            "zone": os.environ["GATEWAYDNS_PDNS_ZONE"],
+        }
+        return
+    if pdns_server.pdns_binary() is None:
+        if os.environ.get("CI"):
+            pytest.fail("pdns_server (pdns-server, pdns-backend-sqlite3) is missing")
+        pytest.skip(
+            "pdns_server is not installed (apt-get install pdns-server pdns-backend-sqlite3)"
+        )
+    directory = tmp_path_factory.mktemp("pdns")
+    server = pdns_server.start(directory)
+    try:
+        yield {"api": server.api, "key": server.key, "dns": server.dns, "zone": server.zone}
+    finally:
+        pdns_server.stop(directory)
+
+
+@pytest.fixture
+def pdns_provider(pdns: dict[str, Any]) -> Any:
+    """A PowerDNSProvider over the test zone, emptied of everything but SOA, NS and ns."""
+    from gatewaydns.adapters.powerdns import PowerDNSProvider
+
+    from .pdnsutil import reset
+
+    reset(pdns)
+    return PowerDNSProvider(pdns["api"], [pdns["zone"]], api_key=pdns["key"], default_ttl=120)

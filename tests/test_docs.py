@@ -50,7 +50,7 @@ def cli_examples() -> list[object]:
     return [
         pytest.param(cmd, out, id=cmd[len("gatewaydns endpoints ") :])
         for cmd, out in CONSOLE.findall(text)
-        if ">" not in cmd and "--previous" not in cmd
+        if cmd.startswith("gatewaydns endpoints ") and ">" not in cmd and "--previous" not in cmd
     ]
 
 

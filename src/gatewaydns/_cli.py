@@ -1,9 +1,12 @@
 """The ``gatewaydns`` command line: what DNS would this cluster publish, and why not?
 
-The only module that touches files, standard streams and the environment (``NO_COLOR``).
+The only module that touches files, standard streams and the environment (``NO_COLOR``, the
+providers' secrets).
 
-Exit codes: 0 success; 1 invalid input or configuration (every problem listed, no traceback);
-2 usage error (argparse).
+``endpoints`` exit codes: 0 success; 1 invalid input or configuration (every problem listed, no
+traceback); 2 usage error (argparse). ``plan``: 0 nothing to change, 2 changes pending, 1 any
+error (usage errors included). ``sync``: 0 the zone now matches, 1 any error (including
+deletions the deletion guard withheld).
 """
 
 from __future__ import annotations
@@ -13,19 +16,24 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any, TextIO
+from dataclasses import replace
+from typing import Any, NoReturn, TextIO
 
 from pydantic import ValidationError
 
 from gatewaydns._compute import Result, compute_endpoints
 from gatewaydns._config import SourceConfig
 from gatewaydns._diagnostics import Diagnostic
+from gatewaydns._domainfilter import DomainFilter
 from gatewaydns._endpoint import Endpoint, endpoint_sort_key
-from gatewaydns._errors import GatewayDNSError, ManifestError
+from gatewaydns._errors import GatewayDNSError, ManifestError, ProviderError
 from gatewaydns._hostile import Marks, find_hostile, loads_json, printable
+from gatewaydns._plan import Changes, ChangeUnit, PlanOptions, ProviderCapabilities, plan
+from gatewaydns._registry import TXTRegistry
 from gatewaydns._snapshot import Snapshot, format_loc
 from gatewaydns._template import compile_fqdn_template
 from gatewaydns._version import __version__
+from gatewaydns.protocols import AdjustsEndpoints
 
 __all__ = ["main"]
 
@@ -50,13 +58,27 @@ _VALUE_FLAGS = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors exit with ``usage_exit`` (plan: 1, not 2)."""
+
+    def __init__(self, *args: Any, usage_exit: int = 2, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.usage_exit = usage_exit
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(self.usage_exit, f"{self.prog}: error: {message}\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="gatewaydns",
         description="Compute the DNS records Kubernetes Gateway API objects call for.",
     )
     parser.add_argument("--version", action="version", version=f"gatewaydns {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
     ep = sub.add_parser(
         "endpoints",
         help="print the endpoints of manifests (kubectl get ... -o yaml|json)",
@@ -64,7 +86,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     ep.add_argument("files", nargs="*", metavar="FILE", help="YAML or JSON manifests; - for stdin")
     ep.add_argument("-o", "--output", choices=("table", "json", "yaml"), default="table")
-    ep.add_argument("--previous", metavar="FILE", help="an earlier -o json output, for hold")
     ep.add_argument(
         "--explain",
         nargs="?",
@@ -72,7 +93,33 @@ def _parser() -> argparse.ArgumentParser:
         metavar="ROUTE",
         help="print each route's decision chain; ROUTE narrows it (ns/name or Kind/ns/name)",
     )
-    src = ep.add_argument_group("sources (external-dns flag names)")
+    _add_source_flags(ep)
+    for name, what in (
+        ("plan", "print what would change in the DNS zones (a dry run)"),
+        ("sync", "change the DNS zones once, as plan shows"),
+    ):
+        cmd = sub.add_parser(
+            name,
+            help=what,
+            description=f"{what[0].upper()}{what[1:]}: the manifests' endpoints against the "
+            "records a provider holds, touching only records this owner ID owns.",
+            usage_exit=1,
+        )
+        cmd.add_argument(
+            "files", nargs="*", metavar="FILE", help="YAML or JSON manifests; - for stdin"
+        )
+        if name == "plan":
+            cmd.add_argument("-o", "--output", choices=("table", "json"), default="table")
+        _add_plan_flags(cmd)
+        _add_provider_flags(cmd)
+        _add_source_flags(cmd)
+    return parser
+
+
+def _add_source_flags(parser: argparse.ArgumentParser) -> None:
+    """The flags that configure the computation (shared by every command)."""
+    parser.add_argument("--previous", metavar="FILE", help="an earlier -o json output, for hold")
+    src = parser.add_argument_group("sources (external-dns flag names)")
     src.add_argument("--namespace", help="only routes in this namespace")
     src.add_argument("--label-filter", help="only routes whose labels match this selector")
     src.add_argument("--annotation-filter", help="only routes whose annotations match")
@@ -84,7 +131,7 @@ def _parser() -> argparse.ArgumentParser:
     src.add_argument("--fqdn-template", help="e.g. '{name}.{namespace}.example.com' (docs/cli.md)")
     src.add_argument("--combine-fqdn-annotation", action="store_true")
     src.add_argument("--annotation-prefix", help="default external-dns.kubernetes.io/")
-    ours = ep.add_argument_group("gatewaydns")
+    ours = parser.add_argument_group("gatewaydns")
     ours.add_argument("--generation-policy", choices=("strict", "latest", "off"))
     ours.add_argument("--missing-observed-generation", choices=("trust", "reject"))
     ours.add_argument("--conflict-policy", choices=("report", "oldest-wins"))
@@ -96,7 +143,6 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --previous: let records go while a Gateway reports no address",
     )
-    return parser
 
 
 def _config(args: argparse.Namespace) -> SourceConfig:
@@ -387,6 +433,8 @@ def main(
     args = _parser().parse_args(argv)
     colour = stdout.isatty() and not os.environ.get("NO_COLOR")
     style = _Style(colour)
+    if args.command in ("plan", "sync"):
+        return _run_plan(args, stdin, stdout, stderr, style)
     try:
         config = _config(args)
         snapshot = _load(args.files, stdin)
@@ -417,4 +465,260 @@ def main(
             )
             return 1
         stdout.write(yaml.safe_dump(_structured(result, args.explain), sort_keys=False))
+    return 0
+
+
+# --- plan and sync ------------------------------------------------------------------------------
+#: Secrets never come from the command line (``ps`` and shell history show it): file or env.
+_SECRETS = {
+    "--rfc2136-tsig-secret": ("--rfc2136-tsig-secret-file", "GATEWAYDNS_RFC2136_TSIG_SECRET"),
+    "--pdns-api-key": ("--pdns-api-key-file", "GATEWAYDNS_PDNS_API_KEY"),
+}
+
+
+class _RefuseSecret(argparse.Action):
+    """A secret flag that external-dns has and gatewaydns refuses, saying what to use instead."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any, **__: Any) -> None:
+        file_flag, env = _SECRETS[self.option_strings[0]]
+        parser.error(
+            f"{self.option_strings[0]}: secrets are not taken from the command line (process "
+            f"lists and shell history show it); use {file_flag} FILE or the environment "
+            f"variable {env}"
+        )
+
+
+def _add_plan_flags(parser: argparse.ArgumentParser) -> None:
+    """The flags of ``plan`` and ``sync`` that shape the plan."""
+    grp = parser.add_argument_group("planning")
+    grp.add_argument(
+        "--owner-id",
+        required=True,
+        help="this instance's TXT owner ID (external-dns --txt-owner-id)",
+    )
+    grp.add_argument("--policy", choices=("sync", "upsert-only", "create-only"), default="sync")
+    grp.add_argument(
+        "--force", action="store_true", help="delete even when the deletion guard objects"
+    )
+
+
+def _add_provider_flags(parser: argparse.ArgumentParser) -> None:
+    """The provider flags of ``plan`` and ``sync`` (external-dns names where they exist)."""
+    parser.add_argument("--provider", required=True, choices=("rfc2136", "powerdns", "webhook"))
+    rfc = parser.add_argument_group("--provider rfc2136")
+    rfc.add_argument("--rfc2136-host", metavar="IP", help="the primary server's address")
+    rfc.add_argument("--rfc2136-port", type=int, default=53, metavar="PORT")
+    rfc.add_argument("--rfc2136-zone", action="append", metavar="ZONE", help="repeatable")
+    rfc.add_argument("--rfc2136-tsig-keyname", metavar="NAME", help="TSIG key name")
+    rfc.add_argument("--rfc2136-tsig-secret-alg", default="hmac-sha256", metavar="ALG")
+    rfc.add_argument(
+        "--rfc2136-tsig-secret-file",
+        metavar="FILE",
+        help="the TSIG secret (or env GATEWAYDNS_RFC2136_TSIG_SECRET)",
+    )
+    rfc.add_argument(
+        "--rfc2136-tsig-secret", nargs="?", action=_RefuseSecret, help=argparse.SUPPRESS
+    )
+    rfc.add_argument("--rfc2136-timeout", type=float, default=5.0, metavar="SECONDS")
+    pdns = parser.add_argument_group("--provider powerdns")
+    pdns.add_argument("--pdns-server", metavar="URL", help="the API, e.g. http://127.0.0.1:8081")
+    pdns.add_argument("--pdns-server-id", default="localhost", metavar="ID")
+    pdns.add_argument("--pdns-zone", action="append", metavar="ZONE", help="repeatable")
+    pdns.add_argument(
+        "--pdns-api-key-file", metavar="FILE", help="the API key (or env GATEWAYDNS_PDNS_API_KEY)"
+    )
+    pdns.add_argument("--pdns-api-key", nargs="?", action=_RefuseSecret, help=argparse.SUPPRESS)
+    pdns.add_argument("--pdns-timeout", type=float, default=10.0, metavar="SECONDS")
+    hook = parser.add_argument_group("--provider webhook")
+    hook.add_argument("--webhook-provider-url", default="http://localhost:8888", metavar="URL")
+    hook.add_argument("--webhook-provider-timeout", type=float, default=10.0, metavar="SECONDS")
+
+
+def _secret(path: str | None, env: str, what: str) -> str | None:
+    """A secret from a file (its text, stripped) or the environment; ``None`` when neither."""
+    if path is not None:
+        try:
+            with open(path, encoding="utf-8") as f:
+                value = f.read().strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            msg = f"{what} {path}: cannot read it ({getattr(exc, 'strerror', None) or exc})"
+            raise _InputError(msg) from None
+        if not value:
+            raise _InputError(f"{what} {path}: the file is empty")
+        return value
+    value = os.environ.get(env, "").strip()
+    return value or None
+
+
+def _provider(args: argparse.Namespace) -> Any:
+    """The provider the flags describe (adapters are imported only when chosen)."""
+    if args.provider == "rfc2136":
+        from gatewaydns.adapters.rfc2136 import RFC2136Provider, TSIGKey  # noqa: PLC0415
+
+        if not args.rfc2136_host or not args.rfc2136_zone:
+            raise _InputError("--provider rfc2136 needs --rfc2136-host and --rfc2136-zone")
+        secret = _secret(
+            args.rfc2136_tsig_secret_file,
+            "GATEWAYDNS_RFC2136_TSIG_SECRET",
+            "--rfc2136-tsig-secret-file",
+        )
+        key = None
+        if args.rfc2136_tsig_keyname:
+            if secret is None:
+                raise _InputError(
+                    "--rfc2136-tsig-keyname needs its secret: --rfc2136-tsig-secret-file FILE "
+                    "or the environment variable GATEWAYDNS_RFC2136_TSIG_SECRET"
+                )
+            key = TSIGKey(args.rfc2136_tsig_keyname, secret, args.rfc2136_tsig_secret_alg)
+        elif args.rfc2136_tsig_secret_file:
+            raise _InputError("--rfc2136-tsig-secret-file needs --rfc2136-tsig-keyname")
+        return RFC2136Provider(
+            args.rfc2136_host,
+            args.rfc2136_zone,
+            key=key,
+            port=args.rfc2136_port,
+            timeout=args.rfc2136_timeout,
+        )
+    if args.provider == "powerdns":
+        from gatewaydns.adapters.powerdns import PowerDNSProvider  # noqa: PLC0415
+
+        if not args.pdns_server or not args.pdns_zone:
+            raise _InputError("--provider powerdns needs --pdns-server and --pdns-zone")
+        api_key = _secret(args.pdns_api_key_file, "GATEWAYDNS_PDNS_API_KEY", "--pdns-api-key-file")
+        if api_key is None:
+            raise _InputError(
+                "--provider powerdns needs the API key: --pdns-api-key-file FILE or the "
+                "environment variable GATEWAYDNS_PDNS_API_KEY"
+            )
+        return PowerDNSProvider(
+            args.pdns_server,
+            args.pdns_zone,
+            api_key=api_key,
+            server_id=args.pdns_server_id,
+            timeout=args.pdns_timeout,
+        )
+    from gatewaydns.adapters.webhook import WebhookProvider  # noqa: PLC0415
+
+    return WebhookProvider(args.webhook_provider_url, timeout=args.webhook_provider_timeout)
+
+
+def _plan_options(args: argparse.Namespace) -> PlanOptions:
+    """How to plan: owner, policy, deletion guard (registry and filter flags go here too)."""
+    return PlanOptions(TXTRegistry(args.owner_id), policy=args.policy, force=args.force)
+
+
+def _plan_rows(changes: Changes, withheld: Sequence[ChangeUnit]) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = []
+
+    def row(action: str, ep: Endpoint, targets: str) -> None:
+        ttl = str(ep.record_ttl) if ep.record_ttl else ""
+        rows.append((action, ep.dns_name, ep.record_type, ttl, targets))
+
+    for unit in changes.units:
+        for ep in unit.delete:
+            row("delete", ep, ",".join(ep.targets))
+        for old, new in zip(unit.update_old, unit.update_new, strict=True):
+            row("update", new, f"{','.join(old.targets)} -> {','.join(new.targets)}")
+        for ep in unit.create:
+            row("create", ep, ",".join(ep.targets))
+    for unit in withheld:
+        for ep in unit.delete:
+            row("withheld", ep, ",".join(ep.targets))
+    return rows
+
+
+def _plan_table(changes: Changes, style: _Style) -> str:
+    rows = [tuple(map(_p, r)) for r in _plan_rows(changes, changes.withheld)]
+    out: list[str] = []
+    if rows:
+        header = ("ACTION", "NAME", "TYPE", "TTL", "TARGETS")
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+        def line(cells: Sequence[str]) -> str:
+            return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+        out += [style(line(header), "1"), *(line(r) for r in rows)]
+    counts = {a: sum(1 for r in rows if r[0] == a) for a in ("create", "update", "delete")}
+    if changes.is_empty() and not changes.withheld:
+        out.append("No changes: the zones hold what the manifests call for.")
+    else:
+        out.append(
+            f"Plan: {counts['create']} to create, {counts['update']} to update, "
+            f"{counts['delete']} to delete (ownership TXT records included)."
+        )
+    if changes.withheld:
+        held = sum(len(u.delete) for u in changes.withheld)
+        out.append(f"Withheld by the deletion guard: {held} deletions (--force deletes them).")
+    if changes.diagnostics:
+        out.append("Left alone:")
+        for d in changes.diagnostics:
+            who = f"{d.kind} {d.namespace}/{d.name}: " if d.name else ""
+            reason = style(d.reason, _SEVERITY_COLOUR[d.severity])
+            out.append(f"  {reason}: {_p(who + d.message)}")
+    return "\n".join(out) + "\n"
+
+
+def _plan_json(changes: Changes) -> dict[str, Any]:
+    return {
+        "changes": changes.to_json(),
+        "withheld": Changes(units=changes.withheld).to_json(),
+        "diagnostics": [d.model_dump(mode="json", exclude_none=True) for d in changes.diagnostics],
+    }
+
+
+def _run_plan(
+    args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO, style: _Style
+) -> int:
+    """``gatewaydns plan`` and ``gatewaydns sync``."""
+    try:
+        config = _config(args)
+        options = _plan_options(args)
+        snapshot = _load(args.files, stdin)
+        result = compute_endpoints(snapshot, config, _previous(args.previous))
+        provider = _provider(args)
+        if options.domain_filter is None and provider.zones:  # never outside the zones
+            options = replace(options, domain_filter=DomainFilter(tuple(provider.zones)))
+        desired = list(result.endpoints)
+        if isinstance(provider, AdjustsEndpoints):
+            desired = list(provider.adjust_endpoints(desired))
+        caps = getattr(provider, "capabilities", None)
+        changes = plan(
+            desired,
+            provider.records(),
+            options,
+            zones=provider.zones,
+            capabilities=caps if isinstance(caps, ProviderCapabilities) else None,
+        )
+    except OSError as exc:
+        _error(stderr, f"{exc.filename}: {exc.strerror}")
+        return 1
+    except ValidationError as exc:
+        lines = [f"  --{'-'.join(str(e['loc'][0]).split('_'))}: {e['msg']}" for e in exc.errors()]
+        _error(stderr, "invalid configuration:\n" + "\n".join(lines))
+        return 1
+    except (GatewayDNSError, ImportError) as exc:
+        _error(stderr, str(exc))
+        return 1
+    if args.command == "plan":
+        if args.output == "json":
+            stdout.write(json.dumps(_plan_json(changes), indent=2) + "\n")
+        else:
+            stdout.write(_plan_table(changes, style))
+        return 0 if changes.is_empty() and not changes.withheld else 2
+    stdout.write(_plan_table(changes, style))
+    if not changes.is_empty():
+        try:
+            provider.apply_changes(changes)
+        except ProviderError as exc:
+            again = " (temporary: run sync again)" if exc.retryable else ""
+            _error(stderr, f"{exc}{again}")
+            return 1
+        stdout.write(f"Applied {len(changes.units)} change unit(s).\n")
+    if changes.withheld:
+        _error(
+            stderr,
+            "the deletion guard withheld deletions (the rest was applied); check the "
+            "manifests, then run sync --force to delete them",
+        )
+        return 1
     return 0
