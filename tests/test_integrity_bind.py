@@ -431,3 +431,34 @@ def test_13_a_unit_too_big_fails_alone(named: dict[str, Any], provider: Any) -> 
         provider.apply_changes(changes)
     assert not info.value.retryable
     assert ours(dump(named)) == {"small.example.com"}
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs", "value"),
+    [
+        pytest.param("A", "CNAME", "people.example.net.", id="cname-before-our-a"),
+        pytest.param("CNAME", "TXT", '"people"', id="txt-before-our-cname"),
+        pytest.param("CNAME", "A", "198.51.100.5", id="a-before-our-cname"),
+    ],
+)
+def test_2_a_name_taken_meanwhile_fails_the_create_whole(
+    named: dict[str, Any], faulty: Faulty, ours: str, theirs: str, value: str
+) -> None:
+    """BIND ignores an A next to a CNAME, and a CNAME next to anything, without an error: only
+    the prerequisites (no CNAME there; the whole name unused) keep our TXT from being created
+    alone."""
+    target = "192.0.2.1" if ours == "A" else "lb.example.net"
+
+    def writer(_message: Any) -> None:
+        msg = raw_update(named)
+        msg.add("www.example.com.", 300, theirs, value)
+        send(named, msg)
+
+    faulty.before[1] = writer
+    with pytest.raises(ProviderError, match="changed since it was read"):
+        sync(faulty, [ep("www.example.com", target, rtype=ours)])
+    zone = dump(named)
+    assert (REG.txt_name("www.example.com", ours), "TXT") not in zone  # no TXT of ours alone
+    assert ("www.example.com", ours) not in zone
+    again = sync(faulty, [ep("www.example.com", target, rtype=ours)])
+    assert [d.reason for d in again.diagnostics] == ["not-owned"]

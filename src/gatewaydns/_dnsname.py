@@ -28,6 +28,8 @@ MAX_NAME = 253
 # is a wildcard). Anything else (spaces, quotes, backslashes, ";", "@", "$", non-ASCII) is
 # refused rather than escaped: it never comes from a valid Kubernetes object.
 _LABEL = re.compile(r"[a-z0-9_*-]+\Z")
+# A host name label (RFC 952/1123), what BIND's check-names demands of A/AAAA owner names.
+_HOST_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\Z")
 
 
 def normalize_name(name: str) -> str:
@@ -66,11 +68,13 @@ def zone_of(name: str, zones: Iterable[str]) -> str | None:
     return best
 
 
-def name_problem(name: str) -> str | None:
+def name_problem(name: str, *, host: bool = False) -> str | None:
     """Why a DNS server would refuse ``name`` as a record name; ``None`` when it is fine.
 
     Every label holds 1-63 characters of ``[a-z0-9_*-]``; the whole name holds at most 253
-    characters.
+    characters. With ``host`` (the owner of an A or AAAA record) the labels must be host name
+    labels (letters, digits and inner hyphens; a first label ``*`` is a wildcard), as BIND's
+    ``check-names`` demands.
 
     Example:
         >>> name_problem("a-" + "x" * 62 + ".example.com")
@@ -80,9 +84,12 @@ def name_problem(name: str) -> str | None:
         return "empty name"
     if len(name) > MAX_NAME:
         return f"name of {len(name)} octets (at most {MAX_NAME})"
-    for label in name.split("."):
+    labels = name.split(".")
+    for i, label in enumerate(labels):
         if len(label) > MAX_LABEL:
             return f"label of {len(label)} octets (at most {MAX_LABEL})"
         if not _LABEL.match(label):
             return f"label {label!r} is not letters, digits, '-', '_' or '*'"
+        if host and not (_HOST_LABEL.match(label) or (i == 0 and label == "*")):
+            return f"label {label!r} is not a host name label (letters, digits, inner '-')"
     return None

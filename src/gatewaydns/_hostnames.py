@@ -127,9 +127,11 @@ def normalize_target(value: str) -> str | None:
         'lb.example.net'
     """
     try:
-        return str(ipaddress.ip_address(value))
+        address = ipaddress.ip_address(value)
     except ValueError:
         pass
+    else:  # a scoped IPv6 address (fe80::1%eth0) names an interface, nothing DNS can hold
+        return None if "%" in value else str(address)
     name = normalize_hostname(value)
     if name is None or name.startswith("*."):
         return None

@@ -36,7 +36,7 @@ are *withheld* (``Changes.withheld``) and creates and updates still apply (invar
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from gatewaydns._diagnostics import Diagnostic, ReasonCode, make_diagnostic
-from gatewaydns._dnsname import name_problem, normalize_name, zone_of
+from gatewaydns._dnsname import in_domain, name_problem, normalize_name, zone_of
 from gatewaydns._domainfilter import DomainFilter
 from gatewaydns._endpoint import Endpoint, endpoint_sort_key
 from gatewaydns._errors import ConfigError
@@ -82,10 +82,13 @@ class ProviderCapabilities:
             DNS has none).
         split_long_txt: whether the provider splits a TXT value over 255 octets into several
             character-strings; when not, such a value is not planned.
+        max_records_per_set: the most records (targets) one record set may hold (BIND 9
+            refuses more than 100 of one type at a name by default); ``None``: no limit.
     """
 
     set_identifiers: bool = True
     split_long_txt: bool = True
+    max_records_per_set: int | None = None
 
 
 class ChangeUnit(BaseModel):
@@ -311,7 +314,8 @@ class _Zone:
             have = merged.get(_key(ep))
             if have is not None:  # "Shop.example.com" and "shop.example.com": one record set
                 targets = tuple(sorted({*have.targets, *ep.targets}))
-                ep = have.model_copy(update={"targets": targets})
+                ttl = min(have.record_ttl, ep.record_ttl)  # whatever order they came in
+                ep = have.model_copy(update={"targets": targets, "record_ttl": ttl})
             merged[_key(ep)] = ep
         self.all = merged
         self.txts = {(k[0], k[2]): ep for k, ep in merged.items() if k[1] == "TXT"}
@@ -371,6 +375,7 @@ def publish_problem(
     zones: Sequence[str] = (),
     domain_filter: DomainFilter | None = None,
     capabilities: ProviderCapabilities | None = None,
+    delegations: Collection[str] = (),
 ) -> str | None:
     """Why ``ep`` and its ownership TXT cannot be published; ``None`` when they can.
 
@@ -380,12 +385,14 @@ def publish_problem(
         zones: the provider's zones (``()``: any name).
         domain_filter: names the plan may touch.
         capabilities: what the provider can store.
+        delegations: names inside the zones that are delegated away (an NS record below a
+            zone's apex): what is written at or below them is never served.
 
     Returns:
         A human-readable reason, or ``None``.
     """
     caps = capabilities or ProviderCapabilities()
-    problem = name_problem(ep.dns_name)
+    problem = name_problem(ep.dns_name, host=ep.record_type in ("A", "AAAA"))
     if problem is not None:
         return f"{ep.dns_name} is not a valid DNS name: {problem}"
     txt_name = registry.txt_name(ep.dns_name, ep.record_type)
@@ -400,6 +407,10 @@ def publish_problem(
             return f"its ownership TXT name {txt_name} is not in its zone {zone}"
     if domain_filter is not None and not domain_filter.matches(txt_name):
         return f"its ownership TXT name {txt_name} is outside the domain filter"
+    for name in (ep.dns_name, txt_name):
+        cut = next((d for d in delegations if in_domain(name, d)), None)
+        if cut is not None:
+            return f"{name} is at or below the delegation {cut}: the server would never serve it"
     if ep.set_identifier and not caps.set_identifiers:
         return f"the provider cannot store set identifier {ep.set_identifier!r}"
     resource = ep.labels.get("resource", "")
@@ -409,6 +420,9 @@ def publish_problem(
     value = txt_text(registry.txt_value(resource))
     if len(value.encode()) > _MAX_TXT_STRING and not caps.split_long_txt:
         return f"its ownership TXT value has {len(value.encode())} octets (at most 255 here)"
+    limit = caps.max_records_per_set
+    if limit is not None and len(ep.targets) > limit:
+        return f"it has {len(ep.targets)} targets; the provider stores at most {limit} per record"
     return _targets_problem(ep)
 
 
@@ -421,6 +435,8 @@ def _targets_problem(ep: Endpoint) -> str | None:
                 ip = ipaddress.ip_address(target)
             except ValueError:
                 return f"target {target!r} is not an IP address"
+            if "%" in target:  # a scoped IPv6 address (fe80::1%eth0) means nothing in DNS
+                return f"target {target!r} is a scoped address"
             if (ip.version == 4) != (ep.record_type == "A"):
                 return f"target {target!r} is not an IPv{4 if ep.record_type == 'A' else 6} address"
         elif ep.record_type == "CNAME":
@@ -664,10 +680,16 @@ def plan(
 
     wants = _in_scope(desired, managed, flt)
     planner.wanted = {_key(w) for w in wants}
+    delegations = {n for n, t, _ in zone.all if t == "NS" and zone_list and n not in zone_list}
     publishable = []
     for want in wants:
         problem = publish_problem(
-            want, reg, zones=zone_list, domain_filter=flt, capabilities=capabilities
+            want,
+            reg,
+            zones=zone_list,
+            domain_filter=flt,
+            capabilities=capabilities,
+            delegations=delegations,
         )
         if problem is None:
             publishable.append(want)
@@ -736,9 +758,25 @@ def _coexisting(
         names.setdefault(want.dns_name, set()).add(want.record_type)
     txt_names = {reg.txt_name(w.dns_name, w.record_type) for w in wants}
     txt_names |= {reg.txt_name(n, t) for n, t, _ in zone.records}
+    # one ownership TXT guards one record: under a wildcard replacement "*.example.com" and
+    # "any.example.com" share a TXT name; the record already in the zone keeps it, else the
+    # first in order
+    guards: dict[tuple[str, str], tuple[str, str]] = {}
+    for n, t, sid in sorted(zone.records):
+        guards.setdefault((reg.txt_name(n, t), sid), (n, t))
     kept: list[Endpoint] = []
     for want in wants:
         where = f"{want.record_type} {want.dns_name}"
+        slot = (reg.txt_name(want.dns_name, want.record_type), want.set_identifier)
+        holder = guards.setdefault(slot, (want.dns_name, want.record_type))
+        if holder != (want.dns_name, want.record_type):
+            planner.refuse(
+                want,
+                "name-conflict",
+                f"{where} is not published: its ownership "
+                f"TXT name {slot[0]} is also that of {holder[1]} {holder[0]}",
+            )
+            continue
         present = zone.types_at.get(want.dns_name, set())
         managed_here = {e.record_type for e in zone.by_name.get(want.dns_name, ())}
         if want.record_type == "CNAME":
@@ -819,6 +857,8 @@ def _deletions(
             continue
         owner_of = reg.record_of(name, managed)
         if owner_of is None or not flt.matches(owner_of[0]):  # never written by this registry
+            continue
+        if managed & zone.types_at.get(name, set()):  # may be that record's old-format TXT
             continue
         if read_claim(txt, reg.owner_id).state == "ours":
             owned += 1

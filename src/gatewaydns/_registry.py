@@ -183,6 +183,14 @@ class TXTRegistry:
         if self.prefix and self.suffix:
             msg = "txt prefix and txt suffix are mutually exclusive (as in external-dns)"
             raise ConfigError(msg)
+        if self.wildcard_replacement and not re.fullmatch(
+            r"[A-Za-z0-9_-]+", self.wildcard_replacement
+        ):
+            msg = (
+                f"wildcard_replacement {self.wildcard_replacement!r} must be one DNS label "
+                "(letters, digits, '-', '_')"
+            )
+            raise ConfigError(msg)
         for field in ("prefix", "suffix", "wildcard_replacement"):
             object.__setattr__(self, field, getattr(self, field).lower())
 

@@ -57,7 +57,7 @@ class InMemoryProvider:
         capabilities: what it claims to store (``plan`` leaves out the rest).
 
     Attributes:
-        applied: the last 1,000 ``Changes`` successfully applied in full, in order.
+        applied: the last 100 ``Changes`` successfully applied in full, in order.
         apply_calls: how many times ``apply_changes`` was called.
         records_calls: how many times ``records`` was called.
     """
@@ -76,7 +76,7 @@ class InMemoryProvider:
         self.put(*records)
         self.faults = faults or Faults()
         self.capabilities = capabilities or ProviderCapabilities()
-        self.applied: deque[Changes] = deque(maxlen=1000)  # bounded: a fake may run for long
+        self.applied: deque[Changes] = deque(maxlen=100)  # bounded: a fake may run for long
         self.apply_calls = 0
         self.records_calls = 0
 

@@ -30,6 +30,7 @@ Errors say what to fix, and nothing from dnspython escapes (every failure is a
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -65,8 +66,12 @@ _DNS_MODULES = (
 )
 #: rcodes that mean "a prerequisite failed": the zone changed since it was read.
 _PREREQ_RCODES = frozenset({"YXDOMAIN", "YXRRSET", "NXDOMAIN", "NXRRSET"})
-#: rcodes about one unit's content, not the server or the key.
-_UNIT_RCODES = _PREREQ_RCODES | {"NOTZONE", "FORMERR"}
+#: rcodes that may concern one unit's content rather than the server or the key.
+_UNIT_RCODES = _PREREQ_RCODES | {"NOTZONE", "FORMERR", "SERVFAIL", "REFUSED"}
+#: which of those are worth retrying unchanged (the zone changed; the server hiccuped)
+_RETRYABLE_RCODES = _PREREQ_RCODES | {"SERVFAIL"}
+#: this many units refused one by one, and nothing else: the key is not allowed at all
+_REFUSED_PROBE = 3
 _MAX_STRING = 255
 _TSIG_ROOM = 512  # room left in a message for the TSIG record and the header
 
@@ -100,9 +105,12 @@ class _Encoded:
 
 
 class _UnitError(Exception):
-    def __init__(self, what: str, reason: str, *, retryable: bool) -> None:
+    def __init__(
+        self, what: str, reason: str, *, retryable: bool | None = None, rcode: str = ""
+    ) -> None:
         super().__init__(f"{what}: {reason}")
-        self.retryable = retryable
+        self.rcode = rcode
+        self.retryable = rcode in _RETRYABLE_RCODES if retryable is None else retryable
 
 
 class RFC2136Provider:
@@ -123,8 +131,11 @@ class RFC2136Provider:
             or sizes out of range.
     """
 
-    #: plain DNS has no routing policies; long TXT values are split into 255-octet strings.
-    capabilities = ProviderCapabilities(set_identifiers=False, split_long_txt=True)
+    #: plain DNS has no routing policies; long TXT values are split into 255-octet strings;
+    #: BIND 9 refuses more than 100 records of one type at a name (``max-records-per-type``).
+    capabilities = ProviderCapabilities(
+        set_identifiers=False, split_long_txt=True, max_records_per_set=100
+    )
 
     def __init__(
         self,
@@ -143,6 +154,14 @@ class RFC2136Provider:
             raise ConfigError(msg)
         if batch_size < 1:
             msg = f"batch_size must be at least 1, got {batch_size}"
+            raise ConfigError(msg)
+        try:
+            ipaddress.ip_address(server)
+        except ValueError:
+            msg = f"server {server!r} must be an IP address (dynamic updates go to the primary)"
+            raise ConfigError(msg) from None
+        if not 0 < port < 65536:
+            msg = f"port must be between 1 and 65535, got {port}"
             raise ConfigError(msg)
         if not 512 <= max_message_size <= 65000:
             msg = f"max_message_size must be between 512 and 65000, got {max_message_size}"
@@ -216,7 +235,7 @@ class RFC2136Provider:
                 relativize=False,
             )
             data = dns.zone.from_xfr(xfr, relativize=False)
-        except (dns.exception.DNSException, OSError, EOFError) as exc:
+        except (dns.exception.DNSException, OSError, EOFError, ValueError) as exc:
             raise self._error(f"zone transfer of {zone}", exc) from exc
         out: list[Endpoint] = []
         for name, rdataset in data.iterate_rdatasets():
@@ -269,12 +288,13 @@ class RFC2136Provider:
                 encoded.append(self._encode(unit))
             except _UnitError as exc:
                 failures.append(exc)
+        unsent = len(failures)
         for message in self._pack(encoded):
             failures.extend(self._send(message))
         if failures:
             detail = "; ".join(str(f) for f in failures[:5])
             more = f" (and {len(failures) - 5} more)" if len(failures) > 5 else ""
-            applied = len(encoded) - len(failures)
+            applied = len(encoded) - (len(failures) - unsent)
             msg = f"{len(failures)} change(s) failed, {applied} applied: {detail}{more}"
             raise ProviderError(msg, retryable=any(f.retryable for f in failures))
 
@@ -303,19 +323,30 @@ class RFC2136Provider:
                 yield batch
 
     def _send(self, batch: list[_Encoded]) -> list[_UnitError]:
-        """Send one message; on a unit-specific refusal retry its units one by one."""
+        """Send one message; when the server refuses it, find the units it refuses one by one.
+
+        A prerequisite failure, ``FORMERR``, ``NOTZONE`` or ``SERVFAIL`` (BIND answers that
+        when a record set would hold too many records) concerns the message's content; so does
+        ``REFUSED`` from ``check-names``. Each unit is then sent alone, and only the failing
+        ones fail. When the first units sent alone are all ``REFUSED``, the key is not allowed
+        to update the zone at all: that is raised at once instead of refusing unit by unit.
+        """
         rcode = self._send_message(batch[0].zone, batch)
         if rcode == "NOERROR":
             _log.debug("updated %s: %d units", batch[0].zone, len(batch))
             return []
         if rcode in _UNIT_RCODES and len(batch) > 1:
-            return [f for enc in batch for f in self._send([enc])]
+            failures: list[_UnitError] = []
+            refused = 0
+            for i, enc in enumerate(batch):
+                failure = self._send([enc])
+                refused += bool(failure) and failure[0].rcode == "REFUSED"
+                if refused == i + 1 == _REFUSED_PROBE:
+                    raise self._rcode_error(batch[0].zone, "REFUSED")
+                failures.extend(failure)
+            return failures
         if rcode in _UNIT_RCODES:
-            return [
-                _UnitError(
-                    batch[0].describe(), _rcode_text(rcode), retryable=rcode in _PREREQ_RCODES
-                )
-            ]
+            return [_UnitError(batch[0].describe(), _rcode_text(rcode), rcode=rcode)]
         raise self._rcode_error(batch[0].zone, rcode)
 
     def _send_message(self, zone: str, batch: list[_Encoded]) -> str:
@@ -330,7 +361,7 @@ class RFC2136Provider:
             enc.build(msg)
         try:
             response = self._exchange(msg)
-        except (dns.exception.DNSException, OSError, EOFError) as exc:
+        except (dns.exception.DNSException, OSError, EOFError, ValueError) as exc:
             raise self._error(f"update of {zone}", exc) from exc
         return str(dns.rcode.to_text(response.rcode()))
 
@@ -436,6 +467,7 @@ class RFC2136Provider:
                 False,
             ),
             "SERVFAIL": (f"the server failed to update {zone}", True),
+            "NOTIMP": (f"the server does not implement dynamic updates for {zone}", False),
         }
         text, retryable = hints.get(rcode, (f"the update of {zone} failed", True))
         return ProviderError(f"{text} (rcode {rcode})", retryable=retryable)
@@ -447,6 +479,11 @@ class RFC2136Provider:
             return ProviderError(f"{what}: {where} did not answer within {self.timeout}s")
         if isinstance(exc, ConnectionRefusedError | ConnectionResetError | EOFError):
             return ProviderError(f"{what}: {where} refused or dropped the connection (is it up?)")
+        if isinstance(exc, dns.tsig.PeerBadTime):
+            return ProviderError(
+                f"{what}: {where} rejected the TSIG signature's time (BADTIME): the clocks of "
+                "this host and the server differ by more than the key's fudge"
+            )
         if isinstance(exc, dns.tsig.PeerError):
             return ProviderError(
                 f"{what}: {where} rejected the TSIG key ({type(exc).__name__}): check the key's "
@@ -475,6 +512,10 @@ class RFC2136Provider:
 def _rcode_text(rcode: str) -> str:
     if rcode in _PREREQ_RCODES:
         return f"the zone changed since it was read (rcode {rcode}); re-read and plan again"
+    if rcode == "REFUSED":
+        return "the server refused it (rcode REFUSED): its update-policy or check-names"
+    if rcode == "SERVFAIL":
+        return "the server failed it (rcode SERVFAIL; BIND: e.g. too many records of one type)"
     return f"the server refused it (rcode {rcode})"
 
 
