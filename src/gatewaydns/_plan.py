@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -47,7 +47,7 @@ from gatewaydns._dnsname import name_problem, normalize_name, zone_of
 from gatewaydns._domainfilter import DomainFilter
 from gatewaydns._endpoint import Endpoint, endpoint_sort_key
 from gatewaydns._errors import ConfigError
-from gatewaydns._registry import TXTRegistry, label_value_problem, parse_txt_labels, txt_text
+from gatewaydns._registry import TXTRegistry, label_value_problem, txt_text
 from gatewaydns._routes import ROUTE_KINDS
 
 __all__ = [
@@ -253,8 +253,9 @@ ClaimState: TypeAlias = Literal["ours", "foreign", "contested", "foreign-text", 
 class _Claim:
     state: ClaimState
     owners: tuple[str, ...] = ()
-    txt: Endpoint | None = None
+    txt: Endpoint | None = None  # the new-format TXT
     resource: str = ""
+    legacy: Endpoint | None = None  # the old-format TXT the claim rests on (no new-format TXT)
 
     def holder(self) -> str:
         if self.state == "unowned":
@@ -266,26 +267,35 @@ class _Claim:
         return self.owners[0] if self.owners else "nobody"
 
 
-def read_claim(txt: Endpoint | None, owner_id: str) -> _Claim:
-    """Who a TXT record set says owns its record."""
+def read_claim(txt: Endpoint | None, registry: TXTRegistry, *, legacy: bool = False) -> _Claim:
+    """Who a TXT record set says owns its record.
+
+    Values are decrypted when they can be, and ``migrate_from_owner_id`` counts as ours. For an
+    old-format TXT (``legacy``: at a host name, where SPF or verification texts live too), text
+    that is not an ownership value is ignored; in a new-format TXT it makes the record foreign.
+    """
     if txt is None:
         return _Claim("unowned")
     owners: set[str] = set()
     foreign_text = False
     resource = ""
     for target in txt.targets:
-        labels = parse_txt_labels(target)
+        labels = registry.read_labels(target)
         if labels is None:
             foreign_text = True
             continue
-        owners.add(labels.get("owner", ""))
+        owners.add(registry.owner_of(labels))
         resource = resource or labels.get("resource", "")
+    if legacy:
+        if not owners:
+            return _Claim("unowned")
+        foreign_text = False
     if len(owners) > 1:
         return _Claim("contested", tuple(sorted(owners)), txt)
     if foreign_text:
         return _Claim("foreign-text", tuple(owners), txt)
-    if owners == {owner_id}:
-        return _Claim("ours", (owner_id,), txt, resource)
+    if owners == {registry.owner_id}:
+        return _Claim("ours", (registry.owner_id,), txt, resource)
     return _Claim("foreign", tuple(owners), txt, resource)
 
 
@@ -321,8 +331,21 @@ class _Zone:
     def txt_at(self, name: str, rtype: str, sid: str) -> Endpoint | None:
         return self.txts.get((self.registry.txt_name(name, rtype), sid))
 
-    def claim(self, name: str, rtype: str, sid: str) -> _Claim:
-        return read_claim(self.txt_at(name, rtype, sid), self.registry.owner_id)
+    def claim(self, name: str, rtype: str, sid: str, *, legacy: bool = True) -> _Claim:
+        """Who owns record (name, type, set identifier).
+
+        The new-format TXT decides; without one, the old-format TXT (not for AAAA, as
+        external-dns reads it) when ``legacy``.
+        """
+        claim = read_claim(self.txt_at(name, rtype, sid), self.registry)
+        if claim.state != "unowned" or not legacy or rtype == "AAAA":
+            return claim
+        legacy_name = self.registry.legacy_txt_name(name)
+        old = None if legacy_name is None else self.txts.get((legacy_name, sid))
+        old_claim = read_claim(old, self.registry, legacy=True)
+        if old_claim.state == "unowned":
+            return claim
+        return replace(old_claim, txt=None, legacy=old)
 
 
 # --- what a provider would refuse -------------------------------------------------------------
@@ -368,7 +391,7 @@ def publish_problem(
     problem = label_value_problem(resource)
     if problem is not None:
         return f"its resource label {resource!r} {problem}"
-    value = txt_text(registry.txt_value(resource))
+    value = txt_text(registry.txt_value(resource, txt_name))
     if len(value.encode()) > _MAX_TXT_STRING and not caps.split_long_txt:
         return f"its ownership TXT value has {len(value.encode())} octets (at most 255 here)"
     return _targets_problem(ep)
@@ -407,10 +430,18 @@ def _diag(ep: Endpoint, reason: ReasonCode, message: str) -> Diagnostic:
     return make_diagnostic(reason, kind, namespace, name, message, hostname=ep.dns_name)
 
 
-def _txt_differs(have: Endpoint, want: Endpoint) -> bool:
-    if {txt_text(t) for t in have.targets} != {txt_text(t) for t in want.targets}:
-        return True
-    return bool(want.record_ttl) and want.record_ttl != have.record_ttl
+def _txt_update(reg: TXTRegistry, have: Endpoint, want: Endpoint) -> Endpoint | None:
+    """What replaces ownership TXT ``have`` so that it reads as ``want``; ``None``: nothing.
+
+    Values are compared by their text (decrypted), so a value sealed under another nonce, or a
+    plain value where new ones are encrypted, stays as it is; when only the TTL differs, the
+    values are kept and only the TTL changes.
+    """
+    if {reg.text_of(t) for t in have.targets} != {reg.text_of(t) for t in want.targets}:
+        return want
+    if want.record_ttl and want.record_ttl != have.record_ttl:
+        return have.model_copy(update={"record_ttl": want.record_ttl})
+    return None
 
 
 def _record_differs(have: Endpoint, want: Endpoint) -> bool:
@@ -452,19 +483,33 @@ class _Planner:
                 f"{want.record_type} {want.dns_name} is held by {claim.holder()}; left alone",
             )
             return
-        if self.policy == "create-only":
-            return
         new_txt = self.registry.txt_record(want)
-        old_txt = claim.txt
         unit_old: list[Endpoint] = []
         unit_new: list[Endpoint] = []
-        if _record_differs(have, want):
+        if self.policy != "create-only" and _record_differs(have, want):
             unit_old.append(have)
             unit_new.append(want)
+        if claim.legacy is not None:
+            # owned through an old-format TXT only (external-dns before v0.12): create the
+            # new-format TXT next to it, and leave the old one as external-dns does; the unit
+            # relies on the old TXT being unchanged until it is applied
+            self.units.append(
+                ChangeUnit(
+                    create=(new_txt,),
+                    update_old=tuple(unit_old),
+                    update_new=tuple(unit_new),
+                    require=(claim.legacy,),
+                )
+            )
+            return
+        if self.policy == "create-only":
+            return
+        old_txt = claim.txt
         require: tuple[Endpoint, ...] = ()
-        if old_txt is not None and _txt_differs(old_txt, new_txt):
+        replacement = None if old_txt is None else _txt_update(self.registry, old_txt, new_txt)
+        if old_txt is not None and replacement is not None:
             unit_old.append(old_txt)
-            unit_new.append(new_txt)
+            unit_new.append(replacement)
         elif old_txt is not None:
             require = (old_txt,)  # still ours when the update is applied
         if unit_old:
@@ -488,7 +533,9 @@ class _Planner:
                 and _key(other) not in self.consumed
             ):
                 replaced.append(other)
-        txt_claim = self.zone.claim(*_key(want))
+        # the new-format TXT only: an old-format TXT speaks for existing records, never blocks
+        # a new one (external-dns creates it too, and then reads the new format first)
+        txt_claim = self.zone.claim(*_key(want), legacy=False)
         if txt_claim.state not in ("ours", "unowned"):
             holders.append(f"TXT by {txt_claim.holder()}")
             contested |= txt_claim.state == "contested"
@@ -510,27 +557,29 @@ class _Planner:
         create: list[Endpoint] = [want]
         update_old: tuple[Endpoint, ...] = ()
         update_new: tuple[Endpoint, ...] = ()
-        require: tuple[Endpoint, ...] = ()
+        require: list[Endpoint] = []
         if txt_claim.txt is None:
             create.insert(0, new_txt)
-        elif _txt_differs(txt_claim.txt, new_txt):
-            update_old, update_new = (txt_claim.txt,), (new_txt,)
+        elif (replacement := _txt_update(self.registry, txt_claim.txt, new_txt)) is not None:
+            update_old, update_new = (txt_claim.txt,), (replacement,)
         else:
-            require = (txt_claim.txt,)
+            require.append(txt_claim.txt)
         delete: list[Endpoint] = []
         for old in sorted(replaced, key=endpoint_sort_key):
             self.consumed.add(_key(old))
             delete.append(old)
-            old_txt = self.zone.txt_at(*_key(old))
-            if old_txt is not None:
-                delete.append(old_txt)
+            old_claim = self.zone.claim(*_key(old))
+            if old_claim.txt is not None:
+                delete.append(old_claim.txt)
+            if old_claim.legacy is not None and old_claim.legacy not in require:
+                require.append(old_claim.legacy)  # left in place, relied on
         self.units.append(
             ChangeUnit(
                 create=tuple(create),
                 update_old=update_old,
                 update_new=update_new,
                 delete=tuple(delete),
-                require=require,
+                require=tuple(require),
             )
         )
 
@@ -549,7 +598,9 @@ class PlanOptions:
         policy: ``sync``, ``upsert-only`` or ``create-only``.
         domain_filter: names the plan may touch (``None``: any; the reconciler then uses the
             provider's zones).
-        managed_record_types: record types the plan manages.
+        managed_record_types: record types the plan manages (``--managed-record-types``).
+        exclude_record_types: record types taken out of ``managed_record_types``
+            (``--exclude-record-types``).
         max_delete_fraction: deletion guard: the largest share of owned records one plan
             deletes ...
         max_delete_count: ... when it deletes more than this many.
@@ -563,6 +614,7 @@ class PlanOptions:
     policy: PlanPolicy = "sync"
     domain_filter: DomainFilter | None = None
     managed_record_types: tuple[str, ...] = ("A", "AAAA", "CNAME")
+    exclude_record_types: tuple[str, ...] = ()
     max_delete_fraction: float = 0.5
     max_delete_count: int = 10
     force: bool = False
@@ -577,8 +629,17 @@ class PlanOptions:
         if self.max_delete_count < 0:
             msg = f"max_delete_count must not be negative, got {self.max_delete_count}"
             raise ConfigError(msg)
-        types = tuple(sorted({t.upper() for t in self.managed_record_types}))
-        object.__setattr__(self, "managed_record_types", types)
+        for name in ("managed_record_types", "exclude_record_types"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                msg = f"{name} must be a sequence of record types, not the string {value!r}"
+                raise ConfigError(msg)
+            object.__setattr__(self, name, tuple(sorted({t.upper() for t in value})))
+
+    @property
+    def managed_types(self) -> frozenset[str]:
+        """The record types the plan manages: managed and not excluded."""
+        return frozenset(self.managed_record_types) - frozenset(self.exclude_record_types)
 
 
 def plan(
@@ -615,7 +676,7 @@ def plan(
     opts = options if options is not None else PlanOptions(TXTRegistry(owner_id or ""))
     reg = opts.registry
     flt = opts.domain_filter or DomainFilter()
-    managed = frozenset(opts.managed_record_types)
+    managed = opts.managed_types
     zone_list = tuple(normalize_name(z) for z in zones)
     zone = _Zone(current, reg, managed, flt)
     planner = _Planner(zone, reg, opts.policy)
@@ -768,16 +829,25 @@ def _deletions(
         owned += 1
         if key in keep:
             continue
-        units.append(ChangeUnit(delete=(ep, claim.txt) if claim.txt is not None else (ep,)))
+        units.append(
+            ChangeUnit(
+                delete=(ep, claim.txt) if claim.txt is not None else (ep,),
+                # an old-format TXT is left in place (as external-dns leaves it)
+                require=(claim.legacy,) if claim.legacy is not None else (),
+            )
+        )
     in_use = {(reg.txt_name(n, t), sid) for n, t, sid in zone.all if t != "TXT"}
     in_use |= {(reg.txt_name(n, t), sid) for n, t, sid in keep}
+    # a TXT that older external-dns versions read as a record's old-format TXT is never an
+    # orphan while that record exists, whatever this registry would make of its name
+    in_use |= {(reg.old_format_name(n), sid) for n, t, sid in zone.all if t != "TXT"}
     for (name, sid), txt in sorted(zone.txts.items()):
         if (name, sid) in in_use or not flt.matches(name):
             continue
         owner_of = reg.record_of(name, managed)
         if owner_of is None or not flt.matches(owner_of[0]):  # never written by this registry
             continue
-        if read_claim(txt, reg.owner_id).state == "ours":
+        if read_claim(txt, reg).state == "ours":
             owned += 1
             units.append(ChangeUnit(delete=(txt,)))
     return units, owned
