@@ -500,3 +500,45 @@ def test_orphaned_ownership_records(
     assert (changes.delete == (orphan,)) is deleted
     # an orphan whose record is about to be created is reused, not deleted
     assert plan([ep("gone.example.com", "192.0.2.1")], [orphan], owner_id=OWNER).delete == ()
+
+
+def test_cname_at_the_txt_name_of_a_record_that_goes_converges_in_one_round() -> None:
+    """A CNAME wanted at the ownership TXT name of a record of ours nobody wants: the record and
+    its TXT go in the unit that creates the CNAME (found by the BIND state machine)."""
+    from gatewaydns.testing import InMemoryProvider
+
+    old = ep("a.example.com", "lb.example.net", rtype="CNAME", resource="httproute/app/old")
+    new = ep("cname-a.example.com", "lb.example.net", rtype="CNAME", resource="httproute/app/new")
+    provider = InMemoryProvider(owned(old))
+    changes = plan([new], provider.records(), owner_id=OWNER)
+    [unit] = changes.units
+    assert [(e.dns_name, e.record_type) for e in unit.delete] == [
+        ("a.example.com", "CNAME"),
+        ("cname-a.example.com", "TXT"),
+    ]
+    assert [(e.dns_name, e.record_type) for e in unit.create] == [
+        ("cname-cname-a.example.com", "TXT"),
+        ("cname-a.example.com", "CNAME"),
+    ]
+    provider.apply_changes(changes)
+    assert plan([new], provider.records(), owner_id=OWNER).is_empty()
+    # under upsert-only nothing goes, so the name stays taken
+    kept = plan([new], owned(old), PlanOptions(REG, policy="upsert-only"))
+    assert kept.units == ()
+    assert [d.reason for d in kept.diagnostics] == ["name-conflict"]
+
+
+def test_cname_at_the_txt_name_of_an_old_format_record_that_goes() -> None:
+    from gatewaydns.testing import InMemoryProvider
+
+    legacy = [
+        Endpoint(dns_name="b.example.com", targets=("192.0.2.1",), record_type="A"),
+        Endpoint(dns_name="b.example.com", targets=(REG.txt_value("r"),), record_type="TXT"),
+    ]
+    new = ep("a-b.example.com", "lb.example.net", rtype="CNAME", resource="httproute/app/new")
+    provider = InMemoryProvider(legacy)
+    provider.apply_changes(plan([new], provider.records(), owner_id=OWNER))
+    assert provider.get("b.example.com", "A") is None
+    assert provider.get("a-b.example.com", "CNAME") is not None
+    assert provider.get("b.example.com", "TXT") is not None  # the old-format TXT stays
+    assert plan([new], provider.records(), owner_id=OWNER).is_empty()

@@ -462,6 +462,9 @@ class _Planner:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     wanted: set[_Key] = field(default_factory=set)  # every in-scope desired key
     consumed: set[_Key] = field(default_factory=set)  # owned records replaced in a create unit
+    # owned records nobody wants (deleted under sync); by the name of their ownership TXT
+    doomed: set[_Key] = field(default_factory=set)
+    doomed_at: dict[str, list[_Key]] = field(default_factory=dict)
 
     def refuse(self, ep: Endpoint, reason: ReasonCode, message: str) -> None:
         self.diagnostics.append(_diag(ep, reason, message))
@@ -565,6 +568,12 @@ class _Planner:
         else:
             require.append(txt_claim.txt)
         delete: list[Endpoint] = []
+        if want.record_type == "CNAME":
+            # a CNAME at the ownership TXT name of records of ours nobody wants: they and the
+            # TXT go in this unit, so the name is free when the CNAME is created
+            for key in sorted(self.doomed_at.get(want.dns_name, ())):
+                if key not in self.consumed:
+                    replaced.append(self.zone.records[key])
         for old in sorted(replaced, key=endpoint_sort_key):
             self.consumed.add(_key(old))
             delete.append(old)
@@ -683,6 +692,13 @@ def plan(
 
     wants = _in_scope(desired, managed, flt)
     planner.wanted = {_key(w) for w in wants}
+    if opts.policy == "sync":
+        for key in zone.records:
+            if key not in planner.wanted and zone.claim(*key).state == "ours":
+                planner.doomed.add(key)
+                txt = zone.txt_at(*key)
+                if txt is not None:
+                    planner.doomed_at.setdefault(txt.dns_name, []).append(key)
     publishable = []
     for want in wants:
         problem = publish_problem(
@@ -753,11 +769,15 @@ def _coexisting(
     for want in wants:
         names.setdefault(want.dns_name, set()).add(want.record_type)
     txt_names = {reg.txt_name(w.dns_name, w.record_type) for w in wants}
-    txt_names |= {reg.txt_name(n, t) for n, t, _ in zone.records}
+    txt_names |= {
+        reg.txt_name(n, t) for n, t, sid in zone.records if (n, t, sid) not in planner.doomed
+    }
     kept: list[Endpoint] = []
     for want in wants:
         where = f"{want.record_type} {want.dns_name}"
         present = zone.types_at.get(want.dns_name, set())
+        if want.record_type == "CNAME" and want.dns_name in planner.doomed_at:
+            present = present - {"TXT"}  # the TXT of a record of ours that goes (create())
         managed_here = {e.record_type for e in zone.by_name.get(want.dns_name, ())}
         if want.record_type == "CNAME":
             others = names[want.dns_name] - {"CNAME"}
