@@ -12,7 +12,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
 from pydantic import ValidationError
@@ -20,9 +20,12 @@ from pydantic import ValidationError
 from gatewaydns._compute import Result, compute_endpoints
 from gatewaydns._config import SourceConfig
 from gatewaydns._diagnostics import Diagnostic
+from gatewaydns._domainfilter import DomainFilter
 from gatewaydns._endpoint import Endpoint, endpoint_sort_key
 from gatewaydns._errors import GatewayDNSError, ManifestError
 from gatewaydns._hostile import Marks, find_hostile, loads_json, printable
+from gatewaydns._plan import PlanOptions
+from gatewaydns._registry import TXTRegistry
 from gatewaydns._snapshot import Snapshot, format_loc
 from gatewaydns._template import compile_fqdn_template
 from gatewaydns._version import __version__
@@ -84,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     src.add_argument("--fqdn-template", help="e.g. '{name}.{namespace}.example.com' (docs/cli.md)")
     src.add_argument("--combine-fqdn-annotation", action="store_true")
     src.add_argument("--annotation-prefix", help="default external-dns.kubernetes.io/")
+    add_source_filter_flags(src)
     ours = ep.add_argument_group("gatewaydns")
     ours.add_argument("--generation-policy", choices=("strict", "latest", "off"))
     ours.add_argument("--missing-observed-generation", choices=("trust", "reject"))
@@ -113,7 +117,114 @@ def _config(args: argparse.Namespace) -> SourceConfig:
         values["hold_on_address_loss"] = False
     if args.fqdn_template is not None:
         values["fqdn_template"] = compile_fqdn_template(args.fqdn_template)
+    values.update(source_filter_values(args))
     return SourceConfig(**values)
+
+
+# --- external-dns's target, registry and domain flags (issue 13) -------------------------------
+#: Where ``--txt-encrypt-aes-key`` is read from when the flag is not given (external-dns reads
+#: every flag from ``EXTERNAL_DNS_<FLAG>``), so the key need not show in the process list.
+AES_KEY_ENV = "EXTERNAL_DNS_TXT_ENCRYPT_AES_KEY"
+
+
+def add_source_filter_flags(group: Any) -> None:
+    """Add ``--target-net-filter``, ``--exclude-target-net`` and ``--min-ttl`` to ``group``."""
+    group.add_argument(
+        "--target-net-filter",
+        action="append",
+        metavar="CIDR",
+        help="keep only targets in this network; repeat for more",
+    )
+    group.add_argument(
+        "--exclude-target-net",
+        action="append",
+        metavar="CIDR",
+        help="drop targets in this network; repeat for more",
+    )
+    group.add_argument(
+        "--min-ttl", metavar="DURATION", help="TTL of records without one (72, 72s, 1m12s)"
+    )
+
+
+def source_filter_values(args: argparse.Namespace) -> dict[str, Any]:
+    """The ``SourceConfig`` fields of :func:`add_source_filter_flags`' flags that were given."""
+    values: dict[str, Any] = {}
+    if args.target_net_filter:
+        values["target_net_filter"] = tuple(args.target_net_filter)
+    if args.exclude_target_net:
+        values["exclude_target_net"] = tuple(args.exclude_target_net)
+    if args.min_ttl is not None:
+        values["min_ttl"] = args.min_ttl
+    return values
+
+
+def add_registry_flags(parser: argparse.ArgumentParser) -> None:
+    """Add external-dns's registry, domain-filter and record-type flags (for plan and sync).
+
+    :func:`plan_options` turns them into :class:`~gatewaydns.PlanOptions`.
+    """
+    reg = parser.add_argument_group("TXT registry (external-dns flag names)")
+    reg.add_argument("--txt-owner-id", default="default", help="this instance's owner ID")
+    reg.add_argument("--txt-prefix", default="", help="may hold %%{record_type}")
+    reg.add_argument("--txt-suffix", default="", help="may hold %%{record_type}")
+    reg.add_argument("--txt-wildcard-replacement", default="")
+    reg.add_argument("--txt-encrypt-enabled", action="store_true", help="write encrypted values")
+    reg.add_argument(
+        "--txt-encrypt-aes-key",
+        metavar="KEY",
+        help=f"32 bytes, or their base64 (default: ${AES_KEY_ENV}); needs gatewaydns[encryption]",
+    )
+    reg.add_argument("--migrate-from-txt-owner", default="", metavar="OWNER_ID")
+    dom = parser.add_argument_group("domains and record types (external-dns flag names)")
+    dom.add_argument("--domain-filter", action="append", default=[], metavar="DOMAIN")
+    dom.add_argument("--exclude-domains", action="append", default=[], metavar="DOMAIN")
+    dom.add_argument("--regex-domain-filter", default="", metavar="REGEX")
+    dom.add_argument("--regex-domain-exclusion", default="", metavar="REGEX")
+    dom.add_argument("--managed-record-types", action="append", metavar="TYPE")
+    dom.add_argument("--exclude-record-types", action="append", default=[], metavar="TYPE")
+    dom.add_argument("--policy", choices=("sync", "upsert-only", "create-only"), default="sync")
+
+
+def plan_options(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> PlanOptions:
+    """The :class:`~gatewaydns.PlanOptions` of :func:`add_registry_flags`' flags.
+
+    Args:
+        args: the parsed arguments.
+        environ: where ``EXTERNAL_DNS_TXT_ENCRYPT_AES_KEY`` is looked up (default
+            ``os.environ``).
+
+    Raises:
+        ConfigError: an invalid owner ID, key, domain filter or combination of flags.
+        ImportError: a key is given but the ``encryption`` extra is not installed.
+    """
+    env = os.environ if environ is None else environ
+    key = args.txt_encrypt_aes_key
+    if key is None:
+        key = env.get(AES_KEY_ENV) or None
+    registry = TXTRegistry(
+        args.txt_owner_id,
+        prefix=args.txt_prefix,
+        suffix=args.txt_suffix,
+        wildcard_replacement=args.txt_wildcard_replacement,
+        migrate_from_owner_id=args.migrate_from_txt_owner,
+        encrypt_aes_key=key,
+        # as external-dns: a key alone decrypts; --txt-encrypt-enabled also encrypts
+        encrypt_enabled=args.txt_encrypt_enabled,
+    )
+    filters = (
+        tuple(args.domain_filter),
+        tuple(args.exclude_domains),
+        args.regex_domain_filter,
+        args.regex_domain_exclusion,
+    )
+    flt = DomainFilter(*filters) if any(filters) else None
+    return PlanOptions(
+        registry,
+        policy=args.policy,
+        domain_filter=flt,
+        managed_record_types=tuple(args.managed_record_types or ("A", "AAAA", "CNAME")),
+        exclude_record_types=tuple(args.exclude_record_types),
+    )
 
 
 def _read(path: str, stdin: TextIO) -> str:
