@@ -501,3 +501,27 @@ def test_names_agree_with_external_dns(affix: dict[str, str]) -> None:
         for rtype in ("A", "AAAA", "CNAME"):
             assert reg.txt_name(name, rtype) == new_txt_name(name, rtype, **affix)
         assert reg.legacy_txt_name(name) == old_txt_name(name, **affix)
+
+
+def test_handover_while_external_dns_keeps_other_sources() -> None:
+    """docs/migrating-from-external-dns.md: another owner ID, migrate_from_owner_id and
+    upsert-only rewrite the TXTs of the records the routes want, and touch nothing else."""
+    route_record = Record("shop.example.com", "A", ("192.0.2.1",), "httproute/app/shop")
+    service = Record("svc.example.com", "A", ("192.0.2.7",), "service/app/svc")
+    ingress = Record("shop.example.com", "AAAA", ("2001:db8::7",), "ingress/app/web")
+    zone = zone_v022([route_record, service, ingress], "external-dns")
+    reg = TXTRegistry("gatewaydns", migrate_from_owner_id="external-dns")
+    provider = InMemoryProvider(zone)
+    changes = sync(provider, [route_record.desired()], PlanOptions(reg, policy="upsert-only"))
+    assert [
+        (o.dns_name, n.dns_name)
+        for o, n in zip(changes.update_old, changes.update_new, strict=True)
+    ] == [("a-shop.example.com", "a-shop.example.com")]
+    assert changes.create == changes.delete == ()
+    # then, without migration: the route's record is gatewaydns's, the others external-dns's
+    after = PlanOptions(TXTRegistry("gatewaydns"), force=True)
+    gone = plan([], provider.records(), after)
+    assert {(e.dns_name, e.record_type) for e in gone.delete} == {
+        ("shop.example.com", "A"),
+        ("a-shop.example.com", "TXT"),
+    }
