@@ -25,6 +25,13 @@ Ownership of a record (name, type, set identifier) is read from the TXT at its T
   (refused and reported, never decided by sort order); any value that is not a claim: foreign
   text; no TXT: **unowned**.
 
+Values are decrypted first when the registry has a key, and ``migrate_from_owner_id`` reads as
+ours. A record with no TXT at its TXT name (and not an AAAA) is read from external-dns's old
+format instead, the TXT at ``<prefix><name><suffix>`` (external-dns before v0.12), as
+external-dns reads it; other texts in that TXT (SPF at a host name) are ignored. Such a record
+is *adopted*: a unit creates its new-format TXT next to the old one, relying on the old one
+(``require``), and updates the record only if it differs. Old-format TXTs are never changed.
+
 A record is created only when every managed record already on the name is ours (an owned record
 of the other kind — CNAME versus A/AAAA — is replaced in the same unit) and the TXT name is free
 or ours. ``sync`` also deletes owned records nobody wants, and ownership TXTs of ours that this
