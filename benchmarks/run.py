@@ -23,7 +23,7 @@ import pydantic
 
 import gatewaydns
 from benchmarks.generate import manifest_text
-from gatewaydns import PlanOptions, Reconciler, SourceConfig, TXTRegistry
+from gatewaydns import DomainFilter, PlanOptions, Reconciler, SourceConfig, TXTRegistry
 from gatewaydns.testing import InMemoryProvider, ScriptedWatcher
 
 
@@ -89,7 +89,11 @@ def _speed(text: str, repeat: int, out: dict[str, Any]) -> None:
     desired = list(result.endpoints)
     out["plan"] = best(
         lambda: gatewaydns.plan(
-            desired, records, owner_id="bench", domain_filter=["example.com", "example.org"]
+            desired,
+            records,
+            PlanOptions(
+                TXTRegistry("bench"), domain_filter=DomainFilter(("example.com", "example.org"))
+            ),
         ),
         repeat,
     )
