@@ -17,10 +17,14 @@ from .external_dns import ENCRYPTION_KEY
 from .helpers import gateway, route
 
 
+def parser() -> argparse.ArgumentParser:
+    out = argparse.ArgumentParser()
+    add_registry_flags(out)
+    return out
+
+
 def options(*argv: str, environ: dict[str, str] | None = None) -> Any:
-    parser = argparse.ArgumentParser()
-    add_registry_flags(parser)
-    return plan_options(parser.parse_args(list(argv)), environ or {})
+    return plan_options(parser().parse_args(list(argv)), environ or {})
 
 
 def test_defaults_are_external_dns_defaults() -> None:
@@ -33,14 +37,16 @@ def test_defaults_are_external_dns_defaults() -> None:
     assert opts.registry.encrypt_aes_key is None
 
 
-def test_every_flag_reaches_the_plan_options() -> None:
+def test_every_flag_reaches_the_plan_options(tmp_path: Any) -> None:
+    key_file = tmp_path / "key"
+    key_file.write_text(ENCRYPTION_KEY + "\n")
     opts = options(
         "--txt-owner-id=cluster-a",
         "--txt-prefix=TXT-%{record_type}.",
         "--txt-wildcard-replacement=any",
         "--migrate-from-txt-owner=old-cluster",
         "--txt-encrypt-enabled",
-        f"--txt-encrypt-aes-key={ENCRYPTION_KEY}",
+        f"--txt-encrypt-aes-key-file={key_file}",
         "--domain-filter=example.com",
         "--domain-filter=.example.org",
         "--exclude-domains=internal.example.com",
@@ -76,17 +82,29 @@ def test_regex_domain_flags() -> None:
         options("--domain-filter=example.com", "--regex-domain-filter=x")
 
 
-def test_the_key_comes_from_the_environment_too() -> None:
+def test_the_key_comes_from_a_file_or_the_environment_never_the_command_line(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     key = base64.b64encode(b"k" * 32).decode()
     opts = options(environ={"EXTERNAL_DNS_TXT_ENCRYPT_AES_KEY": key})
     assert opts.registry.encrypt_aes_key == b"k" * 32
     assert opts.registry.encrypt_enabled is False  # a key alone only decrypts (external-dns)
-    flag_wins = options(
-        f"--txt-encrypt-aes-key={ENCRYPTION_KEY}", environ={"EXTERNAL_DNS_TXT_ENCRYPT_AES_KEY": key}
-    )
-    assert flag_wins.registry.encrypt_aes_key == ENCRYPTION_KEY.encode()
+    both = {
+        "GATEWAYDNS_TXT_ENCRYPT_AES_KEY": ENCRYPTION_KEY,
+        "EXTERNAL_DNS_TXT_ENCRYPT_AES_KEY": key,
+    }
+    assert options(environ=both).registry.encrypt_aes_key == ENCRYPTION_KEY.encode()
+    key_file = tmp_path / "key"
+    key_file.write_text(key)
+    file_wins = options(f"--txt-encrypt-aes-key-file={key_file}", environ=both)
+    assert file_wins.registry.encrypt_aes_key == b"k" * 32
     with pytest.raises(ConfigError, match="encrypt_enabled needs an encrypt_aes_key"):
         options("--txt-encrypt-enabled")
+    with pytest.raises(SystemExit):
+        parser().parse_args([f"--txt-encrypt-aes-key={ENCRYPTION_KEY}"])
+    err = capsys.readouterr().err
+    assert "use --txt-encrypt-aes-key-file FILE or the environment variable" in err
+    assert ENCRYPTION_KEY not in err
 
 
 def run(*argv: str, stdin: str) -> tuple[int, str, str]:

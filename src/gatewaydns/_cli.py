@@ -122,9 +122,20 @@ def _config(args: argparse.Namespace) -> SourceConfig:
 
 
 # --- external-dns's target, registry and domain flags (issue 13) -------------------------------
-#: Where ``--txt-encrypt-aes-key`` is read from when the flag is not given (external-dns reads
-#: every flag from ``EXTERNAL_DNS_<FLAG>``), so the key need not show in the process list.
-AES_KEY_ENV = "EXTERNAL_DNS_TXT_ENCRYPT_AES_KEY"
+#: Where the AES key is read from without ``--txt-encrypt-aes-key-file``, in this order (the
+#: second is external-dns's own variable for ``--txt-encrypt-aes-key``).
+AES_KEY_ENV = ("GATEWAYDNS_TXT_ENCRYPT_AES_KEY", "EXTERNAL_DNS_TXT_ENCRYPT_AES_KEY")
+
+
+class _RefuseAESKey(argparse.Action):
+    """``--txt-encrypt-aes-key``: a secret is never taken from the command line."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any, **__: Any) -> None:
+        parser.error(
+            "--txt-encrypt-aes-key: secrets are not taken from the command line (process lists "
+            "and shell history show it); use --txt-encrypt-aes-key-file FILE or the environment "
+            f"variable {AES_KEY_ENV[0]} (or {AES_KEY_ENV[1]})"
+        )
 
 
 def add_source_filter_flags(group: Any) -> None:
@@ -170,9 +181,13 @@ def add_registry_flags(parser: argparse.ArgumentParser) -> None:
     reg.add_argument("--txt-wildcard-replacement", default="")
     reg.add_argument("--txt-encrypt-enabled", action="store_true", help="write encrypted values")
     reg.add_argument(
-        "--txt-encrypt-aes-key",
-        metavar="KEY",
-        help=f"32 bytes, or their base64 (default: ${AES_KEY_ENV}); needs gatewaydns[encryption]",
+        "--txt-encrypt-aes-key-file",
+        metavar="FILE",
+        help=f"a file holding the AES key (32 bytes, or their base64; default: ${AES_KEY_ENV[0]}"
+        f" or ${AES_KEY_ENV[1]}); needs gatewaydns[encryption]",
+    )
+    reg.add_argument(
+        "--txt-encrypt-aes-key", nargs="?", action=_RefuseAESKey, help=argparse.SUPPRESS
     )
     reg.add_argument("--migrate-from-txt-owner", default="", metavar="OWNER_ID")
     dom = parser.add_argument_group("domains and record types (external-dns flag names)")
@@ -190,17 +205,20 @@ def plan_options(args: argparse.Namespace, environ: Mapping[str, str] | None = N
 
     Args:
         args: the parsed arguments.
-        environ: where ``EXTERNAL_DNS_TXT_ENCRYPT_AES_KEY`` is looked up (default
-            ``os.environ``).
+        environ: where the key's environment variables are looked up (default ``os.environ``).
 
     Raises:
         ConfigError: an invalid owner ID, key, domain filter or combination of flags.
+        OSError: the key file cannot be read.
         ImportError: a key is given but the ``encryption`` extra is not installed.
     """
     env = os.environ if environ is None else environ
-    key = args.txt_encrypt_aes_key
-    if key is None:
-        key = env.get(AES_KEY_ENV) or None
+    key: bytes | str | None = None
+    if args.txt_encrypt_aes_key_file is not None:
+        with open(args.txt_encrypt_aes_key_file, "rb") as f:
+            key = f.read().rstrip(b"\r\n")  # a trailing newline is not part of the key
+    else:
+        key = next((env[name] for name in AES_KEY_ENV if env.get(name)), None)
     registry = TXTRegistry(
         args.txt_owner_id,
         prefix=args.txt_prefix,
