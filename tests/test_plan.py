@@ -542,3 +542,36 @@ def test_cname_at_the_txt_name_of_an_old_format_record_that_goes() -> None:
     assert provider.get("a-b.example.com", "CNAME") is not None
     assert provider.get("b.example.com", "TXT") is not None  # the old-format TXT stays
     assert plan([new], provider.records(), owner_id=OWNER).is_empty()
+
+
+@pytest.mark.parametrize("adopted", [False, True], ids=["new", "adopted-old-format"])
+def test_record_whose_txt_name_holds_our_cname_that_goes_converges_in_one_round(
+    adopted: bool,
+) -> None:
+    """``b``'s A is wanted; ``a-b``, its ownership TXT name, holds a CNAME of ours nobody wants:
+    the CNAME and its TXT go in the unit that writes ``b``'s TXT (found by the state machine)."""
+    from gatewaydns.testing import InMemoryProvider
+
+    cname = ep("a-b.example.com", "lb.example.net", rtype="CNAME", resource="httproute/app/old")
+    want = ep("b.example.com", "192.0.2.1", resource="httproute/app/b")
+    zone = owned(cname)
+    if adopted:  # b's A already there, owned through an old-format TXT (external-dns v0.11)
+        zone += [
+            Endpoint(dns_name="b.example.com", targets=("192.0.2.1",), record_type="A"),
+            Endpoint(dns_name="b.example.com", targets=(REG.txt_value("r"),), record_type="TXT"),
+        ]
+    provider = InMemoryProvider(zone)
+    changes = plan([want], provider.records(), owner_id=OWNER)
+    [unit] = changes.units
+    assert [(e.dns_name, e.record_type) for e in unit.delete] == [
+        ("a-b.example.com", "CNAME"),
+        ("cname-a-b.example.com", "TXT"),
+    ]
+    assert ("a-b.example.com", "TXT") in [(e.dns_name, e.record_type) for e in unit.create]
+    provider.apply_changes(changes)
+    assert plan([want], provider.records(), owner_id=OWNER).is_empty()
+    # someone else's CNAME there is never taken away
+    theirs = owned(cname, "someone-else")
+    refused = plan([want], theirs, owner_id=OWNER)
+    assert refused.units == ()
+    assert "holds a CNAME" in refused.diagnostics[0].message

@@ -476,6 +476,27 @@ class _Planner:
     def refuse(self, ep: Endpoint, reason: ReasonCode, message: str) -> None:
         self.diagnostics.append(_diag(ep, reason, message))
 
+    def in_the_way(self, want: Endpoint) -> list[Endpoint]:
+        """A CNAME of ours nobody wants at ``want``'s ownership TXT name (it must go first)."""
+        key = (
+            self.registry.txt_name(want.dns_name, want.record_type),
+            "CNAME",
+            want.set_identifier,
+        )
+        if key in self.doomed and key not in self.consumed:
+            return [self.zone.records[key]]
+        return []
+
+    def take_away(self, old: Endpoint, delete: list[Endpoint], require: list[Endpoint]) -> None:
+        """Delete a record of ours (and its TXT) in the unit being built; it is consumed."""
+        self.consumed.add(_key(old))
+        delete.append(old)
+        old_claim = self.zone.claim(*_key(old))
+        if old_claim.txt is not None:
+            delete.append(old_claim.txt)
+        if old_claim.legacy is not None and old_claim.legacy not in require:
+            require.append(old_claim.legacy)  # left in place, relied on
+
     def place(self, want: Endpoint) -> None:
         """Plan one publishable desired record: update it, create it, or say why not."""
         have = self.zone.records.get(_key(want))
@@ -503,12 +524,17 @@ class _Planner:
             # owned through an old-format TXT only (external-dns before v0.12): create the
             # new-format TXT next to it, and leave the old one as external-dns does; the unit
             # relies on the old TXT being unchanged until it is applied
+            gone: list[Endpoint] = []
+            relied = [claim.legacy]
+            for old in self.in_the_way(want):
+                self.take_away(old, gone, relied)
             self.units.append(
                 ChangeUnit(
                     create=(new_txt,),
                     update_old=tuple(unit_old),
                     update_new=tuple(unit_new),
-                    require=(claim.legacy,),
+                    delete=tuple(gone),
+                    require=tuple(relied),
                 )
             )
             return
@@ -581,14 +607,9 @@ class _Planner:
             for key in sorted(self.doomed_at.get(want.dns_name, ())):
                 if key not in self.consumed:
                     replaced.append(self.zone.records[key])
+        replaced += self.in_the_way(want)
         for old in sorted(replaced, key=endpoint_sort_key):
-            self.consumed.add(_key(old))
-            delete.append(old)
-            old_claim = self.zone.claim(*_key(old))
-            if old_claim.txt is not None:
-                delete.append(old_claim.txt)
-            if old_claim.legacy is not None and old_claim.legacy not in require:
-                require.append(old_claim.legacy)  # left in place, relied on
+            self.take_away(old, delete, require)
         self.units.append(
             ChangeUnit(
                 create=tuple(create),
@@ -824,8 +845,10 @@ def _coexisting(
             )
             continue
         txt_name = reg.txt_name(want.dns_name, want.record_type)
-        # (a desired CNAME at a TXT name was refused above)
-        if "CNAME" in zone.types_at.get(txt_name, ()):
+        # (a desired CNAME at a TXT name was refused above); a CNAME of ours nobody wants
+        # there goes in the unit that creates the record (create())
+        doomed_cname = (txt_name, "CNAME", want.set_identifier) in planner.doomed
+        if "CNAME" in zone.types_at.get(txt_name, ()) and not doomed_cname:
             planner.refuse(
                 want,
                 "not-owned",
