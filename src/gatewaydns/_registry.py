@@ -42,6 +42,7 @@ __all__ = [
 ]
 
 HERITAGE = "external-dns"
+_MAX_OPENED = 65536  # decrypted values a registry remembers
 _TEMPLATE = "%{record_type}"
 # A label value we write: what Kubernetes kinds, namespaces and names are made of.
 _SAFE_VALUE = re.compile(r"[A-Za-z0-9._/-]*\Z")
@@ -179,6 +180,8 @@ class TXTRegistry:
     encrypt_aes_key: str | bytes | None = field(default=None, repr=False)
     encrypt_enabled: bool | None = None
     _cipher: TXTCipher | None = field(default=None, init=False, repr=False, compare=False)
+    # value -> its decrypted text: a plan reads each ownership TXT several times, every round
+    _opened: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _check_owner("owner_id", self.owner_id)
@@ -365,11 +368,16 @@ class TXTRegistry:
             'heritage=external-dns,external-dns/owner=me'
         """
         text = txt_text(target)
-        if self._cipher is not None:
+        if self._cipher is None:
+            return text
+        known = self._opened.get(text)
+        if known is None:
             opened = self._cipher.decrypt(text)
-            if opened is not None:
-                return opened[0]
-        return text
+            known = text if opened is None else opened[0]
+            if len(self._opened) >= _MAX_OPENED:
+                self._opened.clear()
+            self._opened[text] = known
+        return known
 
     def read_labels(self, target: str) -> dict[str, str] | None:
         """The labels of one TXT record (decrypted first when it can be); ``None``: no claim.
