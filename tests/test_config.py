@@ -34,6 +34,10 @@ def test_defaults_match_spec_section_12() -> None:
         "inherit_gateway_annotations": False,
         "listener_hostname_fallback": True,
         "hold_on_address_loss": True,
+        # beyond SPEC section 12 (issue 13): external-dns's target filters and --min-ttl
+        "target_net_filter": (),
+        "exclude_target_net": (),
+        "min_ttl": 0,
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pathlib
 import re
+import textwrap
 
 import pytest
 
@@ -17,6 +18,7 @@ RUNNABLE = [
     "docs/diagnostics.md",
     "docs/writing-a-provider.md",
     "docs/reconciler.md",
+    "docs/migrating-from-external-dns.md",
 ]
 
 
@@ -26,7 +28,7 @@ def blocks() -> list[object]:
         for i, code in enumerate(BLOCK.findall((ROOT / page).read_text())):
             if "open(" in code:  # illustrative snippets that read the user's own files
                 continue
-            out.append(pytest.param(code, id=f"{page}-{i}"))
+            out.append(pytest.param(textwrap.dedent(code), id=f"{page}-{i}"))  # in list items
     return out
 
 

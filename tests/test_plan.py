@@ -500,3 +500,78 @@ def test_orphaned_ownership_records(
     assert (changes.delete == (orphan,)) is deleted
     # an orphan whose record is about to be created is reused, not deleted
     assert plan([ep("gone.example.com", "192.0.2.1")], [orphan], owner_id=OWNER).delete == ()
+
+
+def test_cname_at_the_txt_name_of_a_record_that_goes_converges_in_one_round() -> None:
+    """A CNAME wanted at the ownership TXT name of a record of ours nobody wants: the record and
+    its TXT go in the unit that creates the CNAME (found by the BIND state machine)."""
+    from gatewaydns.testing import InMemoryProvider
+
+    old = ep("a.example.com", "lb.example.net", rtype="CNAME", resource="httproute/app/old")
+    new = ep("cname-a.example.com", "lb.example.net", rtype="CNAME", resource="httproute/app/new")
+    provider = InMemoryProvider(owned(old))
+    changes = plan([new], provider.records(), owner_id=OWNER)
+    [unit] = changes.units
+    assert [(e.dns_name, e.record_type) for e in unit.delete] == [
+        ("a.example.com", "CNAME"),
+        ("cname-a.example.com", "TXT"),
+    ]
+    assert [(e.dns_name, e.record_type) for e in unit.create] == [
+        ("cname-cname-a.example.com", "TXT"),
+        ("cname-a.example.com", "CNAME"),
+    ]
+    provider.apply_changes(changes)
+    assert plan([new], provider.records(), owner_id=OWNER).is_empty()
+    # under upsert-only nothing goes, so the name stays taken
+    kept = plan([new], owned(old), PlanOptions(REG, policy="upsert-only"))
+    assert kept.units == ()
+    assert [d.reason for d in kept.diagnostics] == ["name-conflict"]
+
+
+def test_cname_at_the_txt_name_of_an_old_format_record_that_goes() -> None:
+    from gatewaydns.testing import InMemoryProvider
+
+    legacy = [
+        Endpoint(dns_name="b.example.com", targets=("192.0.2.1",), record_type="A"),
+        Endpoint(dns_name="b.example.com", targets=(REG.txt_value("r"),), record_type="TXT"),
+    ]
+    new = ep("a-b.example.com", "lb.example.net", rtype="CNAME", resource="httproute/app/new")
+    provider = InMemoryProvider(legacy)
+    provider.apply_changes(plan([new], provider.records(), owner_id=OWNER))
+    assert provider.get("b.example.com", "A") is None
+    assert provider.get("a-b.example.com", "CNAME") is not None
+    assert provider.get("b.example.com", "TXT") is not None  # the old-format TXT stays
+    assert plan([new], provider.records(), owner_id=OWNER).is_empty()
+
+
+@pytest.mark.parametrize("adopted", [False, True], ids=["new", "adopted-old-format"])
+def test_record_whose_txt_name_holds_our_cname_that_goes_converges_in_one_round(
+    adopted: bool,
+) -> None:
+    """``b``'s A is wanted; ``a-b``, its ownership TXT name, holds a CNAME of ours nobody wants:
+    the CNAME and its TXT go in the unit that writes ``b``'s TXT (found by the state machine)."""
+    from gatewaydns.testing import InMemoryProvider
+
+    cname = ep("a-b.example.com", "lb.example.net", rtype="CNAME", resource="httproute/app/old")
+    want = ep("b.example.com", "192.0.2.1", resource="httproute/app/b")
+    zone = owned(cname)
+    if adopted:  # b's A already there, owned through an old-format TXT (external-dns v0.11)
+        zone += [
+            Endpoint(dns_name="b.example.com", targets=("192.0.2.1",), record_type="A"),
+            Endpoint(dns_name="b.example.com", targets=(REG.txt_value("r"),), record_type="TXT"),
+        ]
+    provider = InMemoryProvider(zone)
+    changes = plan([want], provider.records(), owner_id=OWNER)
+    [unit] = changes.units
+    assert [(e.dns_name, e.record_type) for e in unit.delete] == [
+        ("a-b.example.com", "CNAME"),
+        ("cname-a-b.example.com", "TXT"),
+    ]
+    assert ("a-b.example.com", "TXT") in [(e.dns_name, e.record_type) for e in unit.create]
+    provider.apply_changes(changes)
+    assert plan([want], provider.records(), owner_id=OWNER).is_empty()
+    # someone else's CNAME there is never taken away
+    theirs = owned(cname, "someone-else")
+    refused = plan([want], theirs, owner_id=OWNER)
+    assert refused.units == ()
+    assert "holds a CNAME" in refused.diagnostics[0].message

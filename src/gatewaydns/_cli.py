@@ -15,7 +15,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, NoReturn, TextIO
 
@@ -131,6 +131,7 @@ def _add_source_flags(parser: argparse.ArgumentParser) -> None:
     src.add_argument("--fqdn-template", help="e.g. '{name}.{namespace}.example.com' (docs/cli.md)")
     src.add_argument("--combine-fqdn-annotation", action="store_true")
     src.add_argument("--annotation-prefix", help="default external-dns.kubernetes.io/")
+    add_source_filter_flags(src)
     ours = parser.add_argument_group("gatewaydns")
     ours.add_argument("--generation-policy", choices=("strict", "latest", "off"))
     ours.add_argument("--missing-observed-generation", choices=("trust", "reject"))
@@ -159,7 +160,142 @@ def _config(args: argparse.Namespace) -> SourceConfig:
         values["hold_on_address_loss"] = False
     if args.fqdn_template is not None:
         values["fqdn_template"] = compile_fqdn_template(args.fqdn_template)
+    values.update(source_filter_values(args))
     return SourceConfig(**values)
+
+
+# --- external-dns's target, registry and domain flags (issue 13) -------------------------------
+#: Where the AES key is read from without ``--txt-encrypt-aes-key-file``, in this order (the
+#: second is external-dns's own variable for ``--txt-encrypt-aes-key``).
+AES_KEY_ENV = ("GATEWAYDNS_TXT_ENCRYPT_AES_KEY", "EXTERNAL_DNS_TXT_ENCRYPT_AES_KEY")
+
+
+class _RefuseAESKey(argparse.Action):
+    """``--txt-encrypt-aes-key``: a secret is never taken from the command line."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any, **__: Any) -> None:
+        parser.error(
+            "--txt-encrypt-aes-key: secrets are not taken from the command line (process lists "
+            "and shell history show it); use --txt-encrypt-aes-key-file FILE or the environment "
+            f"variable {AES_KEY_ENV[0]} (or {AES_KEY_ENV[1]})"
+        )
+
+
+def add_source_filter_flags(group: Any) -> None:
+    """Add ``--target-net-filter``, ``--exclude-target-net`` and ``--min-ttl`` to ``group``."""
+    group.add_argument(
+        "--target-net-filter",
+        action="append",
+        metavar="CIDR",
+        help="keep only targets in this network; repeat for more",
+    )
+    group.add_argument(
+        "--exclude-target-net",
+        action="append",
+        metavar="CIDR",
+        help="drop targets in this network; repeat for more",
+    )
+    group.add_argument(
+        "--min-ttl", metavar="DURATION", help="TTL of records without one (72, 72s, 1m12s)"
+    )
+
+
+def source_filter_values(args: argparse.Namespace) -> dict[str, Any]:
+    """The ``SourceConfig`` fields of :func:`add_source_filter_flags`' flags that were given."""
+    values: dict[str, Any] = {}
+    if args.target_net_filter:
+        values["target_net_filter"] = tuple(args.target_net_filter)
+    if args.exclude_target_net:
+        values["exclude_target_net"] = tuple(args.exclude_target_net)
+    if args.min_ttl is not None:
+        values["min_ttl"] = args.min_ttl
+    return values
+
+
+def add_registry_flags(parser: argparse.ArgumentParser, *, owner_required: bool = True) -> None:
+    """Add external-dns's registry, domain-filter and record-type flags (for plan and sync).
+
+    :func:`plan_options` turns them into :class:`~gatewaydns.PlanOptions`. The owner ID is
+    required unless ``owner_required`` is false: external-dns defaults it to ``default``, and
+    two instances sharing an owner ID take each other's records for their own.
+    """
+    reg = parser.add_argument_group("TXT registry (external-dns flag names)")
+    reg.add_argument(
+        "--txt-owner-id",
+        "--owner-id",
+        dest="txt_owner_id",
+        required=owner_required,
+        default=None,
+        metavar="OWNER_ID",
+        help="this instance's owner ID (never shared by two controllers)",
+    )
+    reg.add_argument("--txt-prefix", default="", help="may hold %%{record_type}")
+    reg.add_argument("--txt-suffix", default="", help="may hold %%{record_type}")
+    reg.add_argument("--txt-wildcard-replacement", default="")
+    reg.add_argument("--txt-encrypt-enabled", action="store_true", help="write encrypted values")
+    reg.add_argument(
+        "--txt-encrypt-aes-key-file",
+        metavar="FILE",
+        help=f"a file holding the AES key (32 bytes, or their base64; default: ${AES_KEY_ENV[0]}"
+        f" or ${AES_KEY_ENV[1]}); needs gatewaydns[encryption]",
+    )
+    reg.add_argument(
+        "--txt-encrypt-aes-key", nargs="?", action=_RefuseAESKey, help=argparse.SUPPRESS
+    )
+    reg.add_argument("--migrate-from-txt-owner", default="", metavar="OWNER_ID")
+    dom = parser.add_argument_group("domains and record types (external-dns flag names)")
+    dom.add_argument("--domain-filter", action="append", default=[], metavar="DOMAIN")
+    dom.add_argument("--exclude-domains", action="append", default=[], metavar="DOMAIN")
+    dom.add_argument("--regex-domain-filter", default="", metavar="REGEX")
+    dom.add_argument("--regex-domain-exclusion", default="", metavar="REGEX")
+    dom.add_argument("--managed-record-types", action="append", metavar="TYPE")
+    dom.add_argument("--exclude-record-types", action="append", default=[], metavar="TYPE")
+    dom.add_argument("--policy", choices=("sync", "upsert-only", "create-only"), default="sync")
+
+
+def plan_options(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> PlanOptions:
+    """The :class:`~gatewaydns.PlanOptions` of :func:`add_registry_flags`' flags.
+
+    Args:
+        args: the parsed arguments.
+        environ: where the key's environment variables are looked up (default ``os.environ``).
+
+    Raises:
+        ConfigError: an invalid owner ID, key, domain filter or combination of flags.
+        OSError: the key file cannot be read.
+        ImportError: a key is given but the ``encryption`` extra is not installed.
+    """
+    env = os.environ if environ is None else environ
+    key: bytes | str | None = None
+    if args.txt_encrypt_aes_key_file is not None:
+        with open(args.txt_encrypt_aes_key_file, "rb") as f:
+            key = f.read().rstrip(b"\r\n")  # a trailing newline is not part of the key
+    else:
+        key = next((env[name] for name in AES_KEY_ENV if env.get(name)), None)
+    registry = TXTRegistry(
+        args.txt_owner_id,
+        prefix=args.txt_prefix,
+        suffix=args.txt_suffix,
+        wildcard_replacement=args.txt_wildcard_replacement,
+        migrate_from_owner_id=args.migrate_from_txt_owner,
+        encrypt_aes_key=key,
+        # as external-dns: a key alone decrypts; --txt-encrypt-enabled also encrypts
+        encrypt_enabled=args.txt_encrypt_enabled,
+    )
+    filters = (
+        tuple(args.domain_filter),
+        tuple(args.exclude_domains),
+        args.regex_domain_filter,
+        args.regex_domain_exclusion,
+    )
+    flt = DomainFilter(*filters) if any(filters) else None
+    return PlanOptions(
+        registry,
+        policy=args.policy,
+        domain_filter=flt,
+        managed_record_types=tuple(args.managed_record_types or ("A", "AAAA", "CNAME")),
+        exclude_record_types=tuple(args.exclude_record_types),
+    )
 
 
 def _read(path: str, stdin: TextIO) -> str:
@@ -489,15 +625,9 @@ class _RefuseSecret(argparse.Action):
 
 
 def _add_plan_flags(parser: argparse.ArgumentParser) -> None:
-    """The flags of ``plan`` and ``sync`` that shape the plan."""
-    grp = parser.add_argument_group("planning")
-    grp.add_argument(
-        "--owner-id",
-        required=True,
-        help="this instance's TXT owner ID (external-dns --txt-owner-id)",
-    )
-    grp.add_argument("--policy", choices=("sync", "upsert-only", "create-only"), default="sync")
-    grp.add_argument(
+    """The flags of ``plan`` and ``sync`` that shape the plan: the registry's, and ``--force``."""
+    add_registry_flags(parser)
+    parser.add_argument(
         "--force", action="store_true", help="delete even when the deletion guard objects"
     )
 
@@ -603,8 +733,8 @@ def _provider(args: argparse.Namespace) -> Any:
 
 
 def _plan_options(args: argparse.Namespace) -> PlanOptions:
-    """How to plan: owner, policy, deletion guard (registry and filter flags go here too)."""
-    return PlanOptions(TXTRegistry(args.owner_id), policy=args.policy, force=args.force)
+    """How to plan: the registry and filter flags, and ``--force``."""
+    return replace(plan_options(args), force=args.force)
 
 
 def _plan_rows(changes: Changes, withheld: Sequence[ChangeUnit]) -> list[tuple[str, ...]]:

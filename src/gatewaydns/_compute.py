@@ -32,6 +32,7 @@ from gatewaydns._meta import ParentReference, find_condition
 from gatewaydns._routes import Route
 from gatewaydns._selectors import Selector, compile_label_selector
 from gatewaydns._snapshot import Snapshot
+from gatewaydns._targetfilter import TargetNetFilter
 from gatewaydns._types import Hostname
 
 __all__ = [
@@ -215,6 +216,7 @@ class _Index:
     hidden_listener_sets: dict[tuple[str, str], str]
     route_labels: Selector | None
     route_annotations: Selector | None
+    target_filter: TargetNetFilter = field(default_factory=TargetNetFilter)
     selector_cache: dict[int, Callable[[Mapping[str, str] | None], bool] | str] = field(
         default_factory=dict
     )
@@ -265,6 +267,7 @@ def build_index(snapshot: Snapshot, config: SourceConfig) -> _Index:
         hidden_listener_sets=hidden_sets,
         route_labels=config.selector("label_selector"),
         route_annotations=annotation_sel,
+        target_filter=config.target_filter(),
     )
 
 
@@ -1080,6 +1083,8 @@ def compute_route(
             f"status lags spec (generation {route.metadata.generation}); keeping the "
             f"{len(endpoints)} previous endpoint(s) until the controller catches up",
         )
+    if idx.target_filter.enabled or config.min_ttl:
+        endpoints = _post_process(endpoints, idx, run)
     return RouteOutcome(
         tuple(endpoints),
         tuple(run.diagnostics),
@@ -1087,6 +1092,35 @@ def compute_route(
         held=held,
         address_lost=run.address_lost,
     )
+
+
+def _post_process(endpoints: Sequence[Endpoint], idx: _Index, run: _RouteRun) -> list[Endpoint]:
+    """Apply the target filters and ``min_ttl`` to a route's endpoints.
+
+    As external-dns applies them to its sources' endpoints (``targetFilterSource``, then the
+    post-processor's ``WithMinTTL``).
+    """
+    flt, min_ttl = idx.target_filter, idx.config.min_ttl
+    out: list[Endpoint] = []
+    for ep in endpoints:
+        update: dict[str, Any] = {}
+        if flt.enabled:
+            kept = tuple(t for t in ep.targets if flt.admits(t))
+            if not kept:
+                run.diag(
+                    "target-filtered",
+                    f"{ep.record_type} {ep.dns_name} is dropped: none of its targets "
+                    f"({', '.join(ep.targets)}) passes {flt.describe()}"
+                    + (" (a host name lies in no network)" if ep.record_type == "CNAME" else ""),
+                    hostname=ep.dns_name,
+                )
+                continue
+            if kept != ep.targets:
+                update["targets"] = kept
+        if min_ttl and not ep.record_ttl:
+            update["record_ttl"] = min_ttl
+        out.append(ep.model_copy(update=update) if update else ep)
+    return out
 
 
 def finish(

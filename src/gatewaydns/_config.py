@@ -7,8 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from gatewaydns._annotations import DEFAULT_PREFIX
+from gatewaydns._annotations import DEFAULT_PREFIX, parse_ttl
 from gatewaydns._selectors import Selector, parse_selector
+from gatewaydns._targetfilter import TargetNetFilter, parse_cidr
 from gatewaydns._types import ConflictPolicy, GenerationPolicy, MissingObservedGeneration
 
 __all__ = ["FQDNTemplate", "SourceConfig"]
@@ -45,6 +46,14 @@ class SourceConfig(BaseModel):
             (``status.addresses`` empty, e.g. its load balancer is being re-provisioned), keep
             the route's previous endpoints for the hostnames it gets through that Gateway
             (default on; needs ``previous``; SPEC section 9).
+        target_net_filter: CIDRs (``--target-net-filter``): an endpoint keeps only the targets
+            inside one of them; a host name target (CNAME) is inside none.
+        exclude_target_net: CIDRs (``--exclude-target-net``): an endpoint drops the targets
+            inside any of them. An endpoint left without targets is dropped, with a
+            ``target-filtered`` diagnostic.
+        min_ttl: ``--min-ttl``: the TTL of endpoints that have none (no ``ttl`` annotation),
+            in seconds or as a duration (``1m12s``); 0 (default) leaves it unset. Despite its
+            external-dns name it is a default, not a lower bound: an explicit TTL is kept.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
@@ -67,6 +76,9 @@ class SourceConfig(BaseModel):
     inherit_gateway_annotations: bool = False
     listener_hostname_fallback: bool = True
     hold_on_address_loss: bool = True
+    target_net_filter: tuple[str, ...] = ()
+    exclude_target_net: tuple[str, ...] = ()
+    min_ttl: int = 0
 
     @field_validator("label_selector", "annotation_selector", "gateway_label_selector")
     @classmethod
@@ -82,6 +94,34 @@ class SourceConfig(BaseModel):
             msg = f"must end with '/', got {value!r} (e.g. 'external-dns.kubernetes.io/')"
             raise ValueError(msg)
         return value
+
+    @field_validator("target_net_filter", "exclude_target_net")
+    @classmethod
+    def _check_cidrs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for cidr in value:
+            parse_cidr(cidr)  # raises ValueError naming the value
+        return value
+
+    @field_validator("min_ttl", mode="before")
+    @classmethod
+    def _check_min_ttl(cls, value: object) -> object:
+        if isinstance(value, str):
+            parsed = parse_ttl(value) if value.strip() not in ("0", "0s") else 0
+            if parsed is None:
+                msg = f"{value!r} is not a TTL (seconds, or a duration like 1m12s)"
+                raise ValueError(msg)
+            return parsed
+        if isinstance(value, bool):
+            msg = "must be a number of seconds or a duration, not a boolean"
+            raise ValueError(msg)
+        if isinstance(value, int) and not 0 <= value <= 2**31 - 1:
+            msg = f"must be between 0 and 2147483647 seconds, got {value}"
+            raise ValueError(msg)
+        return value
+
+    def target_filter(self) -> TargetNetFilter:
+        """The parsed ``target_net_filter`` and ``exclude_target_net``."""
+        return TargetNetFilter.parse(self.target_net_filter, self.exclude_target_net)
 
     def selector(self, field: str) -> Selector | None:
         """The parsed selector of a selector field (``None`` when unset).

@@ -47,6 +47,7 @@ ReasonCode: TypeAlias = Literal[
     "invalid-target",
     "invalid-annotation",
     "no-targets",
+    "target-filtered",
     "dns-conflict",
     "not-owned",
     "contested-ownership",
@@ -111,6 +112,11 @@ REASONS: dict[ReasonCode, tuple[Severity, str]] = {
         "a set-identifier or provider-specific annotation value is not printable ASCII",
     ),
     "no-targets": ("warning", "the Gateway has no target annotation and no status.addresses"),
+    "target-filtered": (
+        "info",
+        "every target of an endpoint is outside target_net_filter or inside exclude_target_net; "
+        "the endpoint is dropped",
+    ),
     "dns-conflict": ("warning", "routes would publish inconsistent records for one DNS name"),
     "not-owned": (
         "warning",

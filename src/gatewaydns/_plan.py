@@ -25,6 +25,13 @@ Ownership of a record (name, type, set identifier) is read from the TXT at its T
   (refused and reported, never decided by sort order); any value that is not a claim: foreign
   text; no TXT: **unowned**.
 
+Values are decrypted first when the registry has a key, and ``migrate_from_owner_id`` reads as
+ours. A record with no TXT at its TXT name (and not an AAAA) is read from external-dns's old
+format instead, the TXT at ``<prefix><name><suffix>`` (external-dns before v0.12), as
+external-dns reads it; other texts in that TXT (SPF at a host name) are ignored. Such a record
+is *adopted*: a unit creates its new-format TXT next to the old one, relying on the old one
+(``require``), and updates the record only if it differs. Old-format TXTs are never changed.
+
 A record is created only when every managed record already on the name is ours (an owned record
 of the other kind — CNAME versus A/AAAA — is replaced in the same unit) and the TXT name is free
 or ours. ``sync`` also deletes owned records nobody wants, and ownership TXTs of ours that this
@@ -37,7 +44,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
@@ -48,7 +55,7 @@ from gatewaydns._dnsname import in_domain, name_problem, normalize_name, zone_of
 from gatewaydns._domainfilter import DomainFilter
 from gatewaydns._endpoint import Endpoint, endpoint_sort_key
 from gatewaydns._errors import ConfigError
-from gatewaydns._registry import TXTRegistry, label_value_problem, parse_txt_labels, txt_text
+from gatewaydns._registry import TXTRegistry, label_value_problem, txt_text
 from gatewaydns._routes import ROUTE_KINDS
 
 __all__ = [
@@ -261,8 +268,9 @@ ClaimState: TypeAlias = Literal["ours", "foreign", "contested", "foreign-text", 
 class _Claim:
     state: ClaimState
     owners: tuple[str, ...] = ()
-    txt: Endpoint | None = None
+    txt: Endpoint | None = None  # the new-format TXT
     resource: str = ""
+    legacy: Endpoint | None = None  # the old-format TXT the claim rests on (no new-format TXT)
 
     def holder(self) -> str:
         if self.state == "unowned":
@@ -274,26 +282,35 @@ class _Claim:
         return self.owners[0] if self.owners else "nobody"
 
 
-def read_claim(txt: Endpoint | None, owner_id: str) -> _Claim:
-    """Who a TXT record set says owns its record."""
+def read_claim(txt: Endpoint | None, registry: TXTRegistry, *, legacy: bool = False) -> _Claim:
+    """Who a TXT record set says owns its record.
+
+    Values are decrypted when they can be, and ``migrate_from_owner_id`` counts as ours. For an
+    old-format TXT (``legacy``: at a host name, where SPF or verification texts live too), text
+    that is not an ownership value is ignored; in a new-format TXT it makes the record foreign.
+    """
     if txt is None:
         return _Claim("unowned")
     owners: set[str] = set()
     foreign_text = False
     resource = ""
     for target in txt.targets:
-        labels = parse_txt_labels(target)
+        labels = registry.read_labels(target)
         if labels is None:
             foreign_text = True
             continue
-        owners.add(labels.get("owner", ""))
+        owners.add(registry.owner_of(labels))
         resource = resource or labels.get("resource", "")
+    if legacy:
+        if not owners:
+            return _Claim("unowned")
+        foreign_text = False
     if len(owners) > 1:
         return _Claim("contested", tuple(sorted(owners)), txt)
     if foreign_text:
         return _Claim("foreign-text", tuple(owners), txt)
-    if owners == {owner_id}:
-        return _Claim("ours", (owner_id,), txt, resource)
+    if owners == {registry.owner_id}:
+        return _Claim("ours", (registry.owner_id,), txt, resource)
     return _Claim("foreign", tuple(owners), txt, resource)
 
 
@@ -330,8 +347,21 @@ class _Zone:
     def txt_at(self, name: str, rtype: str, sid: str) -> Endpoint | None:
         return self.txts.get((self.registry.txt_name(name, rtype), sid))
 
-    def claim(self, name: str, rtype: str, sid: str) -> _Claim:
-        return read_claim(self.txt_at(name, rtype, sid), self.registry.owner_id)
+    def claim(self, name: str, rtype: str, sid: str, *, legacy: bool = True) -> _Claim:
+        """Who owns record (name, type, set identifier).
+
+        The new-format TXT decides; without one, the old-format TXT (not for AAAA, as
+        external-dns reads it) when ``legacy``.
+        """
+        claim = read_claim(self.txt_at(name, rtype, sid), self.registry)
+        if claim.state != "unowned" or not legacy or rtype == "AAAA":
+            return claim
+        legacy_name = self.registry.legacy_txt_name(name)
+        old = None if legacy_name is None else self.txts.get((legacy_name, sid))
+        old_claim = read_claim(old, self.registry, legacy=True)
+        if old_claim.state == "unowned":
+            return claim
+        return replace(old_claim, txt=None, legacy=old)
 
 
 def owned_by_route(
@@ -355,7 +385,7 @@ def owned_by_route(
     zone = _Zone(
         current,
         options.registry,
-        frozenset(options.managed_record_types),
+        options.managed_types,
         options.domain_filter or DomainFilter(),
     )
     out: dict[str, list[Endpoint]] = {}
@@ -417,7 +447,7 @@ def publish_problem(
     problem = label_value_problem(resource)
     if problem is not None:
         return f"its resource label {resource!r} {problem}"
-    value = txt_text(registry.txt_value(resource))
+    value = txt_text(registry.txt_value(resource, txt_name))
     if len(value.encode()) > _MAX_TXT_STRING and not caps.split_long_txt:
         return f"its ownership TXT value has {len(value.encode())} octets (at most 255 here)"
     limit = caps.max_records_per_set
@@ -461,10 +491,18 @@ def _diag(ep: Endpoint, reason: ReasonCode, message: str) -> Diagnostic:
     return make_diagnostic(reason, kind, namespace, name, message, hostname=ep.dns_name)
 
 
-def _txt_differs(have: Endpoint, want: Endpoint) -> bool:
-    if {txt_text(t) for t in have.targets} != {txt_text(t) for t in want.targets}:
-        return True
-    return bool(want.record_ttl) and want.record_ttl != have.record_ttl
+def _txt_update(reg: TXTRegistry, have: Endpoint, want: Endpoint) -> Endpoint | None:
+    """What replaces ownership TXT ``have`` so that it reads as ``want``; ``None``: nothing.
+
+    Values are compared by their text (decrypted), so a value sealed under another nonce, or a
+    plain value where new ones are encrypted, stays as it is; when only the TTL differs, the
+    values are kept and only the TTL changes.
+    """
+    if {reg.text_of(t) for t in have.targets} != {reg.text_of(t) for t in want.targets}:
+        return want
+    if want.record_ttl and want.record_ttl != have.record_ttl:
+        return have.model_copy(update={"record_ttl": want.record_ttl})
+    return None
 
 
 def _record_differs(have: Endpoint, want: Endpoint) -> bool:
@@ -485,9 +523,33 @@ class _Planner:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     wanted: set[_Key] = field(default_factory=set)  # every in-scope desired key
     consumed: set[_Key] = field(default_factory=set)  # owned records replaced in a create unit
+    # owned records nobody wants (deleted under sync); by the name of their ownership TXT
+    doomed: set[_Key] = field(default_factory=set)
+    doomed_at: dict[str, list[_Key]] = field(default_factory=dict)
 
     def refuse(self, ep: Endpoint, reason: ReasonCode, message: str) -> None:
         self.diagnostics.append(_diag(ep, reason, message))
+
+    def in_the_way(self, want: Endpoint) -> list[Endpoint]:
+        """A CNAME of ours nobody wants at ``want``'s ownership TXT name (it must go first)."""
+        key = (
+            self.registry.txt_name(want.dns_name, want.record_type),
+            "CNAME",
+            want.set_identifier,
+        )
+        if key in self.doomed and key not in self.consumed:
+            return [self.zone.records[key]]
+        return []
+
+    def take_away(self, old: Endpoint, delete: list[Endpoint], require: list[Endpoint]) -> None:
+        """Delete a record of ours (and its TXT) in the unit being built; it is consumed."""
+        self.consumed.add(_key(old))
+        delete.append(old)
+        old_claim = self.zone.claim(*_key(old))
+        if old_claim.txt is not None:
+            delete.append(old_claim.txt)
+        if old_claim.legacy is not None and old_claim.legacy not in require:
+            require.append(old_claim.legacy)  # left in place, relied on
 
     def place(self, want: Endpoint) -> None:
         """Plan one publishable desired record: update it, create it, or say why not."""
@@ -506,19 +568,38 @@ class _Planner:
                 f"{want.record_type} {want.dns_name} is held by {claim.holder()}; left alone",
             )
             return
-        if self.policy == "create-only":
-            return
         new_txt = self.registry.txt_record(want)
-        old_txt = claim.txt
         unit_old: list[Endpoint] = []
         unit_new: list[Endpoint] = []
-        if _record_differs(have, want):
+        if self.policy != "create-only" and _record_differs(have, want):
             unit_old.append(have)
             unit_new.append(want)
+        if claim.legacy is not None:
+            # owned through an old-format TXT only (external-dns before v0.12): create the
+            # new-format TXT next to it, and leave the old one as external-dns does; the unit
+            # relies on the old TXT being unchanged until it is applied
+            gone: list[Endpoint] = []
+            relied = [claim.legacy]
+            for old in self.in_the_way(want):
+                self.take_away(old, gone, relied)
+            self.units.append(
+                ChangeUnit(
+                    create=(new_txt,),
+                    update_old=tuple(unit_old),
+                    update_new=tuple(unit_new),
+                    delete=tuple(gone),
+                    require=tuple(relied),
+                )
+            )
+            return
+        if self.policy == "create-only":
+            return
+        old_txt = claim.txt
         require: tuple[Endpoint, ...] = ()
-        if old_txt is not None and _txt_differs(old_txt, new_txt):
+        replacement = None if old_txt is None else _txt_update(self.registry, old_txt, new_txt)
+        if old_txt is not None and replacement is not None:
             unit_old.append(old_txt)
-            unit_new.append(new_txt)
+            unit_new.append(replacement)
         elif old_txt is not None:
             require = (old_txt,)  # still ours when the update is applied
         if unit_old:
@@ -542,7 +623,9 @@ class _Planner:
                 and _key(other) not in self.consumed
             ):
                 replaced.append(other)
-        txt_claim = self.zone.claim(*_key(want))
+        # the new-format TXT only: an old-format TXT speaks for existing records, never blocks
+        # a new one (external-dns creates it too, and then reads the new format first)
+        txt_claim = self.zone.claim(*_key(want), legacy=False)
         if txt_claim.state not in ("ours", "unowned"):
             holders.append(f"TXT by {txt_claim.holder()}")
             contested |= txt_claim.state == "contested"
@@ -564,27 +647,30 @@ class _Planner:
         create: list[Endpoint] = [want]
         update_old: tuple[Endpoint, ...] = ()
         update_new: tuple[Endpoint, ...] = ()
-        require: tuple[Endpoint, ...] = ()
+        require: list[Endpoint] = []
         if txt_claim.txt is None:
             create.insert(0, new_txt)
-        elif _txt_differs(txt_claim.txt, new_txt):
-            update_old, update_new = (txt_claim.txt,), (new_txt,)
+        elif (replacement := _txt_update(self.registry, txt_claim.txt, new_txt)) is not None:
+            update_old, update_new = (txt_claim.txt,), (replacement,)
         else:
-            require = (txt_claim.txt,)
+            require.append(txt_claim.txt)
         delete: list[Endpoint] = []
+        if want.record_type == "CNAME":
+            # a CNAME at the ownership TXT name of records of ours nobody wants: they and the
+            # TXT go in this unit, so the name is free when the CNAME is created
+            for key in sorted(self.doomed_at.get(want.dns_name, ())):
+                if key not in self.consumed:
+                    replaced.append(self.zone.records[key])
+        replaced += self.in_the_way(want)
         for old in sorted(replaced, key=endpoint_sort_key):
-            self.consumed.add(_key(old))
-            delete.append(old)
-            old_txt = self.zone.txt_at(*_key(old))
-            if old_txt is not None:
-                delete.append(old_txt)
+            self.take_away(old, delete, require)
         self.units.append(
             ChangeUnit(
                 create=tuple(create),
                 update_old=update_old,
                 update_new=update_new,
                 delete=tuple(delete),
-                require=require,
+                require=tuple(require),
             )
         )
 
@@ -603,7 +689,9 @@ class PlanOptions:
         policy: ``sync``, ``upsert-only`` or ``create-only``.
         domain_filter: names the plan may touch (``None``: any; the reconciler then uses the
             provider's zones).
-        managed_record_types: record types the plan manages.
+        managed_record_types: record types the plan manages (``--managed-record-types``).
+        exclude_record_types: record types taken out of ``managed_record_types``
+            (``--exclude-record-types``).
         max_delete_fraction: deletion guard: the largest share of owned records one plan
             deletes ...
         max_delete_count: ... when it deletes more than this many.
@@ -617,6 +705,7 @@ class PlanOptions:
     policy: PlanPolicy = "sync"
     domain_filter: DomainFilter | None = None
     managed_record_types: tuple[str, ...] = ("A", "AAAA", "CNAME")
+    exclude_record_types: tuple[str, ...] = ()
     max_delete_fraction: float = 0.5
     max_delete_count: int = 10
     force: bool = False
@@ -631,8 +720,17 @@ class PlanOptions:
         if self.max_delete_count < 0:
             msg = f"max_delete_count must not be negative, got {self.max_delete_count}"
             raise ConfigError(msg)
-        types = tuple(sorted({t.upper() for t in self.managed_record_types}))
-        object.__setattr__(self, "managed_record_types", types)
+        for name in ("managed_record_types", "exclude_record_types"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                msg = f"{name} must be a sequence of record types, not the string {value!r}"
+                raise ConfigError(msg)
+            object.__setattr__(self, name, tuple(sorted({t.upper() for t in value})))
+
+    @property
+    def managed_types(self) -> frozenset[str]:
+        """The record types the plan manages: managed and not excluded."""
+        return frozenset(self.managed_record_types) - frozenset(self.exclude_record_types)
 
 
 def plan(
@@ -673,7 +771,7 @@ def plan(
     opts = options if options is not None else PlanOptions(TXTRegistry(owner_id or ""))
     reg = opts.registry
     flt = opts.domain_filter or DomainFilter()
-    managed = frozenset(opts.managed_record_types)
+    managed = opts.managed_types
     zone_list = tuple(normalize_name(z) for z in zones)
     zone = _Zone(current, reg, managed, flt)
     planner = _Planner(zone, reg, opts.policy)
@@ -681,6 +779,13 @@ def plan(
     wants = _in_scope(desired, managed, flt)
     planner.wanted = {_key(w) for w in wants}
     delegations = {n for n, t, _ in zone.all if t == "NS" and zone_list and n not in zone_list}
+    if opts.policy == "sync":
+        for key in zone.records:
+            if key not in planner.wanted and zone.claim(*key).state == "ours":
+                planner.doomed.add(key)
+                txt = zone.txt_at(*key)
+                if txt is not None:
+                    planner.doomed_at.setdefault(txt.dns_name, []).append(key)
     publishable = []
     for want in wants:
         problem = publish_problem(
@@ -757,7 +862,9 @@ def _coexisting(
     for want in wants:
         names.setdefault(want.dns_name, set()).add(want.record_type)
     txt_names = {reg.txt_name(w.dns_name, w.record_type) for w in wants}
-    txt_names |= {reg.txt_name(n, t) for n, t, _ in zone.records}
+    txt_names |= {
+        reg.txt_name(n, t) for n, t, sid in zone.records if (n, t, sid) not in planner.doomed
+    }
     # one ownership TXT guards one record: under a wildcard replacement "*.example.com" and
     # "any.example.com" share a TXT name; the record already in the zone keeps it, else the
     # first in order
@@ -778,6 +885,8 @@ def _coexisting(
             )
             continue
         present = zone.types_at.get(want.dns_name, set())
+        if want.record_type == "CNAME" and want.dns_name in planner.doomed_at:
+            present = present - {"TXT"}  # the TXT of a record of ours that goes (create())
         managed_here = {e.record_type for e in zone.by_name.get(want.dns_name, ())}
         if want.record_type == "CNAME":
             others = names[want.dns_name] - {"CNAME"}
@@ -817,8 +926,10 @@ def _coexisting(
             )
             continue
         txt_name = reg.txt_name(want.dns_name, want.record_type)
-        # (a desired CNAME at a TXT name was refused above)
-        if "CNAME" in zone.types_at.get(txt_name, ()):
+        # (a desired CNAME at a TXT name was refused above); a CNAME of ours nobody wants
+        # there goes in the unit that creates the record (create())
+        doomed_cname = (txt_name, "CNAME", want.set_identifier) in planner.doomed
+        if "CNAME" in zone.types_at.get(txt_name, ()) and not doomed_cname:
             planner.refuse(
                 want,
                 "not-owned",
@@ -849,9 +960,18 @@ def _deletions(
         owned += 1
         if key in keep:
             continue
-        units.append(ChangeUnit(delete=(ep, claim.txt) if claim.txt is not None else (ep,)))
+        units.append(
+            ChangeUnit(
+                delete=(ep, claim.txt) if claim.txt is not None else (ep,),
+                # an old-format TXT is left in place (as external-dns leaves it)
+                require=(claim.legacy,) if claim.legacy is not None else (),
+            )
+        )
     in_use = {(reg.txt_name(n, t), sid) for n, t, sid in zone.all if t != "TXT"}
     in_use |= {(reg.txt_name(n, t), sid) for n, t, sid in keep}
+    # a TXT that older external-dns versions read as a record's old-format TXT is never an
+    # orphan while that record exists, whatever this registry would make of its name
+    in_use |= {(reg.old_format_name(n), sid) for n, t, sid in zone.all if t != "TXT"}
     for (name, sid), txt in sorted(zone.txts.items()):
         if (name, sid) in in_use or not flt.matches(name):
             continue
@@ -860,7 +980,7 @@ def _deletions(
             continue
         if managed & zone.types_at.get(name, set()):  # may be that record's old-format TXT
             continue
-        if read_claim(txt, reg.owner_id).state == "ours":
+        if read_claim(txt, reg).state == "ours":
             owned += 1
             units.append(ChangeUnit(delete=(txt,)))
     return units, owned

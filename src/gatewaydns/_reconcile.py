@@ -255,7 +255,7 @@ class Reconciler:
                 scope, current = self._zone.scope(
                     self._touched,
                     self.options.registry,
-                    self.options.managed_record_types,
+                    sorted(self.options.managed_types),
                     self._merge.wants,
                 )
         except ProviderError as exc:
@@ -263,8 +263,7 @@ class Reconciler:
         if full:
             self._last_read = now
             self._zone = ZoneView(current)
-            reg, managed = self.options.registry, self.options.managed_record_types
-            self._owned = self._zone.owned(reg, managed)
+            self._owned = self._zone.owned(self.options.registry, self.options.managed_types)
         if first:  # a new process: hold what the zone says this instance published (SPEC 9)
             result, recomputed = self.recompute(owned_by_route(current, self.options))
             rnd = replace(rnd, recomputed=recomputed)

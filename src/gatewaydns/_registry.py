@@ -25,14 +25,16 @@ Because a ``,`` or ``=`` inside a label value would let it forge another token
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from gatewaydns._endpoint import Endpoint
 from gatewaydns._errors import ConfigError
+from gatewaydns._txtcrypt import TXTCipher, parse_aes_key
 
 __all__ = [
+    "MAPPER_TYPES",
     "TXTRegistry",
     "label_value_problem",
     "parse_txt_labels",
@@ -41,6 +43,7 @@ __all__ = [
 ]
 
 HERITAGE = "external-dns"
+_MAX_OPENED = 65536  # decrypted values a registry remembers
 _TEMPLATE = "%{record_type}"
 # A label value we write: what Kubernetes kinds, namespaces and names are made of.
 _SAFE_VALUE = re.compile(r"[A-Za-z0-9._/-]*\Z")
@@ -149,6 +152,10 @@ def _parse_labels(value: str) -> tuple[tuple[str, str], ...] | None:
     return tuple(labels.items()) if found else None
 
 
+#: The record types external-dns's name mapper recognises in a TXT name, in its order.
+MAPPER_TYPES = ("A", "AAAA", "CNAME", "NS", "MX", "PTR", "SRV", "NAPTR", "TXT", "DNAME")
+
+
 @dataclass(frozen=True)
 class TXTRegistry:
     r"""Names and values of external-dns TXT ownership records.
@@ -159,27 +166,41 @@ class TXTRegistry:
         prefix: ``--txt-prefix`` (may contain ``%{record_type}``); lower-cased.
         suffix: ``--txt-suffix`` (may contain ``%{record_type}``); lower-cased.
         wildcard_replacement: ``--txt-wildcard-replacement``; lower-cased.
+        migrate_from_owner_id: ``--migrate-from-txt-owner``: records whose ownership TXT names
+            this owner are ours, and their TXTs are rewritten with ``owner_id``.
+        encrypt_aes_key: ``--txt-encrypt-aes-key``: 32 bytes, as text or bytes, or their
+            standard base64. Encrypted values are read with it (a value that does not decrypt
+            is read as plain text); needs the ``encryption`` extra. Never shown in ``repr``.
+        encrypt_enabled: ``--txt-encrypt-enabled``: write new values encrypted. ``None``
+            (default): when a key is given. ``False`` with a key: read encrypted values, write
+            plain ones (external-dns with a key but without ``--txt-encrypt-enabled``).
 
     Raises:
         ConfigError: an empty owner ID, one holding ``,`` ``=`` ``"`` ``\`` ``;`` or
-            whitespace, or both a prefix and a suffix (external-dns refuses that too).
+            whitespace (the same for ``migrate_from_owner_id``, which must also differ from
+            ``owner_id``), both a prefix and a suffix (external-dns refuses that too), a key
+            that is not 32 bytes, or ``encrypt_enabled=True`` without a key.
+        ImportError: a key is given but the ``cryptography`` package is missing.
     """
 
     owner_id: str
     prefix: str = ""
     suffix: str = ""
     wildcard_replacement: str = ""
+    migrate_from_owner_id: str = ""
+    encrypt_aes_key: str | bytes | None = field(default=None, repr=False)
+    encrypt_enabled: bool | None = None
+    _cipher: TXTCipher | None = field(default=None, init=False, repr=False, compare=False)
+    # value -> its decrypted text: a plan reads each ownership TXT several times, every round
+    _opened: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if not self.owner_id:
-            msg = "owner_id must not be empty"
-            raise ConfigError(msg)
-        if _UNSAFE_OWNER.search(self.owner_id) or not self.owner_id.isprintable():
-            msg = (
-                f"owner_id {self.owner_id!r} must not hold ',', '=', '\"', '\\\\', ';', "
-                "whitespace or control characters: they would break the ownership TXT apart"
-            )
-            raise ConfigError(msg)
+        _check_owner("owner_id", self.owner_id)
+        if self.migrate_from_owner_id:
+            _check_owner("migrate_from_owner_id", self.migrate_from_owner_id)
+            if self.migrate_from_owner_id == self.owner_id:
+                msg = "migrate_from_owner_id must differ from owner_id"
+                raise ConfigError(msg)
         if self.prefix and self.suffix:
             msg = "txt prefix and txt suffix are mutually exclusive (as in external-dns)"
             raise ConfigError(msg)
@@ -191,13 +212,23 @@ class TXTRegistry:
                 "(letters, digits, '-', '_')"
             )
             raise ConfigError(msg)
-        for field in ("prefix", "suffix", "wildcard_replacement"):
-            object.__setattr__(self, field, getattr(self, field).lower())
+        for name in ("prefix", "suffix", "wildcard_replacement"):
+            object.__setattr__(self, name, getattr(self, name).lower())
+        key = None if self.encrypt_aes_key is None else parse_aes_key(self.encrypt_aes_key)
+        object.__setattr__(self, "encrypt_aes_key", key)
+        if self.encrypt_enabled and key is None:
+            msg = "encrypt_enabled needs an encrypt_aes_key (as in external-dns)"
+            raise ConfigError(msg)
+        enabled = key is not None if self.encrypt_enabled is None else self.encrypt_enabled
+        object.__setattr__(self, "encrypt_enabled", enabled)
+        if key is not None:
+            object.__setattr__(self, "_cipher", TXTCipher(key))
 
     @property
     def _templated(self) -> bool:
         return _TEMPLATE in self.prefix or _TEMPLATE in self.suffix
 
+    # --- names -----------------------------------------------------------------------------
     def txt_name(self, dns_name: str, record_type: str) -> str:
         """The TXT record name that records ownership of ``(dns_name, record_type)``.
 
@@ -216,6 +247,89 @@ class TXTRegistry:
         prefix = self.prefix.replace(_TEMPLATE, rtype)
         suffix = self.suffix.replace(_TEMPLATE, rtype)
         return f"{prefix}{first}{suffix}{dot}{rest}"
+
+    def legacy_txt_name(self, dns_name: str) -> str | None:
+        """The old-format TXT name (external-dns before v0.12) of records named ``dns_name``.
+
+        The old format has no record type: ``<prefix><first label><suffix>.<rest>`` (a
+        ``%{record_type}`` template is dropped, as external-dns does). One TXT there speaks for
+        every type at the name except AAAA. ``None`` when external-dns would read that name as
+        a new-format name instead (``a-b.example.com`` is the TXT of ``b.example.com``'s A
+        record, so it cannot be ``a-b.example.com``'s old-format TXT).
+
+        Example:
+            >>> TXTRegistry("me").legacy_txt_name("www.example.com")
+            'www.example.com'
+            >>> TXTRegistry("me", suffix="-own").legacy_txt_name("www.example.com")
+            'www-own.example.com'
+            >>> TXTRegistry("me").legacy_txt_name("a-b.example.com") is None
+            True
+        """
+        name = self.old_format_name(dns_name)
+        first, dot, rest = dns_name.partition(".")
+        if self.wildcard_replacement and first == "*":
+            first = self.wildcard_replacement
+        if "" in name.split(".") or self.endpoint_name(name) != (f"{first}{dot}{rest}", ""):
+            return None  # not a name (an empty label), or read as another record's TXT
+        return name
+
+    def old_format_name(self, dns_name: str) -> str:
+        """``<prefix><first label><suffix>.<rest>``, whatever external-dns v0.12+ reads it as.
+
+        External-dns before v0.12 read every TXT this way (by name only); see
+        :meth:`legacy_txt_name` for the name later versions read as old-format.
+        """
+        first, dot, rest = dns_name.partition(".")
+        if self.wildcard_replacement and first == "*":
+            first = self.wildcard_replacement
+        prefix = self.prefix.replace(_TEMPLATE, "")
+        suffix = self.suffix.replace(_TEMPLATE, "")
+        return f"{prefix}{first}{suffix}{dot}{rest}"
+
+    def endpoint_name(self, txt_name: str) -> tuple[str, str]:
+        """What external-dns reads a TXT name as: ``(record name, record type)``.
+
+        The type is ``""`` for an old-format name; ``("", "")`` when the name does not carry
+        this registry's prefix or suffix. A leading wildcard replacement is not turned back
+        into ``*`` (external-dns matches records with it replaced). This mirrors external-dns's
+        ``AffixNameMapper.ToEndpointName`` (v0.22), quirks included, so that gatewaydns reads a
+        zone exactly as external-dns does.
+
+        Example:
+            >>> TXTRegistry("me").endpoint_name("cname-www.example.com")
+            ('www.example.com', 'CNAME')
+            >>> TXTRegistry("me").endpoint_name("www.example.com")
+            ('www.example.com', '')
+        """
+        lower = txt_name.lower()
+        if not self.suffix:
+            return self._drop_affix(lower)
+        dots = self.suffix.count(".")
+        parts = lower.split(".", 1 + dots)
+        if len(parts) <= dots:
+            return "", ""
+        name, rtype = self._drop_affix(".".join(parts[: 1 + dots]))
+        if len(parts) <= 1 + dots:
+            return name, rtype
+        return f"{name}.{parts[1 + dots]}", rtype
+
+    def _drop_affix(self, name: str) -> tuple[str, str]:
+        prefix, suffix = self.prefix, self.suffix
+        if self._templated:
+            for rtype in MAPPER_TYPES:
+                lower = rtype.lower()
+                typed_prefix = prefix.replace(_TEMPLATE, lower)
+                typed_suffix = suffix.replace(_TEMPLATE, lower)
+                if not self.suffix and name.startswith(typed_prefix):
+                    return name[len(typed_prefix) :], rtype
+                if self.suffix and name.endswith(typed_suffix):
+                    return name[: len(name) - len(typed_suffix)], rtype
+            prefix, suffix = prefix.replace(_TEMPLATE, ""), suffix.replace(_TEMPLATE, "")
+        if not self.suffix and name.startswith(prefix):
+            return _split_type(name[len(prefix) :])
+        if self.suffix and name.endswith(suffix):
+            return _split_type(name[: len(name) - len(suffix)])
+        return "", ""
 
     def record_of(self, txt_name: str, record_types: Iterable[str]) -> tuple[str, str] | None:
         """The ``(name, type)`` whose ownership TXT is named ``txt_name``; ``None`` if none is.
@@ -273,6 +387,42 @@ class TXTRegistry:
             elif rest[end] == ".":
                 yield first[len(typed) :] + rest[end:]
 
+    # --- values ----------------------------------------------------------------------------
+    def text_of(self, target: str) -> str:
+        """The plain text of one TXT record: decrypted when it is a value sealed with our key.
+
+        Example:
+            >>> TXTRegistry("me").text_of('"heritage=external-dns," "external-dns/owner=me"')
+            'heritage=external-dns,external-dns/owner=me'
+        """
+        text = txt_text(target)
+        if self._cipher is None:
+            return text
+        known = self._opened.get(text)
+        if known is None:
+            opened = self._cipher.decrypt(text)
+            known = text if opened is None else opened[0]
+            if len(self._opened) >= _MAX_OPENED:
+                self._opened.clear()
+            self._opened[text] = known
+        return known
+
+    def read_labels(self, target: str) -> dict[str, str] | None:
+        """The labels of one TXT record (decrypted first when it can be); ``None``: no claim.
+
+        Example:
+            >>> TXTRegistry("me").read_labels('"heritage=external-dns,external-dns/owner=a"')
+            {'owner': 'a'}
+        """
+        return parse_txt_labels(self.text_of(target))
+
+    def owner_of(self, labels: Mapping[str, str]) -> str:
+        """The owner ``labels`` name, with ``migrate_from_owner_id`` read as ``owner_id``."""
+        owner = labels.get("owner", "")
+        if self.migrate_from_owner_id and owner == self.migrate_from_owner_id:
+            return self.owner_id
+        return owner
+
     def labels(self, resource: str) -> dict[str, str]:
         """The labels of an ownership TXT for a record that ``resource`` wants."""
         labels = {"owner": self.owner_id}
@@ -280,8 +430,11 @@ class TXTRegistry:
             labels["resource"] = resource
         return labels
 
-    def txt_value(self, resource: str) -> str:
+    def txt_value(self, resource: str, txt_name: str = "") -> str:
         """The quoted TXT value recording our ownership of a record ``resource`` wants.
+
+        Encrypted when ``encrypt_enabled``; the nonce is derived from the key, ``txt_name``
+        and the text, so the same record always gets the same value.
 
         Raises:
             ValueError: ``resource`` holds characters that could forge a label.
@@ -292,14 +445,40 @@ class TXTRegistry:
             raise ValueError(msg)
         tokens = [f"heritage={HERITAGE}"]
         tokens += [f"{HERITAGE}/{k}={v}" for k, v in sorted(self.labels(resource).items())]
-        return quote_txt(",".join(tokens))
+        text = ",".join(tokens)
+        if self.encrypt_enabled and self._cipher is not None:
+            text = self._cipher.encrypt(text, self._cipher.nonce(txt_name, text))
+        return quote_txt(text)
 
     def txt_record(self, record: Endpoint) -> Endpoint:
         """The ownership TXT endpoint of a record."""
+        name = self.txt_name(record.dns_name, record.record_type)
         return Endpoint(
-            dns_name=self.txt_name(record.dns_name, record.record_type),
-            targets=(self.txt_value(record.labels.get("resource", "")),),
+            dns_name=name,
+            targets=(self.txt_value(record.labels.get("resource", ""), name),),
             record_type="TXT",
             set_identifier=record.set_identifier,
             record_ttl=record.record_ttl,
         )
+
+
+def _check_owner(field_name: str, owner: str) -> None:
+    if not owner:
+        msg = f"{field_name} must not be empty"
+        raise ConfigError(msg)
+    if _UNSAFE_OWNER.search(owner) or not owner.isprintable():
+        msg = (
+            f"{field_name} {owner!r} must not hold ',', '=', '\"', '\\\\', ';', "
+            "whitespace or control characters: they would break the ownership TXT apart"
+        )
+        raise ConfigError(msg)
+
+
+def _split_type(name: str) -> tuple[str, str]:
+    """external-dns's ``extractRecordTypeDefaultPosition``: a ``<type>-`` before the name."""
+    head = name.split("-", 1)[0]
+    for rtype in MAPPER_TYPES:
+        if head == rtype.lower():
+            typed = head + "-"
+            return (name[len(typed) :] if name.startswith(typed) else name), rtype
+    return name, ""

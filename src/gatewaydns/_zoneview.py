@@ -15,10 +15,11 @@ when its record is gone) — and so on from each name added, as long as somethin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 
+from gatewaydns._domainfilter import DomainFilter
 from gatewaydns._endpoint import Endpoint
-from gatewaydns._plan import Changes, normalize_endpoint, read_claim
+from gatewaydns._plan import Changes, _Zone, normalize_endpoint
 from gatewaydns._registry import TXTRegistry
 
 __all__ = ["ZoneView"]
@@ -101,19 +102,29 @@ class ZoneView:
             name = todo.pop()
             near = [registry.txt_name(name, rtype) for rtype in managed]
             near += [owner for owner, _ in registry.records_of(name, managed)]
+            near += _legacy_neighbours(name, registry)
             for other in near:
                 if other not in scope and (other in self._by_name or wanted(other)):
                     scope.add(other)
                     todo.append(other)
         return scope, self.at(scope)
 
-    def owned(self, registry: TXTRegistry, managed: Sequence[str]) -> int:
+    def owned(self, registry: TXTRegistry, managed: Collection[str]) -> int:
         """How many managed record sets the view holds that are ours (the guard's base)."""
-        count = 0
-        for (name, rtype, sid), _ep in self._records.items():
-            if rtype not in managed:
-                continue
-            txt = self._records.get((registry.txt_name(name, rtype), "TXT", sid))
-            if read_claim(txt, registry.owner_id).state == "ours":
-                count += 1
-        return count
+        zone = _Zone(self._records.values(), registry, frozenset(managed), DomainFilter())
+        return sum(1 for key in zone.records if zone.claim(*key).state == "ours")
+
+
+def _legacy_neighbours(name: str, registry: TXTRegistry) -> list[str]:
+    """The old-format TXT name of records at ``name``, and the names ``name`` is that TXT of."""
+    out = []
+    legacy = registry.legacy_txt_name(name)
+    if legacy is not None:
+        out.append(legacy)
+    owner, rtype = registry.endpoint_name(name)
+    if owner and not rtype:
+        out.append(owner)
+        first, dot, rest = owner.partition(".")
+        if registry.wildcard_replacement and first == registry.wildcard_replacement:
+            out.append(f"*{dot}{rest}")
+    return out

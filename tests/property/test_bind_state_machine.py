@@ -8,8 +8,10 @@ concurrent writers between our read and our update — one creating a record we 
 create, one changing a record we were about to change or delete, one taking the ownership TXT
 of a record we were about to change. After every step the zone, read back by AXFR, must hold:
 
-* no record of ours without its ownership TXT;
-* no foreign record changed;
+* no record of ours without its ownership TXT (for a record external-dns wrote before v0.12 and
+  gatewaydns adopted, its old-format TXT, which stays in place, counts: tests/external_dns.py);
+* no foreign record changed, old-format TXTs (ours or not) and AAAA records owned only through
+  one included;
 * after a step without faults: no ownership TXT of ours without its record, and the zone holds
   exactly what the cluster calls for, less what the plan refused, and nothing else of ours (a
   second plan is empty, or a third when a name had to be freed first).
@@ -34,6 +36,7 @@ from hypothesis.stateful import (
 import gatewaydns
 from gatewaydns import PlanOptions, ProviderError, TXTRegistry, plan
 from tests.dnsutil import Faulty, dump, raw_update, reset, send
+from tests.external_dns import value as txt_value
 from tests.helpers import accepted, gateway, route
 
 OWNER = "machine"
@@ -68,6 +71,9 @@ FOREIGN_NAMES = (
     "d.example.com",
 )
 MANAGED = ("A", "AAAA", "CNAME")
+#: names where external-dns before v0.12 left a record and its old-format TXT (at the record's
+#: own name, with the registry's affixes); none reads as another record's new-format TXT name
+LEGACY_NAMES = ("a.example.com", "b.example.com", "c.example.com", "d.example.com")
 VALUES = {
     "A": "198.51.100.77",
     "AAAA": "2001:db8::77",
@@ -94,6 +100,7 @@ class ZoneMachine(RuleBasedStateMachine):
         self.registry = REGISTRIES["plain"]
         self.routes: dict[int, tuple[tuple[str, ...], str]] = {}
         self.foreign: dict[tuple[str, str], tuple[str, ...]] = {}
+        self.legacy_ours: set[str] = set()  # names with an old-format TXT of ours
         self.clean = False  # the last step applied without faults or errors
 
     @initialize(variant=st.sampled_from(sorted(REGISTRIES)))
@@ -129,16 +136,46 @@ class ZoneMachine(RuleBasedStateMachine):
         return gatewaydns.compute_endpoints(snap).endpoints
 
     # --- the rest of the world --------------------------------------------------------------
-    def _write_foreign(self, name: str, rtype: str, value: str) -> bool:
+    def _write(self, name: str, rtype: str, text: str) -> bool:
         zone = dump(self.named)
         present = {t for n, t in zone if n == name}
         if (name, rtype) in zone or "CNAME" in present or (rtype == "CNAME" and present):
             return False  # people do not write over existing data (that would be drift)
+        if rtype != "AAAA" and name in self.legacy_ours:
+            # an old-format TXT of ours stays after gatewaydns deletes its record, and claims
+            # any record written there later (as in external-dns; docs/migrating-...md)
+            return False
         msg = raw_update(self.named)
-        msg.add(name + ".", 300, rtype, value)
+        msg.add(name + ".", 300, rtype, text)
         send(self.named, msg)
+        return True
+
+    def _write_foreign(self, name: str, rtype: str, text: str) -> bool:
+        if not self._write(name, rtype, text):
+            return False
         self.foreign[(name, rtype)] = dump(self.named)[(name, rtype)]
         return True
+
+    @rule(name=st.sampled_from(LEGACY_NAMES), kind=st.sampled_from(["A", "AAAA", "other-owner"]))
+    def legacy_record(self, name: str, kind: str) -> None:
+        """A record and its old-format TXT, as external-dns v0.7-v0.11 wrote them."""
+        txt_name = self.registry.legacy_txt_name(name)
+        zone = dump(self.named)
+        if txt_name is None or any(n in (name, txt_name) for n, _ in zone):
+            return
+        if kind == "other-owner":
+            if self._write_foreign(name, "A", "198.51.100.60"):
+                self._write_foreign(txt_name, "TXT", txt_value("someone-else", "httproute/o/o"))
+            return
+        address = "198.51.100.50" if kind == "A" else "2001:db8::50"
+        written = (
+            self._write(name, kind, address)  # ours: gatewaydns adopts it
+            if kind == "A"
+            else self._write_foreign(name, kind, address)  # an AAAA is never owned that way
+        )
+        if written and self._write_foreign(txt_name, "TXT", txt_value(OWNER, "httproute/app/old")):
+            self.legacy_ours.add(name)
+            event(f"an old-format {kind} record of ours")
 
     @rule(
         name=st.sampled_from(FOREIGN_NAMES),
@@ -213,8 +250,13 @@ class ZoneMachine(RuleBasedStateMachine):
         if not touched:
             return
         name, rtype = touched[pick % len(touched)]
+        txt = self.registry.txt_name(name, rtype)
+        if (txt, "TXT") not in zone:  # owned through its old-format TXT: take that one
+            txt = self.registry.legacy_txt_name(name) or txt
+            self.foreign.pop((txt, "TXT"), None)
+            self.legacy_ours.discard(name)
         msg = raw_update(self.named)
-        msg.delete(self.registry.txt_name(name, rtype) + ".", "TXT")
+        msg.delete(txt + ".", "TXT")
         send(self.named, msg)
         self.foreign[(name, rtype)] = dump(self.named)[(name, rtype)]  # nobody's: never touch
         event("a concurrent writer took a record we were about to change")
@@ -281,6 +323,9 @@ class ZoneMachine(RuleBasedStateMachine):
 
     def _ours(self, zone: Any, name: str, rtype: str) -> bool:
         txt = zone.get((self.registry.txt_name(name, rtype), "TXT"), ())
+        legacy = self.registry.legacy_txt_name(name)
+        if rtype != "AAAA" and name in self.legacy_ours and legacy is not None:
+            txt = (*txt, *zone.get((legacy, "TXT"), ()))  # never changes (foreign)
         return any(f"external-dns/owner={OWNER}" in t for t in txt)
 
     # --- invariants ---------------------------------------------------------------------------
