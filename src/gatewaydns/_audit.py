@@ -139,7 +139,7 @@ class Finding:
     def explain_lines(self) -> tuple[str, ...]:
         """The whole decision chain: what each source answers, then ``explain``."""
         answered = tuple(
-            f"{source} answers: {self.name} {self.record_type} "
+            f"{source}: {self.name} {self.record_type} "
             + (", ".join(targets) if targets else "(no record)")
             for source, targets in self.answers
         )
@@ -277,6 +277,7 @@ class _Pair:
             text = {
                 "current": f"publishes {targets} through it",
                 "held": f"status lags spec: hold keeps {targets} until the controller catches up",
+                "pending": f"not accepted yet: would publish {targets} through it",
                 "left": f"left: would publish {targets} through it, but no longer does",
             }[link.state]
             via = "" if link.parent == f"Gateway {link.gateway}" else f" (Gateway {link.gateway})"
@@ -391,6 +392,7 @@ def _extra(pair: _Pair, *, ours: str) -> bool:
     """
     held = False
     stale: dict[tuple[str, str], set[str]] = {}
+    early: dict[tuple[str, str], set[str]] = {}
     orphaned: set[str] = set()
     unexpected: dict[str, set[str]] = {}
     links = pair.expected.links.get(pair.key, ())
@@ -402,6 +404,11 @@ def _extra(pair: _Pair, *, ours: str) -> bool:
         for link in left:
             stale.setdefault((link.route, link.gateway), set()).add(target)
         if left:
+            continue
+        pending = [link for link in links if link.state == "pending" and target in link.targets]
+        if pending:  # published ahead of the Gateway's acceptance: unexpected, but explained
+            for link in pending:
+                early.setdefault((link.route, link.gateway), set()).add(target)
             continue
         if ours and not pair.want:
             orphaned.add(target)
@@ -423,6 +430,13 @@ def _extra(pair: _Pair, *, ours: str) -> bool:
         )
         explain = [*pair.owners(targets), *pair.route_chain(route)]
         pair.add("stale-gateway", targets, message, explain, route=route, gateway=gateway)
+    for (route, gateway), targets in sorted(early.items()):
+        message = (
+            f"{', '.join(sorted(targets))} of Gateway {gateway}, which {pair.describe(route)} "
+            "names in spec.parentRefs but which has not accepted it yet (no status.parents entry)"
+        )
+        explain = [*pair.owners(targets), *pair.route_chain(route)]
+        pair.add("unexpected-target", targets, message, explain, route=route, gateway=gateway)
     if orphaned:
         route = "" if ours == "-" else ours
         named = f" (its ownership TXT names {pair.describe(route)})" if route else ""

@@ -13,9 +13,10 @@ the Gateway it left (the controller never cleans up, or lags), and every Gateway
   external-dns publishes while it trusts the stale entry. A link is ``current`` when the route
   publishes the name through that Gateway now (``Result.attachments``), ``held`` when the
   route's status lags its spec under the ``strict`` policy and the link comes from a status
-  entry (SPEC 9: hold keeps these records until the controller catches up), ``left`` otherwise,
-  with the diagnostics that say why (no longer in ``spec.parentRefs``, a stale generation, not
-  accepted, a listener that no longer matches);
+  entry (SPEC 9: hold keeps these records until the controller catches up), ``pending`` when
+  the parent is in ``spec.parentRefs`` but has no status entry (the route is on its way there),
+  and ``left`` otherwise, with the diagnostics that say why (no longer in ``spec.parentRefs``, a
+  stale generation, not accepted, a listener that no longer matches);
 * which Gateway has each target: ``status.addresses`` and ``target`` annotations of every
   Gateway, and ListenerSets' ``target`` annotations (their Gateway's), filtered or not.
 
@@ -42,7 +43,7 @@ from gatewaydns._snapshot import Snapshot
 __all__ = ["Expected", "Link", "LinkState", "expect"]
 
 #: How a route relates to a Gateway for one name (see the module docstring).
-LinkState: TypeAlias = Literal["current", "held", "left"]
+LinkState: TypeAlias = Literal["current", "held", "pending", "left"]
 NameType: TypeAlias = tuple[str, str]
 
 
@@ -59,7 +60,7 @@ class Link:
         dns_name: the name.
         record_type: the type.
         targets: what the route publishes (or would) through this parent, sorted.
-        state: ``current``, ``held`` or ``left``.
+        state: ``current``, ``held``, ``pending`` or ``left``.
         why: the diagnostics about this parent (``reason: message``), and the status entry.
     """
 
@@ -241,7 +242,9 @@ def _links(snapshot: Snapshot, config: SourceConfig, result: Result) -> list[Lin
                 state: LinkState = "left"
                 if (route.resource, gateway, ep.dns_name) in current:
                     state = "current"
-                elif behind and status_entry is not None:
+                elif status_entry is None:
+                    state = "pending"
+                elif behind:
                     state = "held"
                 out.append(
                     Link(
