@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from gatewaydns._audit import FINDING_KINDS
 from gatewaydns._cli import main
 from gatewaydns._errors import ConfigError
 from gatewaydns.adapters.nameserver import Nameserver, parse_nameserver
@@ -247,6 +248,12 @@ def test_nameserver_reads_records_and_cname_owner_only(
 
 
 # --- docs/cli.md ---------------------------------------------------------------------------------
+def test_cli_page_lists_every_finding_kind() -> None:
+    text = (ROOT / "docs/cli.md").read_text()
+    listed = re.findall(r"^\| `([a-z-]+)` \| .* \| .* \|$", text[text.index("## audit") :], re.M)
+    assert listed == list(FINDING_KINDS)
+
+
 def test_cli_page_audit_examples_print_what_the_page_shows(
     named: dict[str, Any], seed: str, silent: str
 ) -> None:
