@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from typing import Any
 
 import pytest
@@ -295,12 +296,11 @@ CASES = [
 def test_findings(
     docs: list[dict[str, Any]], dns: list[tuple[str, str, list[str]]], expected: list[Row]
 ) -> None:
-    config = {"listener_sets": True}
-    audit = run(docs, dns, **config)
+    audit = run(docs, dns, listener_sets=True)
     assert rows(audit) == expected
     shuffled = list(docs)
     random.Random(7).shuffle(shuffled)
-    assert run(shuffled, list(reversed(dns)), **config) == audit
+    assert run(shuffled, list(reversed(dns)), listener_sets=True) == audit
 
 
 def test_stale_gateway_names_the_route_the_gateway_it_left_and_why() -> None:
@@ -545,6 +545,30 @@ def test_prometheus_one_gauge_per_kind_one_series_per_finding() -> None:
     assert text.endswith("\n")
     series = [line.rsplit(" ", 1)[0] for line in lines if not line.startswith("#")]
     assert len(series) == len(set(series))
+    assert_exposition_format(text)
+
+
+# the text exposition format, line by line (prometheus.io/docs/instrumenting/exposition_formats)
+METRIC = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
+LABELS = r'\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*"(?:,(?!\})|(?=\})))*\}'
+SAMPLE = re.compile(rf"({METRIC})(?:{LABELS})? -?[0-9]+(?:\.[0-9]+)?")
+HELP = re.compile(rf"# HELP ({METRIC}) (?:[^\\\n]|\\[\\n])*")
+TYPE = re.compile(rf"# TYPE ({METRIC}) gauge")
+
+
+def assert_exposition_format(text: str) -> None:
+    typed: list[str] = []
+    for line in text.splitlines():
+        if (m := TYPE.fullmatch(line)) is not None:
+            assert m.group(1) not in typed, line
+            typed.append(m.group(1))
+        elif (m := HELP.fullmatch(line)) is not None:
+            assert m.group(1) not in typed, line  # HELP comes before TYPE
+        else:
+            m = SAMPLE.fullmatch(line)
+            assert m is not None, line
+            assert typed, line
+            assert m.group(1) == typed[-1], line  # under its own TYPE
 
 
 def test_prometheus_escapes_label_values() -> None:
@@ -557,6 +581,7 @@ def test_prometheus_escapes_label_values() -> None:
     )
     text = prometheus_text(Audit((finding,), 1, ("ns",)))
     assert 'name="a\\"b\\\\c\\nd"' in text
+    assert_exposition_format(text)
     assert "\nd" not in text.replace("\\nd", "")  # no raw line feed inside a value
 
 

@@ -24,7 +24,7 @@ from gatewaydns._cli import main
 from gatewaydns._errors import ConfigError
 from gatewaydns.adapters.nameserver import Nameserver, parse_nameserver
 
-from . import dnsutil
+from . import dnsutil, pdnsutil
 
 ROOT = pathlib.Path(__file__).parent.parent
 AFTER = "examples/parentref-move/after.yaml"
@@ -129,6 +129,28 @@ def test_seed_zone_through_the_provider(named: dict[str, Any], seed: str) -> Non
     assert stale["explain"][-1] == (
         "ownership TXT a-shop.example.com: owned by cluster-eu-1 for httproute/app/shop"
     )
+
+
+def test_seed_zone_on_powerdns(pdns: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same zone on PowerDNS: through its API, and by plain queries to its DNS port."""
+    pdnsutil.reset(pdns)
+    rrsets: dict[tuple[str, str], list[str]] = {}
+    for name, rtype, rdata in docs_zone():
+        rrsets.setdefault((name.rstrip("."), rtype), []).append(rdata)
+    pdnsutil.patch(pdns, *((n, t, v) for (n, t), v in rrsets.items()))
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("GATEWAYDNS_PDNS_API_KEY", pdns["key"])
+    flags = ["--provider", "powerdns", "--pdns-server", pdns["api"], "--pdns-zone", pdns["zone"]]
+    code, out, err = run("audit", AFTER, *flags, "--owner-id", OWNER, "-o", "json")
+    assert (code, err) == (3, "")
+    assert findings(out) == [
+        *SEED_FINDINGS[:2],
+        ("orphaned", "old.example.com", "A", "203.0.113.10", "app/old", ""),
+        SEED_FINDINGS[2],
+    ]
+    code, out, err = run("audit", AFTER, "--nameserver", pdns["dns"], "-o", "json")
+    assert (code, err) == (3, "")
+    assert findings(out) == SEED_FINDINGS
 
 
 def test_sync_then_the_zone_matches(named: dict[str, Any], seed: str) -> None:
