@@ -350,6 +350,43 @@ def test_names_asked_are_the_desired_and_every_old_parents() -> None:
     ]
 
 
+def test_a_status_entry_without_section_stands_for_the_spec_ref() -> None:
+    """SPEC 4.1's leniency: the spec ref is not 'pending' when a shorter entry covers it."""
+    lagging = route(
+        "shop",
+        hostnames=["shop.example.com"],
+        parents=[{"name": "external", "namespace": "infra", "sectionName": "http"}],
+        generation=2,
+        status=[accepted("external", generation=1)],
+    )
+    snap = Snapshot.from_manifests([EXT, lagging])
+    cfg = SourceConfig()
+    expected = expect(snap, cfg, compute_endpoints(snap, cfg))
+    assert [(link.parent, link.state) for link in expected.links[("shop.example.com", "A")]] == [
+        ("Gateway infra/external", "held")
+    ]
+
+
+def test_records_may_be_a_generator() -> None:
+    snap = Snapshot.from_manifests([EXT, BLOG])
+    cfg = SourceConfig()
+    expected = expect(snap, cfg, compute_endpoints(snap, cfg))
+    zone = [
+        Endpoint(dns_name="blog.example.com", record_type="A", targets=("203.0.113.10",)),
+        TXTRegistry(OWNER).txt_record(
+            Endpoint(
+                dns_name="blog.example.com",
+                record_type="A",
+                targets=("203.0.113.10",),
+                labels={"resource": "httproute/app/blog"},
+            )
+        ),
+    ]
+    options = PlanOptions(TXTRegistry(OWNER))
+    audit = compare(expected, (r for r in zone), source="zone", options=options)
+    assert (audit.findings, audit.checked) == ((), 1)
+
+
 def test_a_lagging_route_under_latest_is_not_held() -> None:
     audit = run(
         [EXT, INT, LAGGING],

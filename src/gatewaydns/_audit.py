@@ -6,21 +6,13 @@ Theory of operation
 The problem gatewaydns exists for is visible in DNS: after a route's ``spec.parentRefs`` moved
 from Gateway ``external`` to ``internal``, external-dns keeps publishing both Gateways' addresses
 at the route's names, because the stale ``status.parents`` entry still counts for it (SPEC
-section 9). An audit finds such records in a live zone, whoever wrote them. It weighs three
-things, all derived from the manifests:
+section 9). An audit finds such records in a live zone, whoever wrote them. It weighs:
 
-* **what the cluster calls for now**: ``compute_endpoints`` (the desired record sets, with hold
-  when a previous result is given);
-* **every path a route has or had to a Gateway** (a :class:`Link`): one per parent named in
-  ``spec.parentRefs`` or ``status.parents``, computed with every rule of SPEC sections 1-8 as if
-  that parent had accepted the route at its current generation. A link is ``current`` when the
-  route publishes the name through that Gateway now, ``held`` when the route's status lags its
-  spec and hold keeps what its status entries published (SPEC 9: the controller has not caught
-  up, and gatewaydns itself keeps these records until it does), and ``left`` otherwise, with the
-  diagnostics that say why (the entry is no longer in ``spec.parentRefs``, has a stale
-  generation, the Gateway no longer accepts the route, a listener no longer matches);
-* **which Gateway each target belongs to**: ``status.addresses`` and ``target`` annotations of
-  every Gateway and ListenerSet in the manifests.
+* **what the cluster calls for now**, and **every path a route has or had to a Gateway** (a
+  ``Link``: ``current``, ``held``, ``pending`` or ``left``), and **which Gateway each target
+  belongs to**: :func:`gatewaydns._links.expect` derives all three from the manifests and the
+  computed result (see :mod:`gatewaydns._links`);
+* **what DNS holds**: records handed in by the caller.
 
 Each record set DNS holds at a name in scope (A, AAAA and CNAME; a name the cluster calls for, or
 one a link reaches, or, when ownership is visible, a record of ours) is compared with the desired
@@ -30,9 +22,11 @@ that nobody calls for is
 1. excused when a ``held`` link has it (hold keeps it; not a finding);
 2. a ``stale-gateway`` finding when a ``left`` link has it: the route, the Gateway it left and
    the stale target are named;
-3. else ``orphaned`` when the record is ours (its ownership TXT names the owner ID) and the
+3. else ``unexpected-target`` when a ``pending`` link has it (published before the Gateway the
+   route moves to has accepted it), naming the route and that Gateway;
+4. else ``orphaned`` when the record is ours (its ownership TXT names the owner ID) and the
    cluster calls for no record of that name and type;
-4. else an ``unexpected-target`` finding, naming the Gateway that has the target when one does.
+5. else an ``unexpected-target`` finding, naming the Gateway that has the target when one does.
 
 Every desired target DNS does not hold is ``missing``, naming the route that calls for it and the
 Gateway the target belongs to. When ownership is visible (a provider's whole zone and an owner
@@ -299,7 +293,8 @@ def compare(
         expected: :func:`expect`'s result.
         records: what the source holds: plain answers for ``expected.names`` (A, AAAA, CNAME),
             or a provider's whole zone, TXT records included.
-        source: how findings name the source (``127.0.0.1:53``, ``rfc2136``).
+        source: how findings name the source (``nameserver 127.0.0.1:53``,
+            ``provider rfc2136``).
         options: when ``records`` is a whole zone: the registry (owner ID) whose ownership
             records are read, the managed record types and the domain filter (the provider's
             zones). Then orphaned records and ownership problems are found too, and only names
@@ -308,14 +303,18 @@ def compare(
     Returns:
         The findings, sorted, and how many (name, type) pairs were compared.
     """
+    records = list(records)
     flt = (options.domain_filter if options else None) or DomainFilter()
     types = frozenset(AUDITED_TYPES)
     zone: _Zone | None = None
     owned: set[tuple[str, str, str]] = set()
+    keys_at: dict[NameType, list[tuple[str, str, str]]] = {}  # the zone's record keys
     if options is not None:
         types &= frozenset(options.managed_record_types)
         zone = _Zone(records, options.registry, frozenset(options.managed_record_types), flt)
         owned = {k for k in zone.records if zone.claim(*k).state == "ours"}
+        for key in sorted(zone.records):
+            keys_at.setdefault(key[:2], []).append(key)
     have: dict[NameType, set[str]] = {}
     for raw in records:
         ep = normalize_endpoint(raw)
@@ -336,7 +335,7 @@ def compare(
             got=got,
             answers=((source, tuple(sorted(got))),),
         )
-        keys = [k for k in (zone.records if zone else {}) if k[:2] == (name, rtype)]
+        keys = keys_at.get((name, rtype), [])
         if zone is not None and keys:
             pair.ownership = tuple(_ownership_line(zone, k) for k in sorted(keys))
         _missing(pair)

@@ -206,10 +206,12 @@ def _links(snapshot: Snapshot, config: SourceConfig, result: Result) -> list[Lin
     parents: dict[str, list[tuple[ParentReference, RouteParentStatus | None]]] = {}
     for route in snapshot.routes:
         seen: dict[tuple[str, str, str, str, str, int], tuple[Any, Any]] = {}
-        for entry in route.parent_statuses:
+        statuses = route.parent_statuses
+        for entry in statuses:
             seen.setdefault(entry.parent_ref.key(route.namespace), (entry.parent_ref, entry))
         for ref in route.parent_refs:
-            seen.setdefault(ref.key(route.namespace), (ref, None))
+            if not any(_covers(entry.parent_ref, ref, route.namespace) for entry in statuses):
+                seen.setdefault(ref.key(route.namespace), (ref, None))
         parents[route.resource] = list(seen.values())
     # which Gateway each route publishes each name through now (SPEC 4-6, result.attachments)
     labels = {
@@ -261,6 +263,15 @@ def _links(snapshot: Snapshot, config: SourceConfig, result: Result) -> list[Lin
                     )
                 )
     return out
+
+
+def _covers(entry: ParentReference, spec: ParentReference, namespace: str) -> bool:
+    """Whether a status entry's parentRef stands for a spec ref (SPEC 4.1, one-way leniency)."""
+    return (
+        entry.identity(namespace) == spec.identity(namespace)
+        and entry.section_name in (None, "", spec.section_name)
+        and entry.port in (None, spec.port)
+    )
 
 
 def _why(
