@@ -169,15 +169,17 @@ def _addresses(snapshot: Snapshot, config: SourceConfig) -> dict[str, tuple[tupl
     return {t: tuple(sorted(v)) for t, v in sorted(found.items())}
 
 
+_ACCEPTED = (Condition(type="Accepted", status="True"),)
+
+
 def _through(route: Route, ref: ParentReference) -> Route:
     """``route`` with ``ref`` as its only parent, accepted there (generation not checked)."""
-    accepted = RouteParentStatus(
-        parent_ref=ref, conditions=(Condition(type="Accepted", status="True"),)
-    )
+    # built from validated parts: construct without validating again (one per route and parent)
+    accepted = RouteParentStatus.model_construct(parent_ref=ref, conditions=_ACCEPTED)
     return route.model_copy(
         update={
             "spec": route.spec.model_copy(update={"parent_refs": (ref,)}),
-            "status": RouteStatus(parents=(accepted,)),
+            "status": RouteStatus.model_construct(parents=(accepted,)),
         }
     )
 
@@ -223,6 +225,9 @@ def _links(snapshot: Snapshot, config: SourceConfig, result: Result) -> list[Lin
         (att.route, labels.get((att.route, att.parent), ""), att.hostname)
         for att in result.attachments
     }
+    diagnostics: dict[str, list[Diagnostic]] = {}  # route key -> its diagnostics
+    for d in result.diagnostics:
+        diagnostics.setdefault(f"{d.kind.lower()}/{d.namespace}/{d.name}", []).append(d)
     out: list[Link] = []
     depth = max((len(p) for p in parents.values()), default=0)
     for i in range(depth):  # batch i: every route through its i-th parent
@@ -239,7 +244,7 @@ def _links(snapshot: Snapshot, config: SourceConfig, result: Result) -> list[Lin
             behind = config.generation_policy == "strict" and is_behind(
                 route.metadata.generation, route.parent_statuses
             )
-            why = _why(result.for_route(route.resource), label, route, status_entry)
+            why = _why(diagnostics.get(route.resource, ()), label, route, status_entry)
             for ep in map(normalize_endpoint, computed.by_route.get(route.resource, ())):
                 state: LinkState = "left"
                 if (route.resource, gateway, ep.dns_name) in current:
