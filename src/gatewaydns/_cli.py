@@ -113,6 +113,7 @@ def _parser() -> argparse.ArgumentParser:
         _add_plan_flags(cmd)
         _add_provider_flags(cmd)
         _add_source_flags(cmd)
+    _add_audit_parser(sub)
     return parser
 
 
@@ -571,6 +572,8 @@ def main(
     style = _Style(colour)
     if args.command in ("plan", "sync"):
         return _run_plan(args, stdin, stdout, stderr, style)
+    if args.command == "audit":
+        return _run_audit(args, stdin, stdout, stderr, style)
     try:
         config = _config(args)
         snapshot = _load(args.files, stdin)
@@ -852,3 +855,185 @@ def _run_plan(
         )
         return 1
     return 0
+
+
+# --- audit --------------------------------------------------------------------------------------
+def _add_audit_parser(sub: Any) -> None:
+    """``gatewaydns audit``: its own flags, the provider and plan flags, the source flags."""
+    cmd = sub.add_parser(
+        "audit",
+        help="compare what DNS holds with what the manifests call for, and say why they differ",
+        description="Compare what DNS holds with what the manifests call for: stale-gateway "
+        "records (a route's old Gateway still answering), unexpected targets, missing records "
+        "and, with --provider, orphaned records and ownership problems. Exit codes: 0 DNS "
+        "matches, 3 findings, 1 error.",
+        usage_exit=1,
+    )
+    cmd.add_argument("files", nargs="*", metavar="FILE", help="YAML or JSON manifests; - for stdin")
+    cmd.add_argument("-o", "--output", choices=("table", "json", "prometheus"), default="table")
+    cmd.add_argument("--explain", action="store_true", help="add each finding's decision chain")
+    ns = cmd.add_argument_group("--nameserver (plain queries: A, AAAA, CNAME; no credentials)")
+    ns.add_argument(
+        "--nameserver",
+        action="append",
+        metavar="IP[:PORT]",
+        help="a server to ask ([IPv6]:PORT for IPv6 with a port); repeat to check several",
+    )
+    ns.add_argument("--nameserver-timeout", type=float, default=2.0, metavar="SECONDS")
+    ns.add_argument("--nameserver-tries", type=int, default=2, metavar="N")
+    ns.add_argument("--nameserver-concurrency", type=int, default=8, metavar="N")
+    _add_plan_flags(cmd)
+    _add_provider_flags(cmd)
+    _add_source_flags(cmd)
+    for action in cmd._actions:  # one of --nameserver and --provider; planning flags unused
+        if action.dest in ("provider", "owner_id"):
+            action.required = False
+            action.help = (action.help or "") + (
+                " (needed with --provider)" if action.dest == "owner_id" else ""
+            )
+        elif action.dest in ("policy", "force"):
+            action.help = argparse.SUPPRESS
+
+
+def _run_audit(
+    args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO, style: _Style
+) -> int:
+    """``gatewaydns audit``: 0 DNS matches, 3 findings, 1 any error."""
+    from gatewaydns._audit import compare, merge_audits  # noqa: PLC0415 - audit only
+    from gatewaydns._links import expect  # noqa: PLC0415
+    from gatewaydns._plan import owned_by_route  # noqa: PLC0415
+
+    try:
+        if args.nameserver and args.provider:
+            msg = "audit reads DNS one way: --nameserver or --provider, not both"
+            raise _InputError(msg)
+        if not args.nameserver and not args.provider:
+            msg = (
+                "audit needs --nameserver IP[:PORT] (plain queries, any server) or --provider "
+                "rfc2136|powerdns|webhook (the whole zone, with ownership)"
+            )
+            raise _InputError(msg)
+        config = _config(args)
+        snapshot = _load(args.files, stdin)
+        previous = _previous(args.previous)
+        if args.provider:
+            if not args.owner_id:
+                msg = (
+                    "--provider needs --owner-id: the TXT owner ID whose records are audited "
+                    "(external-dns --txt-owner-id)"
+                )
+                raise _InputError(msg)
+            options = _plan_options(args)
+            provider = _provider(args)
+            if options.domain_filter is None and provider.zones:  # never outside the zones
+                options = replace(options, domain_filter=DomainFilter(tuple(provider.zones)))
+            records = list(provider.records())
+            if previous is None:  # what the controller holds on its first round (SPEC 9)
+                previous = dict(owned_by_route(records, options))
+            result = compute_endpoints(snapshot, config, previous)
+            expected = expect(snapshot, config, result)
+            flt = options.domain_filter or DomainFilter()
+            outside = sorted({n for n, _ in expected.desired if not flt.matches(n)})
+            if outside:
+                shown = ", ".join(outside[:5]) + (", ..." if len(outside) > 5 else "")
+                stderr.write(
+                    _p(
+                        f"gatewaydns: warning: {len(outside)} name(s) the cluster calls for are "
+                        f"outside the provider's zones and were not audited: {shown}"
+                    )
+                    + "\n"
+                )
+            audit = compare(expected, records, source=f"provider {args.provider}", options=options)
+        else:
+            servers = _nameservers(args)
+            result = compute_endpoints(snapshot, config, previous)
+            expected = expect(snapshot, config, result)
+            audit = merge_audits(
+                [
+                    compare(expected, ns.records(expected.names), source=f"nameserver {ns.label}")
+                    for ns in servers
+                ]
+            )
+    except OSError as exc:
+        _error(stderr, f"{exc.filename}: {exc.strerror}")
+        return 1
+    except ValidationError as exc:
+        lines = [f"  --{'-'.join(str(e['loc'][0]).split('_'))}: {e['msg']}" for e in exc.errors()]
+        _error(stderr, "invalid configuration:\n" + "\n".join(lines))
+        return 1
+    except (GatewayDNSError, ImportError) as exc:
+        _error(stderr, str(exc))
+        return 1
+    if args.output == "json":
+        findings = [f.to_json(explain=args.explain) for f in audit.findings]
+        stdout.write(json.dumps(findings, indent=2) + "\n")
+    elif args.output == "prometheus":
+        from gatewaydns._prometheus import prometheus_text  # noqa: PLC0415
+
+        stdout.write(prometheus_text(audit))
+    else:
+        stdout.write(_audit_table(audit, style, explain=args.explain))
+    return 3 if audit.findings else 0
+
+
+def _nameservers(args: argparse.Namespace) -> list[Any]:
+    """The --nameserver servers, each once, in the order given."""
+    from gatewaydns.adapters.nameserver import Nameserver, parse_nameserver  # noqa: PLC0415
+
+    servers: dict[tuple[str, int], Any] = {}
+    for text in args.nameserver:
+        host, port = parse_nameserver(text)
+        servers.setdefault(
+            (host, port),
+            Nameserver(
+                host,
+                port,
+                timeout=args.nameserver_timeout,
+                tries=args.nameserver_tries,
+                concurrency=args.nameserver_concurrency,
+            ),
+        )
+    return list(servers.values())
+
+
+def _audit_table(audit: Any, style: _Style, *, explain: bool) -> str:
+    """Findings as a table (or, with ``explain``, one block each), then a summary line."""
+    out: list[str] = []
+    if explain:
+        for f in audit.findings:
+            head = f"{f.kind} {f.name} {f.record_type} {','.join(f.targets)}"
+            out.append(style(head, "1"))
+            out.append(f"  {_p(f.message)}")
+            out.extend(_p(f"  {line}") for line in f.explain_lines())
+    elif audit.findings:
+        header = ("KIND", "NAME", "TYPE", "TARGETS", "ROUTE", "GATEWAY")
+        rows = [
+            tuple(
+                map(
+                    _p,
+                    (f.kind, f.name, f.record_type, ",".join(f.targets), f.route_key, f.gateway),
+                )
+            )
+            for f in audit.findings
+        ]
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+        def line(cells: Sequence[str]) -> str:
+            return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+        out += [style(line(header), "1"), *(line(r) for r in rows)]
+    where = ", ".join(audit.sources)
+    checked = f"{audit.checked} record set(s) checked ({where})"
+    if audit.findings:
+        counts = ", ".join(f"{n} {kind}" for kind, n in audit.counts().items() if n)
+        out.append(style(f"{len(audit.findings)} finding(s): {counts}; {checked}.", "33"))
+    elif audit.checked:
+        held = (
+            f" ({audit.held} with records that hold keeps while their routes' status lags)"
+            if audit.held
+            else ""
+        )
+        out.append(style(f"DNS matches: {checked} hold what the manifests call for{held}.", "32"))
+    else:
+        out.append(f"Nothing to compare: the manifests call for no records ({where}).")
+    return "\n".join(out) + "\n"

@@ -8,6 +8,8 @@
   a server that offers any provider over it (standard library only).
 * :mod:`gatewaydns.adapters.kubernetes` — a watcher over the Kubernetes API (extra
   ``kubernetes``: the official client).
+* :mod:`gatewaydns.adapters.nameserver` — plain, read-only DNS queries to one server, for
+  ``gatewaydns audit`` (extra ``rfc2136``: dnspython).
 
 The core never imports these modules.
 """
