@@ -886,10 +886,10 @@ def _add_audit_parser(sub: Any) -> None:
     _add_provider_flags(cmd)
     _add_source_flags(cmd)
     for action in cmd._actions:  # one of --nameserver and --provider; planning flags unused
-        if action.dest in ("provider", "owner_id"):
+        if action.dest in ("provider", "txt_owner_id"):
             action.required = False
             action.help = (action.help or "") + (
-                " (needed with --provider)" if action.dest == "owner_id" else ""
+                " (needed with --provider)" if action.dest == "txt_owner_id" else ""
             )
         elif action.dest in ("policy", "force"):
             action.help = argparse.SUPPRESS
@@ -917,7 +917,7 @@ def _run_audit(
         snapshot = _load(args.files, stdin)
         previous = _previous(args.previous)
         if args.provider:
-            if not args.owner_id:
+            if not args.txt_owner_id:
                 msg = (
                     "--provider needs --owner-id: the TXT owner ID whose records are audited "
                     "(external-dns --txt-owner-id)"
