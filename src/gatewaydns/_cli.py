@@ -28,6 +28,7 @@ from gatewaydns._domainfilter import DomainFilter
 from gatewaydns._endpoint import Endpoint, endpoint_sort_key
 from gatewaydns._errors import GatewayDNSError, ManifestError, ProviderError
 from gatewaydns._hostile import Marks, find_hostile, loads_json, printable
+from gatewaydns._optional import require
 from gatewaydns._plan import Changes, ChangeUnit, PlanOptions, ProviderCapabilities, plan
 from gatewaydns._registry import TXTRegistry
 from gatewaydns._snapshot import Snapshot, format_loc
@@ -597,11 +598,9 @@ def main(
         stdout.write(json.dumps(_structured(result, args.explain), indent=2) + "\n")
     else:
         try:
-            import yaml  # noqa: PLC0415 - optional dependency
-        except ImportError:
-            stderr.write(
-                "gatewaydns: error: -o yaml needs PyYAML: pip install 'gatewaydns[yaml]'\n"
-            )
+            yaml = require("yaml", "-o yaml needs PyYAML", "yaml")
+        except ImportError as exc:
+            _error(stderr, str(exc))
             return 1
         stdout.write(yaml.safe_dump(_structured(result, args.explain), sort_keys=False))
     return 0

@@ -15,6 +15,7 @@ from functools import cache
 from typing import Any
 
 from gatewaydns._hostile import DUPLICATES, INT64_MAX, INT64_MIN, BadInt, Marks
+from gatewaydns._optional import require
 
 __all__ = ["YAMLParseError", "load_yaml_documents"]
 
@@ -33,15 +34,9 @@ _MERGE = "tag:yaml.org,2002:merge"
 
 @cache
 def _loader() -> Any:
-    try:
-        import yaml  # noqa: PLC0415 - optional dependency, imported on first use
-    except ImportError as exc:  # pragma: no cover - exercised by the no-extras CI run
-        msg = (
-            "reading YAML manifests needs PyYAML: install the 'yaml' extra "
-            "(pip install 'gatewaydns[yaml]'), or pass JSON text or dicts"
-        )
-        raise ImportError(msg) from exc
-
+    yaml = require(
+        "yaml", "reading YAML manifests needs PyYAML (or pass JSON text or dicts)", "yaml"
+    )
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
     class _KubeLoader(base):  # type: ignore[misc,valid-type]

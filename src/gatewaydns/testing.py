@@ -215,7 +215,7 @@ class ScriptedWatcher:
 
     def push(self, type_: EventType, obj: WatchedObject) -> None:
         """Queue one event."""
-        key: tuple[str, str, str] = (obj.kind, obj.metadata.namespace or "", obj.name)
+        key = (obj.kind, obj.namespace, obj.name)
         if type_ == "DELETED":
             self._known.pop(key, None)
         else:
@@ -233,7 +233,7 @@ class ScriptedWatcher:
         """
         self._queue.clear()
         current: dict[tuple[str, str, str], WatchedObject] = {
-            (o.kind, o.metadata.namespace or "", o.name): o for o in objects
+            (o.kind, o.namespace, o.name): o for o in objects
         }
         for key, obj in sorted(current.items()):
             self.push("MODIFIED" if key in self._known else "ADDED", obj)
