@@ -207,10 +207,11 @@ class KopfWatcher:
                     self._tombstone(uid)
                     self._seen.discard(uid)
                 old = self._known.get(key)
-                if old is not None and (not uid or not old.uid or old.uid == uid):
-                    del self._known[key]
+                if old is None or not uid or not old.uid or old.uid == uid:
                     self.invalid_objects.pop(key, None)
-                    self._emit("DELETED", old.obj)
+                    if old is not None:
+                        del self._known[key]
+                        self._emit("DELETED", old.obj)
             elif uid:
                 relisted = type_ is None and uid in self._seen
                 self._seen.add(uid)
