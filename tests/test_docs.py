@@ -17,6 +17,7 @@ RUNNABLE = [
     "docs/diagnostics.md",
     "docs/writing-a-provider.md",
     "docs/reconciler.md",
+    "docs/embedding.md",
 ]
 
 
