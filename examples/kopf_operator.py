@@ -13,7 +13,8 @@ worker thread, as in examples/controller.py, with the same guarantees:
   event handlers only once every index is complete);
 * a route whose status lags its spec keeps its records (hold), and a restarted operator holds
   what the zone says it published (the Reconciler's first round reads the zone first);
-* the deletion guard (PlanOptions) withholds a plan that would delete too much at once;
+* the deletion guard (PlanOptions) withholds the deletions of a round that would delete more
+  than half of the records it owns (creates and updates still apply);
 * SIGTERM and SIGINT stop it within about a second, exit code 0: kopf stops its watches, the
   round in progress finishes, or is abandoned if a DNS server is slow to answer.
 

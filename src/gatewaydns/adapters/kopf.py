@@ -99,7 +99,10 @@ class KopfWatcher:
 
     Args:
         kinds: the kinds to handle (default: every kind gatewaydns reads). Their ``versions``
-            are not used: kopf serves the version the cluster prefers.
+            are not used: kopf serves the version the cluster prefers. Keep ``Namespace``
+            among them: its objects always exist, so its event handler always marks the
+            listing complete (without it, a cluster with no object of the other kinds never
+            does).
 
     Attributes:
         errors: problems with single objects, newest last (the last 100).
@@ -200,7 +203,7 @@ class KopfWatcher:
         doc = to_manifest(body)
         kind, namespace, name, uid, _created = _identity(doc)
         key: _Key = (kind, namespace, name)
-        relisted = False
+        first_relist = False
         with self._changed:
             if type_ == "DELETED":
                 if uid:
@@ -213,17 +216,15 @@ class KopfWatcher:
                         del self._known[key]
                         self._emit("DELETED", old.obj)
             elif uid:
-                relisted = type_ is None and uid in self._seen
-                self._seen.add(uid)
-                if relisted:
-                    first = kind not in self.relisted_objects
+                if type_ is None and uid in self._seen:  # listed again: kopf relisted the kind
+                    first_relist = kind not in self.relisted_objects
                     self.relisted_objects[kind] = self.relisted_objects.get(kind, 0) + 1
-                    relisted = first
+                self._seen.add(uid)
             if self._synced_at is None:
                 self._synced_at = self._queued
                 self._woken = True
                 self._changed.notify_all()
-        if relisted:
+        if first_relist:
             _log.warning(
                 "kopf listed %s again (its watch expired): objects deleted while it was down "
                 "are not reported by kopf and keep their DNS records until a restart",
