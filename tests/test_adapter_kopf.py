@@ -201,3 +201,26 @@ def test_the_reconciler_never_plans_before_kopf_completes_the_listing() -> None:
             'external-dns/resource=httproute/app/shop"',
         ),
     }
+
+
+def test_the_deletion_guard_withholds_a_mass_deletion_from_kopf_events() -> None:
+    provider = InMemoryProvider(zones=("example.com",))
+    w = KopfWatcher()
+    reconciler = Reconciler(w, provider, owner_id="kopf-test")
+    gw = body(gateway("gw", "infra", addresses=["203.0.113.1"]), "g1")
+    routes = [
+        body(route(f"r{i:02d}", "app", hostnames=[f"r{i:02d}.example.com"]), f"u{i}")
+        for i in range(12)
+    ]
+    w.index(gw)
+    for r in routes:
+        w.index(r)
+    w.event(None, gw)
+    assert reconciler.step().applied
+    published = {k for k in provider.snapshot() if k[1] == "A"}
+    assert len(published) == 12
+    for r in routes:  # every route goes at once (say, a namespace deleted by mistake)
+        w.event("DELETED", r)
+    rnd = reconciler.step()
+    assert (rnd.events, rnd.withheld) == (12, 12)
+    assert {k for k in provider.snapshot() if k[1] == "A"} == published

@@ -31,7 +31,7 @@ GV = f"{G}/v1"
 
 
 @pytest.fixture(scope="module")
-def objects(kube: Kube) -> Iterator[tuple[str, Snapshot]]:
+def objects(kube: Kube) -> tuple[str, Snapshot]:
     """A namespace with a Gateway and a route; its snapshot as ``kubectl get -o json`` gives it."""
     ns = kube.namespace("clients")
     kube.create(gw("edge", ns, "203.0.113.7"))
@@ -41,8 +41,7 @@ def objects(kube: Kube) -> Iterator[tuple[str, Snapshot]]:
         kube.call("GET", kube.path("Gateway", ns)),
         kube.call("GET", kube.path("HTTPRoute", ns)),
     ]
-    yield ns, Snapshot.from_manifests(listed)
-    kube.call("DELETE", f"/api/v1/namespaces/{ns}")
+    return ns, Snapshot.from_manifests(listed)
 
 
 def only(snap: Snapshot, ns: str) -> Snapshot:
