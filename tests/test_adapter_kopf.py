@@ -59,7 +59,7 @@ def test_index_calls_deliver_added_then_modified_only_on_change() -> None:
     ]
 
 
-def test_synced_at_the_first_event_call_once_the_listing_is_polled() -> None:
+def test_synced_at_the_first_event_call_with_the_whole_listing_queued() -> None:
     w = KopfWatcher()
     w.index(body(namespace("app"), "n1"))
     w.index(body(shop(), "u1"))
@@ -70,9 +70,9 @@ def test_synced_at_the_first_event_call_once_the_listing_is_polled() -> None:
     assert w.wait(0) is False
     w.index(body(gateway("gw", "infra", addresses=["203.0.113.1"]), "g1"))
     w.event(None, body(namespace("app"), "n1"))  # the first event handler call
-    # a consumer that polled before the call and reads synced now must not plan yet: the
-    # Gateway, listed before the call, is still queued
-    assert not w.synced
+    # synced is read before polling (the Watcher contract): the poll that follows a true
+    # synced delivers every object listed before the call, here the Gateway
+    assert w.synced
     assert w.wait(0) is True
     assert [e.object.kind for e in w.poll()] == ["Gateway"]
     assert w.synced

@@ -23,8 +23,8 @@ How ``synced`` is established
     reads has one, so the first call of any of the event handlers proves that the whole initial
     listing has been delivered. One such call always comes: the Namespace handler sees
     ``default`` and ``kube-system``, which a cluster cannot delete. :attr:`KopfWatcher.synced`
-    turns true at that call, once the consumer has also polled every event queued before it: a
-    consumer that polls first and reads ``synced`` after (as ``Reconciler.step`` does) never
+    turns true at that call: every event of the listing is queued by then, so a consumer that
+    reads ``synced`` before it polls (the Watcher contract, as ``Reconciler.step`` does) never
     plans with part of the listing still queued. A kind the cluster does not serve (its CRD is
     not installed) is not listed by kopf and does not hold ``synced`` back; kopf starts
     watching it when the CRD appears.
@@ -120,9 +120,7 @@ class KopfWatcher:
         self._gone: OrderedDict[str, None] = OrderedDict()  # uids of deleted objects
         self._seen: set[str] = set()  # uids the event handlers have seen (to spot relists)
         self._queue: list[WatchEvent] = []
-        self._queued = 0  # events ever queued
-        self._polled = 0  # events ever polled
-        self._synced_at: int | None = None  # events queued when the listing was complete
+        self._synced = False  # the whole initial listing is queued
         self._woken = False
         self._closed = False
         self.errors: list[str] = []
@@ -220,8 +218,8 @@ class KopfWatcher:
                     first_relist = kind not in self.relisted_objects
                     self.relisted_objects[kind] = self.relisted_objects.get(kind, 0) + 1
                 self._seen.add(uid)
-            if self._synced_at is None:
-                self._synced_at = self._queued
+            if not self._synced:
+                self._synced = True
                 self._woken = True
                 self._changed.notify_all()
         if first_relist:
@@ -234,15 +232,14 @@ class KopfWatcher:
     # --- Watcher protocol ----------------------------------------------------------------------
     @property
     def synced(self) -> bool:
-        """Whether the initial listing is complete and every event of it has been polled."""
+        """Whether the whole initial listing is queued (read it before polling)."""
         with self._lock:
-            return self._synced_at is not None and self._polled >= self._synced_at
+            return self._synced
 
     def poll(self) -> Sequence[WatchEvent]:
         """The events since the last call, oldest first."""
         with self._lock:
             events, self._queue = self._queue, []
-            self._polled += len(events)
             self._woken = False
         return events
 
@@ -298,7 +295,6 @@ class KopfWatcher:
     def _emit(self, type_: EventType, obj: WatchedObject) -> None:
         """Queue an event; the caller holds the lock."""
         self._queue.append(WatchEvent(type_, obj))
-        self._queued += 1
         self._woken = True
         self._changed.notify_all()
 
