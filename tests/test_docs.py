@@ -19,6 +19,7 @@ RUNNABLE = [
     "docs/writing-a-provider.md",
     "docs/reconciler.md",
     "docs/migrating-from-external-dns.md",
+    "docs/embedding.md",
 ]
 
 

@@ -6,6 +6,7 @@ endpoints. See https://gatewaydns.readthedocs.io (``docs/`` in the repository).
 
 from __future__ import annotations
 
+from gatewaydns._clientobjects import to_manifest
 from gatewaydns._compute import Attachment, Result, compute_endpoints
 from gatewaydns._config import SourceConfig
 from gatewaydns._diagnostics import REASONS, Diagnostic, ReasonCode
@@ -160,4 +161,5 @@ __all__ = [
     "parse_selector",
     "plan",
     "publish_problem",
+    "to_manifest",
 ]

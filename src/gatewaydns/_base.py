@@ -20,6 +20,7 @@ which decides the configuration below:
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Annotated, Any, ClassVar
@@ -34,6 +35,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 from typing_extensions import Self
+
+from gatewaydns._clientobjects import UnrecognizedObjectError, to_manifest
 
 __all__ = ["GATEWAY_GROUP", "KINDS_READ", "KindInfo", "KubeModel", "Timestamp"]
 
@@ -131,8 +134,13 @@ class KubeModel(BaseModel):
         """Validate a manifest (a dict as ``json.loads`` returns it) by its Kubernetes keys.
 
         Unlike pydantic's default for this class, attribute names are not accepted as keys
-        unless ``by_name=True`` is passed.
+        unless ``by_name=True`` is passed. Objects of the Python Kubernetes clients are accepted
+        as they are (kopf ``Body``, kr8s ``APIObject``, lightkube and cloudcoil resources, the
+        official client's models): they are converted by :func:`gatewaydns.to_manifest` first.
         """
+        if type(obj) is not dict and not isinstance(obj, cls):
+            with contextlib.suppress(UnrecognizedObjectError):  # pydantic reports its type
+                obj = to_manifest(obj)
         return super().model_validate(
             obj,
             strict=strict,

@@ -29,7 +29,14 @@ from gatewaydns._endpoint import Endpoint, endpoint_sort_key
 from gatewaydns._errors import GatewayDNSError, ManifestError, ProviderError
 from gatewaydns._hostile import Marks, find_hostile, loads_json, printable
 from gatewaydns._optional import require
-from gatewaydns._plan import Changes, ChangeUnit, PlanOptions, ProviderCapabilities, plan
+from gatewaydns._plan import (
+    Changes,
+    ChangeUnit,
+    PlanOptions,
+    ProviderCapabilities,
+    owned_by_route,
+    plan,
+)
 from gatewaydns._registry import TXTRegistry
 from gatewaydns._snapshot import Snapshot, format_loc
 from gatewaydns._template import compile_fqdn_template
@@ -806,17 +813,21 @@ def _run_plan(
         config = _config(args)
         options = _plan_options(args)
         snapshot = _load(args.files, stdin)
-        result = compute_endpoints(snapshot, config, _previous(args.previous))
+        previous = _previous(args.previous)
         provider = _provider(args)
         if options.domain_filter is None and provider.zones:  # never outside the zones
             options = replace(options, domain_filter=DomainFilter(tuple(provider.zones)))
+        records = provider.records()
+        if previous is None:  # hold what the zone says we published, as a controller's first
+            previous = dict(owned_by_route(records, options))  # round does (SPEC 9)
+        result = compute_endpoints(snapshot, config, previous)
         desired = list(result.endpoints)
         if isinstance(provider, AdjustsEndpoints):
             desired = list(provider.adjust_endpoints(desired))
         caps = getattr(provider, "capabilities", None)
         changes = plan(
             desired,
-            provider.records(),
+            records,
             options,
             zones=provider.zones,
             capabilities=caps if isinstance(caps, ProviderCapabilities) else None,

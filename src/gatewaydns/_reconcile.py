@@ -224,13 +224,16 @@ class Reconciler:
         ``resync`` and after a failed round; otherwise it plans only the DNS names whose desired
         records changed, against the zone view its own applies keep current.
         """
+        # read before polling: when the listing was complete then, every event of it is queued
+        # by now, so this round's poll delivers all of it (never plan on part of a listing)
+        synced = self.watcher.synced
         events = self.watcher.poll()
         for event in events:
             self._mirror.apply(event)
         n = len(events)
         if events:
             self._needs_plan = True
-        if not self.watcher.synced:
+        if not synced:
             return Round(n)
         now = self.clock()
         resync = self.resync is not None and (

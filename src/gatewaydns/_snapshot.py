@@ -1,8 +1,9 @@
 """Snapshot: the Gateway API objects of a cluster, and loading them from manifests.
 
 ``Snapshot.from_manifests`` accepts what ``kubectl get ... -o yaml|json`` prints (``kind: List``
-included, nested lists too), multi-document YAML, JSON text, or an iterable of dicts. It checks
-JSON types and structure only (SPEC section 0) and reports *every* invalid document in one
+included, nested lists too), multi-document YAML, JSON text, an iterable of dicts, and the objects
+of the Python Kubernetes clients (see :mod:`gatewaydns._clientobjects`). It checks JSON types and
+structure only (SPEC section 0) and reports *every* invalid document in one
 :class:`~gatewaydns.ManifestError`.
 """
 
@@ -17,6 +18,12 @@ from typing import Any, TypeAlias
 from pydantic import ValidationError
 
 from gatewaydns._base import GATEWAY_GROUP
+from gatewaydns._clientobjects import (
+    UnrecognizedObjectError,
+    is_client_object,
+    to_manifest,
+    type_name,
+)
 from gatewaydns._errors import ManifestError, ManifestProblem
 from gatewaydns._gateway import Gateway, ListenerSet
 from gatewaydns._hostile import (
@@ -50,8 +57,10 @@ KINDS: dict[tuple[str, str], type[Resource]] = {
     ("", "Namespace"): Namespace,
 }
 
-#: What ``Snapshot.from_manifests`` accepts.
-ManifestInput: TypeAlias = "str | bytes | Mapping[str, Any] | Iterable[Mapping[str, Any]]"
+#: What ``Snapshot.from_manifests`` accepts. Objects are recognised by duck typing (a mapping,
+#: a pydantic model, an object with a ``.raw`` mapping, an official-client model, an object with
+#: ``to_dict()``), hence ``object``: anything else is reported as an invalid document.
+ManifestInput: TypeAlias = "str | bytes | Mapping[str, Any] | Iterable[object] | object"
 
 
 @dataclass(frozen=True)
@@ -126,10 +135,14 @@ class Snapshot:
 
         Args:
             docs: YAML text (multi-document), JSON text (an object, a ``List`` or an array),
-                bytes of either, one manifest dict, or an iterable of manifest dicts.
-                ``kind: List`` documents (``kubectl get -o yaml|json``) are flattened,
-                nested lists too. Documents of other kinds, or of a ``Gateway`` kind in
-                another API group (Istio's), are ignored.
+                bytes of either, one manifest, or an iterable of manifests. A manifest is a
+                dict, or an object of a Python Kubernetes client as that client returns it: a
+                kopf ``Body``, a kr8s ``APIObject``, a lightkube resource (generic or typed), a
+                cloudcoil resource, or a model of the official ``kubernetes`` client (see
+                :func:`gatewaydns.to_manifest`). ``kind: List`` documents (``kubectl get -o
+                yaml|json``, a client's list object) are flattened, nested lists too. Documents
+                of other kinds, or of a ``Gateway`` kind in another API group (Istio's), are
+                ignored.
             limits: size limits (default :class:`LoadLimits`()).
 
         Returns:
@@ -137,7 +150,8 @@ class Snapshot:
 
         Raises:
             ManifestError: one or more documents are invalid; every one is listed with
-                its index, kind, namespace/name and field path.
+                its index, kind, namespace/name and field path (an object that is not a
+                manifest with its index and its type).
             ImportError: YAML text was given and PyYAML (the ``yaml`` extra) is missing.
 
         Example:
@@ -216,11 +230,47 @@ def _documents(
         escapes = has_surrogate_escape(docs)
         for index, doc in _parse_text(docs, problems, limits, marks):
             yield index, doc, marks.found or escapes
-    elif isinstance(docs, Mapping):
-        yield 0, docs, might_be_hostile(docs)
+    elif isinstance(docs, Mapping) or is_client_object(docs):
+        ok, doc = _as_document(0, docs, problems)
+        if ok:
+            yield 0, doc, might_be_hostile(doc)
     else:
-        for index, doc in enumerate(docs):
-            yield index, doc, might_be_hostile(doc)
+        try:
+            items = iter(docs)  # type: ignore[call-overload]
+        except TypeError:
+            problems.append(_problem(0, "", None, "", _not_a_manifest(docs)))
+            return
+        for index, item in enumerate(items):
+            ok, doc = _as_document(index, item, problems)
+            if ok:
+                yield index, doc, might_be_hostile(doc)
+
+
+def _as_document(index: int, obj: object, problems: list[ManifestProblem]) -> tuple[bool, Any]:
+    """(whether to load it, the document) for one input object: client objects as manifests.
+
+    Dicts and JSON values pass as they are (``_load_one`` judges them); mappings and objects of
+    the Kubernetes clients become plain dicts; anything else is a problem naming its type.
+    """
+    if type(obj) is dict or isinstance(obj, str | int | float | list | type(None)):
+        return True, obj
+    try:
+        return True, to_manifest(obj)
+    except UnrecognizedObjectError as exc:
+        problems.append(_problem(index, "", None, "", str(exc)))
+    except RecursionError:
+        problems.append(_problem(index, "", None, "", "nested too deeply"))
+    except Exception as exc:  # a client's own conversion failed: report it, go on
+        msg = f"could not read the {type_name(obj)} object: {type(exc).__name__}: {exc}"
+        problems.append(_problem(index, "", None, "", msg))
+    return False, None
+
+
+def _not_a_manifest(obj: object) -> str:
+    return (
+        "expected manifests: text, a mapping, an iterable, or an object of a Kubernetes "
+        f"client, got an object of type {type_name(obj)}"
+    )
 
 
 def _parse_text(

@@ -106,10 +106,11 @@ class Watcher(Protocol):
 
     @property
     def synced(self) -> bool:
-        """Whether the initial listing has been delivered in full.
+        """Whether the initial listing has been delivered in full: every event of it is queued.
 
         The reconciler never plans before this is true: planning against a half-listed cluster
-        would delete records.
+        would delete records. A consumer reads ``synced`` *before* it polls (as
+        ``Reconciler.step`` does): when it was true then, that poll delivers the whole listing.
         """
         ...
 

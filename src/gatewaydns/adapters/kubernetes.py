@@ -114,6 +114,19 @@ class _DiscoveryLagError(Exception):
         )
 
 
+def _changed(old: WatchedObject, new: WatchedObject) -> bool:
+    """Whether a relisted object differs from what was delivered.
+
+    The server's ``resourceVersion`` says so (as Kubernetes informers decide): the same version
+    is the same object even when the relist read it at another apiVersion, e.g. while a
+    restarting API server's discovery is still incomplete. Without versions, compare the objects.
+    """
+    before, after = old.metadata.resource_version, new.metadata.resource_version
+    if before and after:
+        return before != after
+    return old != new
+
+
 def _shutdown(resp: Any) -> None:
     """Unblock a thread reading ``resp`` (a urllib3 response) by shutting its socket down.
 
@@ -520,9 +533,7 @@ class KubernetesWatcher:
             old = before.get(key)
             if old is None:
                 self._emit("ADDED", key, obj)
-            elif old is not obj and (
-                old.metadata.resource_version != obj.metadata.resource_version or old != obj
-            ):
+            elif old is not obj and _changed(old, obj):
                 self._emit("MODIFIED", key, obj)
         for key, old in sorted(before.items()):
             if key not in seen:
