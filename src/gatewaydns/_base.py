@@ -23,15 +23,15 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import partial
 from typing import Annotated, Any, ClassVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     StrictStr,
-    ValidationInfo,
-    model_validator,
 )
 from pydantic_core import PydanticCustomError
 from typing_extensions import Self
@@ -77,9 +77,6 @@ KINDS_READ: dict[str, KindInfo] = {
     "Namespace": KindInfo("", "namespaces", ("v1",)),
 }
 
-_MANIFEST_CONTEXT_KEY = "gatewaydns.manifest"
-_MANIFEST_CONTEXT: dict[str, bool] = {_MANIFEST_CONTEXT_KEY: True}
-
 
 def _timestamp(value: Any) -> Any:
     # PyYAML's default loaders turn unquoted RFC 3339 timestamps into datetime objects; accept
@@ -108,16 +105,25 @@ class KubeModel(BaseModel):
         hide_input_in_errors=False,
     )
 
-    _python_only_names: ClassVar[frozenset[str]] = frozenset()
+    _python_only_names: ClassVar[dict[str, str]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # The key guard: a validator of the *keys of the extras*, so it runs only for keys that
+        # are not fields (none, for a valid manifest) instead of once per object. Declared per
+        # class, before pydantic collects the fields, because it names the class's own fields.
+        cls.__annotations__["__pydantic_extra__"] = dict[
+            Annotated[str, AfterValidator(partial(_reject_python_name, cls))], Any
+        ]
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
-        cls._python_only_names = frozenset(
-            name
+        cls._python_only_names = {
+            name: field.alias
             for name, field in cls.model_fields.items()
             if field.alias is not None and field.alias != name
-        )
+        }
 
     @classmethod
     def model_validate(
@@ -146,27 +152,24 @@ class KubeModel(BaseModel):
             strict=strict,
             extra=extra,
             from_attributes=from_attributes,
-            context=_MANIFEST_CONTEXT if context is None else context,
+            context=context,
             by_alias=True if by_alias is None else by_alias,
             by_name=False if by_name is None else by_name,
         )
 
-    @model_validator(mode="before")
-    @classmethod
-    def _reject_python_names(cls, data: Any, info: ValidationInfo) -> Any:
-        ctx = info.context
-        if (
-            cls._python_only_names
-            and isinstance(data, dict)
-            and isinstance(ctx, dict)
-            and ctx.get(_MANIFEST_CONTEXT_KEY)
-        ):
-            clash = sorted(cls._python_only_names.intersection(data))
-            if clash:
-                name = clash[0]
-                alias = cls.model_fields[name].alias
-                raise PydanticCustomError(
-                    "python_name",
-                    f"unknown field {name!r}: manifests use the Kubernetes name {alias!r}",
-                )
-        return data
+
+def _reject_python_name(cls: type[KubeModel], key: str) -> str:
+    """Reject an unknown key that is a Python attribute name of ``cls`` (``parent_refs``).
+
+    Only keys that match no field reach this (pydantic's extras); with ``by_name=False`` (the
+    default of :meth:`KubeModel.model_validate`) an attribute name is such a key. Pydantic
+    reports the error at the key's own location; :func:`gatewaydns.format_loc` callers drop it.
+    """
+    alias = cls._python_only_names.get(key)
+    if alias is not None:
+        raise PydanticCustomError(
+            "python_name",
+            "unknown field {name}: manifests use the Kubernetes name {alias}",
+            {"name": repr(key), "alias": repr(alias)},
+        )
+    return key

@@ -45,6 +45,7 @@ __all__ = [
     "LoadLimits",
     "ManifestInput",
     "Snapshot",
+    "error_path",
     "format_loc",
     "validation_problems",
 ]
@@ -401,9 +402,27 @@ def validation_problems(
         One problem per error.
     """
     return [
-        _problem(index, item, doc, format_loc(err["loc"]), _message(err))
+        _problem(index, item, doc, error_path(err), _message(err))
         for err in exc.errors(include_url=False)
     ]
+
+
+def error_path(err: Any) -> str:
+    """The field path of one pydantic error (an item of ``ValidationError.errors()``).
+
+    An unknown key that is a Python attribute name is reported at the object holding it, as
+    the message names the key (``spec: unknown field 'parent_refs': ...``).
+
+    Args:
+        err: the error.
+
+    Returns:
+        The path, formatted by :func:`format_loc`.
+    """
+    loc = tuple(err["loc"])
+    if err["type"] == "python_name" and loc:
+        loc = loc[:-1]
+    return format_loc(loc)
 
 
 def format_loc(loc: tuple[int | str, ...]) -> str:

@@ -64,7 +64,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from gatewaydns._clientobjects import to_manifest
-from gatewaydns._snapshot import KINDS, format_loc
+from gatewaydns._snapshot import KINDS, error_path
 from gatewaydns.adapters.kubernetes import DEFAULT_KINDS, KindSpec
 from gatewaydns.protocols import EventType, WatchedObject, WatchEvent
 
@@ -275,7 +275,7 @@ class KopfWatcher:
             obj: WatchedObject = model.model_validate(doc)  # type: ignore[assignment]
         except ValidationError as exc:
             first = exc.errors(include_url=False)[0]
-            problem = f"{format_loc(first['loc'])}: {first['msg']}"
+            problem = f"{error_path(first)}: {first['msg']}"
             with self._lock:
                 kept = key in self._known
                 self.invalid_objects[key] = problem

@@ -57,7 +57,7 @@ from pydantic import ValidationError
 
 from gatewaydns._base import KINDS_READ
 from gatewaydns._optional import require
-from gatewaydns._snapshot import KINDS, format_loc
+from gatewaydns._snapshot import KINDS, error_path
 from gatewaydns.protocols import EventType, WatchedObject, WatchEvent
 
 __all__ = ["DEFAULT_KINDS", "KindSpec", "KubernetesWatcher"]
@@ -641,7 +641,7 @@ class KubernetesWatcher:
         except ValidationError as exc:
             first = exc.errors(include_url=False)[0]
             who = f"{key[0]}/{key[1]}".lstrip("/")
-            problem = f"{format_loc(first['loc'])}: {first['msg']}"
+            problem = f"{error_path(first)}: {first['msg']}"
             with self._lock:
                 kept = key in self._known[spec.kind]
                 self.invalid_objects[(spec.kind, *key)] = problem
