@@ -275,3 +275,30 @@ def test_explicit_null_survives() -> None:
     route = HTTPRoute.model_validate(doc)
     assert route.spec_hostnames == ()
     assert route.model_dump(mode="json", by_alias=True, exclude_unset=True) == doc
+
+
+def _ref_dump(ref: ParentReference) -> dict[str, Any]:
+    return ref.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+@pytest.mark.parametrize("deep", [False, True], ids=["shallow", "deep"])
+def test_copies_do_not_change_other_models(deep: bool) -> None:
+    # models with the same set fields share their fields-set and empty extras (#17): a copy
+    # that sets a field or adds an extra must not leak into the models it was shared with
+    a = ParentReference.model_validate({"name": "a"})
+    b = ParentReference.model_validate({"name": "b"})
+    changed = a.model_copy(update={"port": 443, "color": "blue"}, deep=deep)
+    assert _ref_dump(changed) == {"name": "a", "port": 443, "color": "blue"}
+    assert _ref_dump(a) == {"name": "a"}
+    assert _ref_dump(b) == {"name": "b"}
+    assert _ref_dump(ParentReference.model_validate({"name": "c"})) == {"name": "c"}
+    assert ParentReference(name="d").model_extra == {}
+
+
+def test_construction_keeps_its_own_fields_set() -> None:
+    # model_construct with a caller's set: changing that set afterwards changes nothing
+    mine = {"name"}
+    ref = ParentReference.model_construct(mine, name="a")
+    mine.add("port")
+    assert ref.model_fields_set == {"name"}
+    assert _ref_dump(ParentReference.model_validate({"name": "b"})) == {"name": "b"}
