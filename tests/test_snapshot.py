@@ -343,3 +343,27 @@ def test_from_objects_rejects_foreign_types() -> None:
 def test_public_models_accept_raw_manifests() -> None:
     route = gatewaydns.HTTPRoute.model_validate(ROUTE)
     assert route.spec_hostnames == ("shop.example.com",)
+
+
+def test_the_callers_documents_are_left_as_they_were() -> None:
+    # text is parsed by the loader, which drops List items once loaded (#17); what the caller
+    # passed as dicts stays untouched
+    nested = {"apiVersion": "v1", "kind": "List", "items": [ROUTE]}
+    doc = {"apiVersion": "v1", "kind": "List", "items": [GATEWAY, nested]}
+    before = json.dumps(doc)
+    Snapshot.from_manifests(doc)
+    Snapshot.from_manifests([doc])
+    assert json.dumps(doc) == before
+
+
+def test_bad_items_of_a_parsed_list_are_reported_after_earlier_ones_were_dropped() -> None:
+    bad = {**ROUTE, "metadata": {"name": "bad", "namespace": "app", "generation": "1"}}
+    text = json.dumps({"apiVersion": "v1", "kind": "List", "items": [GATEWAY, ROUTE, bad]})
+    assert problems_of(text) == [
+        "document 0, items[2], HTTPRoute app/bad: metadata.generation: expected an integer, "
+        "got a string ('1')"
+    ]
+    dup = json.dumps([GATEWAY, ROUTE, ROUTE])
+    assert problems_of(dup) == [
+        "document 2, HTTPRoute app/shop: duplicate object (also in document 1)"
+    ]

@@ -166,7 +166,7 @@ class Snapshot:
         objects: list[Resource] = []
         seen: dict[tuple[str, str, str], str] = {}
         count = 0
-        for index, doc, scan in _documents(docs, problems, limits):
+        for index, doc, scan, owned in _documents(docs, problems, limits):
             bad: dict[str, list[ManifestProblem]] = {}
             if scan:  # duplicate keys, integers outside 64 bits, lone surrogates
                 for loc, message in find_hostile(doc):
@@ -177,7 +177,7 @@ class Snapshot:
                 if "" in bad:  # the document itself (or its List) is affected
                     problems.extend(chain.from_iterable(bad.values()))
                     continue
-            for item, obj in _flatten(doc, "", None):
+            for item, obj in _flatten(doc, "", None, release=owned):
                 if item in bad:
                     problems.extend(bad[item])
                     continue
@@ -205,8 +205,12 @@ class Snapshot:
 
 def _documents(
     docs: ManifestInput, problems: list[ManifestProblem], limits: LoadLimits
-) -> Iterator[tuple[int, Any, bool]]:
-    """(index, document, whether to scan it for hostile values) for every input document."""
+) -> Iterator[tuple[int, Any, bool, bool]]:
+    """(index, document, whether to scan it for hostile values, whether it was parsed here).
+
+    A document parsed here from text belongs to the loader, which drops each ``List`` item once
+    it is loaded (see :func:`_flatten`); the caller's own dicts are never changed.
+    """
     if isinstance(docs, bytes | str) and len(docs) > limits.max_bytes:
         msg = f"the input is {len(docs)} bytes, more than {limits.max_bytes} (LoadLimits.max_bytes)"
         problems.append(_problem(0, "", None, "", msg))
@@ -230,11 +234,11 @@ def _documents(
         marks = Marks()
         escapes = has_surrogate_escape(docs)
         for index, doc in _parse_text(docs, problems, limits, marks):
-            yield index, doc, marks.found or escapes
+            yield index, doc, marks.found or escapes, True
     elif isinstance(docs, Mapping) or is_client_object(docs):
         ok, doc = _as_document(0, docs, problems)
         if ok:
-            yield 0, doc, might_be_hostile(doc)
+            yield 0, doc, might_be_hostile(doc), False
     else:
         try:
             items = iter(docs)  # type: ignore[call-overload]
@@ -244,7 +248,7 @@ def _documents(
         for index, item in enumerate(items):
             ok, doc = _as_document(index, item, problems)
             if ok:
-                yield index, doc, might_be_hostile(doc)
+                yield index, doc, might_be_hostile(doc), False
 
 
 def _as_document(index: int, obj: object, problems: list[ManifestProblem]) -> tuple[bool, Any]:
@@ -291,7 +295,7 @@ def _parse_text(
             # a YAML flow sequence also starts with "[": let the YAML parser judge it
         else:
             if isinstance(value, list):
-                yield from enumerate(value)
+                yield from _released(value)
             else:
                 yield 0, value
             return
@@ -321,8 +325,26 @@ def _locate(doc: Any, loc: tuple[int | str, ...]) -> tuple[str, Any, tuple[int |
     return item, obj, rest
 
 
-def _flatten(doc: Any, item: str, list_doc: Mapping[str, Any] | None) -> Iterator[tuple[str, Any]]:
-    """Yield (item path, object) for a document, descending into ``*List`` documents."""
+def _released(items: list[Any]) -> Iterator[tuple[int, Any]]:
+    """Enumerate a list parsed here, dropping each item from it once it is handed out.
+
+    A loaded object keeps what it needs; the parsed dicts are then freed one by one instead of
+    staying alive (and being walked by every garbage collection) until the load ends.
+    """
+    for i in range(len(items)):
+        sub = items[i]
+        items[i] = None
+        yield i, sub
+
+
+def _flatten(
+    doc: Any, item: str, list_doc: Mapping[str, Any] | None, *, release: bool = False
+) -> Iterator[tuple[str, Any]]:
+    """Yield (item path, object) for a document, descending into ``*List`` documents.
+
+    With ``release`` (the document was parsed here) each ``List`` item is dropped from its list
+    once handed out.
+    """
     if isinstance(doc, Mapping) and _is_list(doc):
         items = doc.get("items")
         if items is None:
@@ -330,9 +352,9 @@ def _flatten(doc: Any, item: str, list_doc: Mapping[str, Any] | None) -> Iterato
         if not isinstance(items, list):
             yield item, doc  # reported by _load_one as a bad List
             return
-        for i, sub in enumerate(items):
+        for i, sub in _released(items) if release else enumerate(items):
             path = f"{item}.items[{i}]" if item else f"items[{i}]"
-            yield from _flatten(_with_list_type(sub, doc), path, doc)
+            yield from _flatten(_with_list_type(sub, doc), path, doc, release=release)
         return
     yield item, doc
 
