@@ -128,7 +128,7 @@ def test_route_key_round_trips_through_the_resource_label() -> None:
 def test_api_versions_come_from_one_table() -> None:
     for kind, info in KINDS_READ.items():
         model = KINDS[(info.group, kind)]
-        assert model.API_VERSIONS == info.api_versions
+        assert info.api_versions == model.API_VERSIONS
         assert model.model_fields["api_version"].default == info.api_versions[0]
 
 

@@ -38,6 +38,7 @@ from gatewaydns._plan import (
     plan,
 )
 from gatewaydns._registry import TXTRegistry
+from gatewaydns._routes import RouteKey
 from gatewaydns._snapshot import Snapshot, format_loc
 from gatewaydns._template import compile_fqdn_template
 from gatewaydns._version import __version__
@@ -448,16 +449,17 @@ def _table(result: Result, style: _Style) -> str:
     return "\n".join(out) + "\n"
 
 
-def _matches_route(diag_or_key: tuple[str, str, str], selector: str) -> bool:
-    kind, namespace, name = diag_or_key
+def _matches_route(route: RouteKey, selector: str) -> bool:
+    """Whether ``--explain``'s selector (``*``, ``kind/ns/name``, ``ns/name``, name) picks it."""
     if selector == "*":
         return True
     parts = selector.split("/")
     if len(parts) == 3:
-        return (kind.lower(), namespace, name) == (parts[0].lower(), parts[1], parts[2])
+        wanted = RouteKey.parse(selector)
+        return wanted is not None and str(route) == str(wanted)
     if len(parts) == 2:
-        return (namespace, name) == (parts[0], parts[1])
-    return name == selector
+        return (route.namespace, route.name) == (parts[0], parts[1])
+    return route.name == selector
 
 
 _SEVERITY_COLOUR = {"info": "2", "warning": "33", "error": "31"}
@@ -466,7 +468,7 @@ _SEVERITY_COLOUR = {"info": "2", "warning": "33", "error": "31"}
 def _explain(snapshot: Snapshot, result: Result, selector: str, style: _Style) -> str:
     out: list[str] = []
     for route in sorted(snapshot.routes, key=lambda r: (r.kind, r.namespace, r.name)):
-        if not _matches_route((route.kind, route.namespace, route.name), selector):
+        if not _matches_route(route.key, selector):
             continue
         diags = result.for_route(route.resource)
         gen = route.metadata.generation
@@ -546,7 +548,7 @@ def _structured(result: Result, explain: str | None) -> Any:
     diags = [
         d.model_dump(mode="json", exclude_none=True)
         for d in result.diagnostics
-        if _matches_route((d.kind, d.namespace, d.name), explain)
+        if _matches_route(RouteKey(d.kind, d.namespace, d.name), explain)
     ]
     return {"endpoints": endpoints, "diagnostics": diags}
 
