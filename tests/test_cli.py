@@ -131,8 +131,14 @@ def test_subprocess_python_m() -> None:
         pytest.param(
             ["endpoints", "-", "--label-filter", "a in (b"],
             "",
-            "--label-selector: Value error, invalid label selector at position 7",
+            "--label-filter: Value error, invalid label selector at position 7",
             id="bad-selector",
+        ),
+        pytest.param(
+            ["endpoints", "-", "--gateway-label-filter", "a in (b"],
+            "",
+            "--gateway-label-filter: Value error, invalid label selector at position 7",
+            id="bad-gateway-selector",
         ),
         pytest.param(
             ["endpoints", "-", "--annotation-prefix", "nope"],

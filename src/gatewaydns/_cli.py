@@ -66,6 +66,24 @@ _VALUE_FLAGS = {
     "conflict_policy": "conflict_policy",
 }
 
+#: ``SourceConfig`` field -> the flag (its ``argparse`` dest) that sets it, where they differ.
+_FIELD_FLAGS = {
+    **{field: flag for flag, field in (_VALUE_FLAGS | _BOOL_FLAGS).items()},
+    "listener_hostname_fallback": "no_listener_hostname_fallback",
+    "hold_on_address_loss": "no_hold_on_address_loss",
+}
+
+
+def _config_error(stderr: TextIO, exc: ValidationError) -> int:
+    """Report an invalid configuration, each problem under the flag the user typed; exit 1."""
+    lines = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else ""
+        flag = "--" + _FIELD_FLAGS.get(field, field).replace("_", "-")
+        lines.append(f"  {flag}: {error['msg']}")
+    _error(stderr, "invalid configuration:\n" + "\n".join(lines))
+    return 1
+
 
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose usage errors exit with ``usage_exit`` (plan: 1, not 2)."""
@@ -592,9 +610,7 @@ def main(
         _error(stderr, f"{exc.filename}: {exc.strerror}")
         return 1
     except ValidationError as exc:
-        lines = [f"  --{'-'.join(str(e['loc'][0]).split('_'))}: {e['msg']}" for e in exc.errors()]
-        _error(stderr, "invalid configuration:\n" + "\n".join(lines))
-        return 1
+        return _config_error(stderr, exc)
     except (GatewayDNSError, ImportError) as exc:
         _error(stderr, str(exc))
         return 1
@@ -838,9 +854,7 @@ def _run_plan(
         _error(stderr, f"{exc.filename}: {exc.strerror}")
         return 1
     except ValidationError as exc:
-        lines = [f"  --{'-'.join(str(e['loc'][0]).split('_'))}: {e['msg']}" for e in exc.errors()]
-        _error(stderr, "invalid configuration:\n" + "\n".join(lines))
-        return 1
+        return _config_error(stderr, exc)
     except (GatewayDNSError, ImportError) as exc:
         _error(stderr, str(exc))
         return 1
@@ -970,9 +984,7 @@ def _run_audit(
         _error(stderr, f"{exc.filename}: {exc.strerror}")
         return 1
     except ValidationError as exc:
-        lines = [f"  --{'-'.join(str(e['loc'][0]).split('_'))}: {e['msg']}" for e in exc.errors()]
-        _error(stderr, "invalid configuration:\n" + "\n".join(lines))
-        return 1
+        return _config_error(stderr, exc)
     except (GatewayDNSError, ImportError) as exc:
         _error(stderr, str(exc))
         return 1
