@@ -163,7 +163,7 @@ def test_condition_found_by_type(conditions: list[dict[str, str]], found: str | 
     ],
 )
 def test_route_kinds(model: Any, kind: str, has_hostnames: bool) -> None:
-    doc = {
+    doc: dict[str, Any] = {
         "apiVersion": "gateway.networking.k8s.io/v1",
         "kind": kind,
         "metadata": {"name": "r", "namespace": "ns"},

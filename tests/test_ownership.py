@@ -137,7 +137,7 @@ def test_every_change_is_one_unit_with_its_txt() -> None:
         ({"wildcard_replacement": "ANY"}, "a-www.example.com"),
     ],
 )
-def test_affixes_are_lower_case(kwargs: dict[str, str], name: str) -> None:
+def test_affixes_are_lower_case(kwargs: dict[str, Any], name: str) -> None:
     reg = TXTRegistry(OWNER, **kwargs)
     assert reg.txt_name("www.example.com", "A") == name
     record = ep("www.example.com", "192.0.2.1")
