@@ -74,14 +74,23 @@ _FIELD_FLAGS = {
 }
 
 
-def _config_error(stderr: TextIO, exc: ValidationError) -> int:
-    """Report an invalid configuration, each problem under the flag the user typed; exit 1."""
-    lines = []
-    for error in exc.errors():
-        field = str(error["loc"][0]) if error["loc"] else ""
-        flag = "--" + _FIELD_FLAGS.get(field, field).replace("_", "-")
-        lines.append(f"  {flag}: {error['msg']}")
-    _error(stderr, "invalid configuration:\n" + "\n".join(lines))
+#: What ends a command with exit code 1 and one message (:func:`_failure`), never a traceback.
+_FAILURES = (OSError, ValidationError, GatewayDNSError, ImportError)
+
+
+def _failure(stderr: TextIO, exc: Exception) -> int:
+    """Report what ended a command: a file, the configuration (by flag) or the input; exit 1."""
+    if isinstance(exc, OSError):
+        _error(stderr, f"{exc.filename}: {exc.strerror}")
+    elif isinstance(exc, ValidationError):
+        lines = []
+        for error in exc.errors():  # each problem under the flag the user typed
+            field = str(error["loc"][0]) if error["loc"] else ""
+            flag = "--" + _FIELD_FLAGS.get(field, field).replace("_", "-")
+            lines.append(f"  {flag}: {error['msg']}")
+        _error(stderr, "invalid configuration:\n" + "\n".join(lines))
+    else:
+        _error(stderr, str(exc))
     return 1
 
 
@@ -606,14 +615,8 @@ def main(
         config = _config(args)
         snapshot = _load(args.files, stdin)
         result = compute_endpoints(snapshot, config, _previous(args.previous))
-    except OSError as exc:
-        _error(stderr, f"{exc.filename}: {exc.strerror}")
-        return 1
-    except ValidationError as exc:
-        return _config_error(stderr, exc)
-    except (GatewayDNSError, ImportError) as exc:
-        _error(stderr, str(exc))
-        return 1
+    except _FAILURES as exc:
+        return _failure(stderr, exc)
     if args.output == "table":
         if args.explain is not None:
             stdout.write(_explain(snapshot, result, args.explain, style))
@@ -850,14 +853,8 @@ def _run_plan(
             zones=provider.zones,
             capabilities=caps if isinstance(caps, ProviderCapabilities) else None,
         )
-    except OSError as exc:
-        _error(stderr, f"{exc.filename}: {exc.strerror}")
-        return 1
-    except ValidationError as exc:
-        return _config_error(stderr, exc)
-    except (GatewayDNSError, ImportError) as exc:
-        _error(stderr, str(exc))
-        return 1
+    except _FAILURES as exc:
+        return _failure(stderr, exc)
     if args.command == "plan":
         if args.output == "json":
             stdout.write(json.dumps(_plan_json(changes), indent=2) + "\n")
@@ -980,14 +977,8 @@ def _run_audit(
                     for ns in servers
                 ]
             )
-    except OSError as exc:
-        _error(stderr, f"{exc.filename}: {exc.strerror}")
-        return 1
-    except ValidationError as exc:
-        return _config_error(stderr, exc)
-    except (GatewayDNSError, ImportError) as exc:
-        _error(stderr, str(exc))
-        return 1
+    except _FAILURES as exc:
+        return _failure(stderr, exc)
     if args.output == "json":
         findings = [f.to_json(explain=args.explain) for f in audit.findings]
         stdout.write(json.dumps(findings, indent=2) + "\n")
