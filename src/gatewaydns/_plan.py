@@ -135,18 +135,23 @@ class ChangeUnit(BaseModel):
 
     def to_json(self) -> dict[str, Any]:
         """The webhook JSON object of this unit."""
-        return {
-            "create": [e.to_json() for e in self.create],
-            "updateOld": [e.to_json() for e in self.update_old],
-            "updateNew": [e.to_json() for e in self.update_new],
-            "delete": [e.to_json() for e in self.delete],
-        }
+        return _webhook_json(self)
 
     def __len__(self) -> int:
         return len(self.create) + len(self.update_new) + len(self.delete)
 
 
 _FLAT_KEYS = ("create", "update_old", "update_new", "delete", "updateOld", "updateNew")
+
+
+def _webhook_json(changes: ChangeUnit | Changes) -> dict[str, Any]:
+    """External-dns's webhook ``Changes`` object: every key present, endpoints as JSON."""
+    return {
+        "create": [e.to_json() for e in changes.create],
+        "updateOld": [e.to_json() for e in changes.update_old],
+        "updateNew": [e.to_json() for e in changes.update_new],
+        "delete": [e.to_json() for e in changes.delete],
+    }
 
 
 class Changes(BaseModel):
@@ -222,12 +227,7 @@ class Changes(BaseModel):
 
     def to_json(self) -> dict[str, Any]:
         """The webhook JSON object (every key present, endpoints in external-dns JSON)."""
-        return {
-            "create": [e.to_json() for e in self.create],
-            "updateOld": [e.to_json() for e in self.update_old],
-            "updateNew": [e.to_json() for e in self.update_new],
-            "delete": [e.to_json() for e in self.delete],
-        }
+        return _webhook_json(self)
 
     def __len__(self) -> int:
         return sum(len(u) for u in self.units)
