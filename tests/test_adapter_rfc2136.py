@@ -178,9 +178,9 @@ def test_unreachable_server_is_retryable(named: dict[str, Any]) -> None:
     prov = RFC2136Provider(
         "127.0.0.1", [named["zone"]], key=named["key"], port=bind_server._free_port(), timeout=1
     )
-    with pytest.raises(
-        ProviderError, match=r"refused or dropped the connection|did not answer"
-    ) as info:
+    # nothing listens on the port: the connection is refused at once (a closed port on
+    # 127.0.0.1 answers with a reset), never a timeout
+    with pytest.raises(ProviderError, match="refused or dropped the connection") as info:
         prov.records()
     assert info.value.retryable
 
