@@ -9,6 +9,7 @@ import pytest
 from gatewaydns import Diagnostic, Endpoint, ProviderSpecificProperty
 from gatewaydns._diagnostics import REASONS, make_diagnostic
 from gatewaydns._endpoint import endpoint_sort_key
+from gatewaydns._plan import normalize_endpoint
 
 
 @pytest.mark.parametrize(
@@ -158,3 +159,18 @@ def test_labels_dump_as_a_plain_dict_losslessly() -> None:
     assert type(LABELLED.to_json()["labels"]) is dict
     assert Endpoint(dns_name="a").to_json() == {"dnsName": "a"}  # empty labels are omitted
     assert repr(LABELLED.labels) == "{'resource': 'httproute/app/shop'}"
+
+
+def test_record_key_compares_names_and_types_as_dns_does() -> None:
+    a = Endpoint(dns_name="Shop.Example.com.", targets=("192.0.2.1",), record_type="a")
+    b = Endpoint(dns_name="shop.example.com", targets=("192.0.2.2",), record_type="A")
+    other_set = b.model_copy(update={"set_identifier": "eu"})
+    assert a.key == b.key == ("shop.example.com", "A", "")
+    assert other_set.key != b.key
+
+
+def test_normalize_endpoint_gives_the_canonical_type_too() -> None:
+    raw = Endpoint(dns_name="WWW.example.com.", targets=("LB.example.net.",), record_type="cname")
+    assert normalize_endpoint(raw) == Endpoint(
+        dns_name="www.example.com", targets=("lb.example.net",), record_type="CNAME"
+    )

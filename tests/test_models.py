@@ -128,7 +128,7 @@ def test_route_key_round_trips_through_the_resource_label() -> None:
 def test_api_versions_come_from_one_table() -> None:
     for kind, info in KINDS_READ.items():
         model = KINDS[(info.group, kind)]
-        assert model.API_VERSIONS == info.api_versions
+        assert info.api_versions == model.API_VERSIONS
         assert model.model_fields["api_version"].default == info.api_versions[0]
 
 
@@ -163,7 +163,7 @@ def test_condition_found_by_type(conditions: list[dict[str, str]], found: str | 
     ],
 )
 def test_route_kinds(model: Any, kind: str, has_hostnames: bool) -> None:
-    doc = {
+    doc: dict[str, Any] = {
         "apiVersion": "gateway.networking.k8s.io/v1",
         "kind": kind,
         "metadata": {"name": "r", "namespace": "ns"},

@@ -360,4 +360,4 @@ def test_address_loss_incremental_equals_full() -> None:
         watcher.add(model(route("other", hostnames=["other.example.com"])))  # unrelated event
         rec.step()
         assert rec.result == gatewaydns.compute_endpoints(rec.snapshot(), config, previous)
-        assert "held" in [d.reason for d in rec.result.diagnostics]  # type: ignore[union-attr]
+        assert "held" in [d.reason for d in rec.result.diagnostics]

@@ -85,8 +85,9 @@ class Result:
     Attributes:
         endpoints: merged endpoints, sorted.
         by_route: route key (its ``resource`` label, ``httproute/ns/name``) -> the route's own
-            endpoints before the merge, sorted. Pass it (or the whole result) back as
-            ``previous`` to enable hold.
+            endpoints, unmerged, less any the conflict policy dropped (``oldest-wins`` gives a
+            contested name to the older route); routes left with none are absent. Keys sorted.
+            Pass it (or the whole result) back as ``previous`` to enable hold.
         diagnostics: why things produced nothing, in route order.
         attachments: which listener of which parent produced each route hostname (what
             ``--explain`` shows as matched), in route order.
@@ -125,7 +126,11 @@ class Result:
 
     @property
     def by_route(self) -> Mapping[str, tuple[Endpoint, ...]]:
-        """Route key -> the route's endpoints (after the conflict policy), by key."""
+        """Route key -> the route's own endpoints, less any the conflict policy dropped; by key.
+
+        See the class docstring: unmerged (one route's view of each name), routes with no
+        endpoint left are absent.
+        """
         if self._by_route is None:
             assert self._parts is not None
             kept, key_order = self._parts.kept, self._parts.key_order

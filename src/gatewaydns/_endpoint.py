@@ -13,13 +13,22 @@ with the empty fields omitted (``omitempty`` upstream).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler
 from pydantic_core import core_schema
 from typing_extensions import Self
 
-__all__ = ["Endpoint", "Labels", "ProviderSpecificProperty", "endpoint_sort_key"]
+from gatewaydns._dnsname import normalize_name
+
+__all__ = [
+    "Endpoint",
+    "Labels",
+    "ProviderSpecificProperty",
+    "RecordKey",
+    "endpoint_sort_key",
+    "record_key",
+]
 
 
 class Labels(Mapping[str, str]):
@@ -166,9 +175,26 @@ class Endpoint(_Value):
         return self.model_dump(mode="json", by_alias=True, exclude_defaults=True)
 
     @property
-    def key(self) -> tuple[str, str, str]:
-        """``(dns_name, record_type, set_identifier)``: what identifies a DNS record set."""
-        return (self.dns_name, self.record_type, self.set_identifier)
+    def key(self) -> RecordKey:
+        """What identifies the record set, compared as DNS compares: see :func:`record_key`."""
+        return record_key(self.dns_name, self.record_type, self.set_identifier)
+
+
+#: ``(name, record type, set identifier)``: what identifies a DNS record set.
+RecordKey: TypeAlias = tuple[str, str, str]
+
+
+def record_key(name: str, record_type: str, set_identifier: str = "") -> RecordKey:
+    """The identity of a record set: name normalised, type in upper case, set identifier.
+
+    The one key the planner, the providers and the test fakes index records by, so that
+    ``Shop.Example.com.`` and ``shop.example.com`` (or ``a`` and ``A``) are one record set.
+
+    Example:
+        >>> record_key("Shop.Example.com.", "a")
+        ('shop.example.com', 'A', '')
+    """
+    return (normalize_name(name), record_type.upper(), set_identifier)
 
 
 _ENDPOINT_FIELDS = frozenset(Endpoint.model_fields)
