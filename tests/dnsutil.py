@@ -106,5 +106,5 @@ class Faulty(RFC2136Provider):
             raise ConnectionResetError("injected: connection dropped before the message")
         response = super()._exchange(message)
         if n in self.lose_response:
-            raise dns.exception.Timeout("injected: response lost")
+            raise dns.exception.Timeout("injected: response lost")  # type: ignore[no-untyped-call]
         return response

@@ -354,6 +354,7 @@ def _closed_by_client(req: BaseHTTPRequestHandler) -> bool:
     if not readable:
         return False
     try:
-        return sock.recv(1, socket.MSG_PEEK) == b""
+        peeked: bytes = sock.recv(1, socket.MSG_PEEK)
+        return peeked == b""
     except OSError:
         return True

@@ -56,9 +56,11 @@ def patch(pdns: dict[str, Any], *rrsets: tuple[str, str, list[str]]) -> None:
 
 def reset(pdns: dict[str, Any]) -> None:
     """Empty the zone of everything but its SOA, NS and the nameserver's A record."""
-    doomed = [(n, t, []) for n, t in dump(pdns) if (n, t) != (f"ns.{pdns['zone']}", "A")]
+    doomed: list[tuple[str, str, list[str]]] = [
+        (n, t, []) for n, t in dump(pdns) if (n, t) != (f"ns.{pdns['zone']}", "A")
+    ]
     if doomed:
-        patch(pdns, *doomed)  # type: ignore[arg-type]
+        patch(pdns, *doomed)
 
 
 class FaultyPowerDNS(PowerDNSProvider):

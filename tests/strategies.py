@@ -262,7 +262,7 @@ def snapshots(draw: Any) -> list[dict[str, Any]]:
     return docs
 
 
-configs = st.builds(
+configs: st.SearchStrategy[dict[str, Any]] = st.builds(
     dict,
     generation_policy=st.sampled_from(["strict", "latest", "off"]),
     missing_observed_generation=st.sampled_from(["trust", "reject"]),
@@ -454,7 +454,7 @@ def attachable_snapshots(draw: Any) -> list[dict[str, Any]]:
     return docs
 
 
-attachable_configs = st.builds(
+attachable_configs: st.SearchStrategy[dict[str, Any]] = st.builds(
     dict,
     generation_policy=st.sampled_from(["strict", "latest", "off"]),
     listener_sets=st.sampled_from([True, True, False]),

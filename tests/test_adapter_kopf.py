@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from typing import Any
+from typing import Any, cast
 
 import kopf
 import pytest
@@ -26,7 +26,7 @@ def body(doc: dict[str, Any], uid: str, rv: str = "1", created: str = "") -> kop
     out["metadata"]["resourceVersion"] = rv
     if created:
         out["metadata"]["creationTimestamp"] = created
-    return kopf.Body(out)
+    return kopf.Body(cast(kopf.RawBody, out))
 
 
 def shop(hostname: str = "shop.example.com", **kwargs: Any) -> dict[str, Any]:
@@ -72,7 +72,7 @@ def test_synced_at_the_first_event_call_with_the_whole_listing_queued() -> None:
     w.event(None, body(namespace("app"), "n1"))  # the first event handler call
     # synced is read before polling (the Watcher contract): the poll that follows a true
     # synced delivers every object listed before the call, here the Gateway
-    assert w.synced
+    assert bool(w.synced)  # bool(): mypy would keep `not w.synced` from above
     assert w.wait(0) is True
     assert [e.object.kind for e in w.poll()] == ["Gateway"]
     assert w.synced

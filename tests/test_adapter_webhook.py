@@ -303,7 +303,7 @@ def unit(name: str) -> ChangeUnit:
         targets=("192.0.2.1",),
         record_type="A",
         record_ttl=10,
-        provider_specific=({"name": "prop1", "value": "value1"},),  # type: ignore[arg-type]
+        provider_specific=({"name": "prop1", "value": "value1"},),
     )
     return ChangeUnit(create=(TXTRegistry("me").txt_record(record), record))
 

@@ -418,7 +418,7 @@ def test_sigkill_of_named_mid_apply_never_leaves_half_a_unit(tmp_path: Any) -> N
         pytest.skip("named is not installed")
     directory = tmp_path / "named"
     server = bind_server.start(directory)
-    zone_access = {
+    zone_access: dict[str, Any] = {
         "host": server.host,
         "port": server.port,
         "key": TSIGKey(server.key_name, server.secret),

@@ -7,7 +7,7 @@ real API server, are tested in ``tests/k8s/test_client_objects.py``.
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, cast
 
 import kopf
 import pytest
@@ -48,7 +48,7 @@ EXPECTED = [("shop.example.com", "A", ("203.0.113.10",))]
 
 # --- kopf --------------------------------------------------------------------------------------
 def test_kopf_bodies_load_as_they_are() -> None:
-    bodies = [kopf.Body(doc) for doc in docs()]
+    bodies = [kopf.Body(cast(kopf.RawBody, doc)) for doc in docs()]
     snap = Snapshot.from_manifests(bodies)
     assert snap == Snapshot.from_manifests(docs())
     assert endpoints(snap) == EXPECTED
@@ -59,9 +59,9 @@ def test_a_kopf_body_is_checked_like_a_dict() -> None:
     # a non-dict mapping used to skip the check that rejects Python attribute names as keys
     doc = {**docs()[2], "api_version": G}
     with pytest.raises(ValidationError, match="manifests use the Kubernetes name 'apiVersion'"):
-        HTTPRoute.model_validate(kopf.Body(doc))
+        HTTPRoute.model_validate(kopf.Body(cast(kopf.RawBody, doc)))
     with pytest.raises(ManifestError, match="document 0, HTTPRoute app/shop: unknown field"):
-        Snapshot.from_manifests([kopf.Body(doc)])
+        Snapshot.from_manifests([kopf.Body(cast(kopf.RawBody, doc))])
 
 
 # --- lightkube ---------------------------------------------------------------------------------
@@ -144,7 +144,7 @@ def test_official_models_use_kubernetes_names_not_to_dict() -> None:
         },
     }
     # the same keys as the client's own serialisation (which writes +00:00 for Z)
-    sanitized = k8s.ApiClient().sanitize_for_serialization(ns)
+    sanitized = k8s.ApiClient().sanitize_for_serialization(ns)  # type: ignore[no-untyped-call]
     assert sanitized["metadata"]["creationTimestamp"] == "2025-01-02T03:04:05+00:00"
     sanitized["metadata"]["creationTimestamp"] = "2025-01-02T03:04:05Z"
     assert to_manifest(ns) == sanitized
@@ -164,10 +164,10 @@ def test_official_list_items_without_kind_load() -> None:
 
 
 def test_official_dynamic_client_objects_load() -> None:
-    objs = [ResourceInstance(None, doc) for doc in docs()]
+    objs = [ResourceInstance(None, doc) for doc in docs()]  # type: ignore[no-untyped-call]
     assert [to_manifest(obj) for obj in objs] == docs()
     assert endpoints(Snapshot.from_manifests(objs)) == EXPECTED
-    single = Snapshot.from_manifests(ResourceInstance(None, docs()[0]))
+    single = Snapshot.from_manifests(ResourceInstance(None, docs()[0]))  # type: ignore[no-untyped-call]
     assert [ns.name for ns in single.namespaces] == ["app"]
 
 
@@ -234,14 +234,14 @@ def test_deeply_nested_client_objects_are_reported() -> None:
         inner = inner["x"]
     doc = {**docs()[0], "spec": deep}
     with pytest.raises(ManifestError, match="document 0: nested too deeply"):
-        Snapshot.from_manifests([kopf.Body(doc)])
+        Snapshot.from_manifests([kopf.Body(cast(kopf.RawBody, doc))])
 
 
 def test_values_nothing_recognises_are_reported_by_validation_with_their_path() -> None:
     doc = docs()[2]
     doc["spec"]["hostnames"] = [Opaque()]
     with pytest.raises(ManifestError, match=r"spec\.hostnames\[0\]: expected a string, got Opaque"):
-        Snapshot.from_manifests([kopf.Body(doc)])
+        Snapshot.from_manifests([kopf.Body(cast(kopf.RawBody, doc))])
 
 
 def test_naive_datetimes_are_utc_and_fractions_are_kept() -> None:

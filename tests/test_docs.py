@@ -24,7 +24,7 @@ RUNNABLE = [
 
 
 def blocks() -> list[object]:
-    out = []
+    out: list[object] = []
     for page in RUNNABLE:
         for i, code in enumerate(BLOCK.findall((ROOT / page).read_text())):
             if "open(" in code:  # illustrative snippets that read the user's own files

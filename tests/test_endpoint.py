@@ -9,6 +9,7 @@ import pytest
 from gatewaydns import Diagnostic, Endpoint, ProviderSpecificProperty
 from gatewaydns._diagnostics import REASONS, make_diagnostic
 from gatewaydns._endpoint import endpoint_sort_key
+from gatewaydns._plan import normalize_endpoint
 
 
 @pytest.mark.parametrize(
@@ -96,3 +97,80 @@ def test_trusted_constructor_equals_validated() -> None:
     assert fast.to_json() == slow.to_json()
     assert fast.model_copy(update={"targets": ("x",)}).targets == ("x",)
     assert repr(fast) == repr(slow)
+    assert hash(fast) == hash(slow)
+
+
+LABELLED = Endpoint(
+    dns_name="a.example.com",
+    targets=("192.0.2.1",),
+    record_type="A",
+    labels={"resource": "httproute/app/shop"},
+)
+
+
+def test_endpoint_is_hashable_and_equal_endpoints_hash_alike() -> None:
+    twin = Endpoint.model_validate(LABELLED.to_json())
+    assert twin == LABELLED
+    assert {LABELLED, twin} == {LABELLED}
+    other = LABELLED.model_copy(update={"labels": {"resource": "httproute/app/other"}})
+    assert len({LABELLED, other}) == 2
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        pytest.param(lambda ep: ep.labels.__setitem__("x", "y"), id="set-item"),
+        pytest.param(lambda ep: ep.labels.pop("resource"), id="pop"),
+        pytest.param(lambda ep: ep.labels.clear(), id="clear"),
+        pytest.param(lambda ep: ep.labels.update({"x": "y"}), id="update"),
+        pytest.param(lambda ep: setattr(ep, "labels", {}), id="assign"),
+    ],
+)
+def test_endpoint_labels_cannot_change(mutate: Any) -> None:
+    with pytest.raises((TypeError, AttributeError, ValueError)):
+        mutate(LABELLED)
+    assert LABELLED.labels == {"resource": "httproute/app/shop"}
+
+
+@pytest.mark.parametrize(
+    "copy",
+    [
+        pytest.param(lambda ep: ep.model_copy(update={"labels": {"a": "b"}}), id="model-copy"),
+        pytest.param(lambda ep: Endpoint.model_validate(ep.model_dump()), id="python-dump"),
+        pytest.param(lambda ep: Endpoint.model_validate_json(ep.model_dump_json()), id="json"),
+        pytest.param(
+            lambda ep: Endpoint.trusted("a", (), "A", "", 0, {"a": "b"}, ()), id="trusted"
+        ),
+    ],
+)
+def test_every_way_of_making_an_endpoint_freezes_its_labels(copy: Any) -> None:
+    made = copy(LABELLED)
+    with pytest.raises(TypeError):
+        made.labels["x"] = "y"
+    hash(made)
+
+
+def test_labels_dump_as_a_plain_dict_losslessly() -> None:
+    dumped = LABELLED.model_dump()
+    assert type(dumped["labels"]) is dict
+    assert dumped["labels"] == {"resource": "httproute/app/shop"}
+    assert Endpoint.model_validate(dumped) == LABELLED
+    assert LABELLED.to_json()["labels"] == {"resource": "httproute/app/shop"}
+    assert type(LABELLED.to_json()["labels"]) is dict
+    assert Endpoint(dns_name="a").to_json() == {"dnsName": "a"}  # empty labels are omitted
+    assert repr(LABELLED.labels) == "{'resource': 'httproute/app/shop'}"
+
+
+def test_record_key_compares_names_and_types_as_dns_does() -> None:
+    a = Endpoint(dns_name="Shop.Example.com.", targets=("192.0.2.1",), record_type="a")
+    b = Endpoint(dns_name="shop.example.com", targets=("192.0.2.2",), record_type="A")
+    other_set = b.model_copy(update={"set_identifier": "eu"})
+    assert a.key == b.key == ("shop.example.com", "A", "")
+    assert other_set.key != b.key
+
+
+def test_normalize_endpoint_gives_the_canonical_type_too() -> None:
+    raw = Endpoint(dns_name="WWW.example.com.", targets=("LB.example.net.",), record_type="cname")
+    assert normalize_endpoint(raw) == Endpoint(
+        dns_name="www.example.com", targets=("lb.example.net",), record_type="CNAME"
+    )

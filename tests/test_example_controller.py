@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
+from .dnsutil import query
 from .fake_apiserver import FakeAPIServer, Resource
 from .helpers import gateway, route
-from .test_adapter_rfc2136 import query
 
 ROOT = pathlib.Path(__file__).parent.parent
 G = "gateway.networking.k8s.io"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import subprocess
+import sys
 import tracemalloc
 from collections.abc import Iterator
 from types import MappingProxyType
@@ -18,7 +20,9 @@ from hypothesis import strategies as st
 from gatewaydns import ManifestError, Snapshot
 from gatewaydns._cli import main
 from gatewaydns._snapshot import LoadLimits
-from gatewaydns._yaml import _loader
+from gatewaydns._yaml import MAX_YAML_DEPTH, _loader
+
+NAMESPACE_YAML = "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n"
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
@@ -143,14 +147,76 @@ def test_modest_aliases_are_fine_and_the_limit_is_configurable() -> None:
             "max_documents",
             id="too-many-documents",
         ),
-        pytest.param("[" * 100_000 + "]" * 100_000, None, "nested too deeply", id="deep-json"),
-        pytest.param("a:\n" + "- " * 50_000 + "x", None, "invalid YAML", id="deep-yaml"),
         pytest.param(b"\xff\xfe\x00garbage", None, "not UTF-8", id="not-utf8"),
     ],
 )
 def test_limits_and_pathological_input(text: Any, limits: LoadLimits | None, message: str) -> None:
     with pytest.raises(ManifestError, match=message):
         Snapshot.from_manifests(text, limits=limits)
+
+
+#: Input that has crashed the interpreter (PyYAML before 6.0.4 on deep YAML), and the one problem
+#: line it must give: each is loaded in a child interpreter, so a crash fails its test instead of
+#: ending the run.
+CRASH_PRONE = [
+    pytest.param(
+        "[" * 100_000 + "]" * 100_000,
+        "document 0: invalid JSON: nested too deeply",
+        id="deep-json",
+    ),
+    pytest.param(
+        "a:\n" + "- " * 50_000 + "x",
+        f"document 0: invalid YAML: nested too deeply (more than {MAX_YAML_DEPTH} levels)",
+        id="deep-yaml-block",
+    ),
+    pytest.param(
+        "a: " + "[" * 50_000,
+        f"document 0: invalid YAML: nested too deeply (more than {MAX_YAML_DEPTH} levels)",
+        id="deep-yaml-flow",
+    ),
+    pytest.param(
+        NAMESPACE_YAML + "---\n" + "x:\n" + "  - " * 20_000 + "x\n",
+        f"document 1: invalid YAML: nested too deeply (more than {MAX_YAML_DEPTH} levels)",
+        id="deep-yaml-second-document",
+    ),
+]
+
+_LOAD_IN_CHILD = """
+import sys
+from gatewaydns import ManifestError, Snapshot
+try:
+    Snapshot.from_manifests(sys.stdin.read())
+except ManifestError as exc:
+    print(exc)
+else:
+    print("loaded")
+"""
+
+
+@pytest.mark.parametrize(("text", "problem"), CRASH_PRONE)
+def test_crash_prone_input_is_a_manifest_error(text: str, problem: str) -> None:
+    child = subprocess.run(
+        [sys.executable, "-c", _LOAD_IN_CHILD],
+        input=text,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert child.returncode == 0, f"the loader crashed ({child.returncode}): {child.stderr[-2000:]}"
+    assert child.stdout == f"1 invalid document:\n  {problem}\n"
+
+
+def test_yaml_nesting_bound_is_exact(yaml_loader: str) -> None:
+    def spec(depth: int) -> str:  # a Namespace whose collections nest ``depth`` levels
+        inner = depth - 2  # inside the document's mapping and spec's
+        return NAMESPACE_YAML + "spec:\n  x: " + "[" * inner + "]" * inner + "\n"
+
+    assert Snapshot.from_manifests(spec(MAX_YAML_DEPTH)).namespaces
+    with pytest.raises(ManifestError, match=r"nested too deeply \(more than 256 levels\)"):
+        Snapshot.from_manifests(spec(MAX_YAML_DEPTH + 1))
+    # brackets in a string are no nesting: the cheap bound fails, the exact count clears it
+    assert Snapshot.from_manifests(NAMESPACE_YAML + "spec: {x: '" + "[" * 5000 + "'}\n").namespaces
 
 
 def test_deeply_nested_extras_in_a_valid_manifest() -> None:

@@ -16,11 +16,14 @@ from gatewaydns import (
     ListenerSet,
     Namespace,
     ParentReference,
+    RouteKey,
     RouteParentStatus,
     TCPRoute,
     TLSRoute,
     UDPRoute,
 )
+from gatewaydns._base import KINDS_READ
+from gatewaydns._snapshot import KINDS
 
 
 @pytest.mark.parametrize(
@@ -64,9 +67,69 @@ def test_parent_reference_identity(
     assert ParentReference.model_validate(ref).identity(route_ns) == identity
 
 
-def test_parent_reference_key_includes_section_and_port() -> None:
-    ref = ParentReference.model_validate({"name": "gw", "sectionName": "https", "port": 443})
-    assert ref.key("app") == ("gateway.networking.k8s.io", "Gateway", "app", "gw", "https", 443)
+@pytest.mark.parametrize(
+    ("parent_ref", "gateway"),
+    [
+        pytest.param({"name": "gw"}, ("app", "gw"), id="defaults-own-namespace"),
+        pytest.param({"name": "gw", "namespace": "infra"}, ("infra", "gw"), id="other-namespace"),
+        pytest.param(
+            {"name": "gw", "group": "gateway.networking.k8s.io", "kind": "Gateway"},
+            ("app", "gw"),
+            id="explicit-defaults",
+        ),
+        pytest.param({"name": "gw", "kind": "Service"}, None, id="not-a-gateway"),
+        pytest.param({"name": "gw", "group": ""}, None, id="core-group"),
+        pytest.param({"name": "gw", "group": None}, ("app", "gw"), id="null-group-is-default"),
+    ],
+)
+def test_listener_set_gateway_key(
+    parent_ref: dict[str, Any], gateway: tuple[str, str] | None
+) -> None:
+    ls = ListenerSet.model_validate(
+        {
+            "apiVersion": "gateway.networking.k8s.io/v1",
+            "kind": "ListenerSet",
+            "metadata": {"name": "ls", "namespace": "app"},
+            "spec": {"parentRef": parent_ref, "listeners": []},
+        }
+    )
+    assert ls.gateway_key() == gateway
+
+
+@pytest.mark.parametrize(
+    ("key", "parsed"),
+    [
+        pytest.param("httproute/app/shop", RouteKey("HTTPRoute", "app", "shop"), id="route"),
+        pytest.param("GRPCRoute/app/shop", RouteKey("GRPCRoute", "app", "shop"), id="any-case"),
+        pytest.param("thing/app/shop", RouteKey("thing", "app", "shop"), id="other-kind-kept"),
+        pytest.param("httproute/app/a/b", RouteKey("HTTPRoute", "app", "a/b"), id="name-rest"),
+        pytest.param("httproute/app", None, id="no-name"),
+        pytest.param("httproute/app/", None, id="empty-name"),
+        pytest.param("", None, id="empty"),
+    ],
+)
+def test_route_key_parse(key: str, parsed: RouteKey | None) -> None:
+    assert RouteKey.parse(key) == parsed
+
+
+def test_route_key_round_trips_through_the_resource_label() -> None:
+    route = HTTPRoute.model_validate(
+        {
+            "apiVersion": "gateway.networking.k8s.io/v1",
+            "kind": "HTTPRoute",
+            "metadata": {"name": "shop", "namespace": "app"},
+        }
+    )
+    assert route.key == RouteKey("HTTPRoute", "app", "shop")
+    assert route.resource == str(route.key) == "httproute/app/shop"
+    assert RouteKey.parse(route.resource) == route.key
+
+
+def test_api_versions_come_from_one_table() -> None:
+    for kind, info in KINDS_READ.items():
+        model = KINDS[(info.group, kind)]
+        assert info.api_versions == model.API_VERSIONS
+        assert model.model_fields["api_version"].default == info.api_versions[0]
 
 
 @pytest.mark.parametrize(
@@ -100,7 +163,7 @@ def test_condition_found_by_type(conditions: list[dict[str, str]], found: str | 
     ],
 )
 def test_route_kinds(model: Any, kind: str, has_hostnames: bool) -> None:
-    doc = {
+    doc: dict[str, Any] = {
         "apiVersion": "gateway.networking.k8s.io/v1",
         "kind": kind,
         "metadata": {"name": "r", "namespace": "ns"},
@@ -198,7 +261,8 @@ def test_listenerset_and_namespace() -> None:
     ns = Namespace.model_validate(
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "t", "labels": {"a": "b"}}}
     )
-    assert ns.metadata.label_map == {"a": "b"}
+    assert ns.metadata.labels == {"a": "b"}
+    assert ns.namespace == ""  # cluster-scoped
 
 
 def test_explicit_null_survives() -> None:

@@ -165,7 +165,7 @@ WANT = ep("www.example.com", "192.0.2.2", ttl=300)
             owned(ep("www.example.com", "192.0.2.1", ttl=300)),
             [WANT],
             [],
-            [("www.example.com", "A", ("192.0.2.2",))],
+            [("www.example.com", "A")],
             [],
             None,
             id="owned-target-change-updates",
@@ -174,7 +174,7 @@ WANT = ep("www.example.com", "192.0.2.2", ttl=300)
             owned(ep("www.example.com", "192.0.2.2", ttl=60)),
             [WANT],
             [],
-            ["www.example.com", "a-www.example.com"],
+            [("www.example.com", "A"), ("a-www.example.com", "TXT")],
             [],
             None,
             id="owned-ttl-change-updates-record-and-txt",
@@ -192,7 +192,7 @@ WANT = ep("www.example.com", "192.0.2.2", ttl=300)
             owned(ep("www.example.com", "192.0.2.2", ttl=300)),
             [ep("www.example.com", "192.0.2.2", ttl=300, aws_weight="5")],
             [],
-            [("www.example.com", "A", ("192.0.2.2",))],
+            [("www.example.com", "A")],
             [],
             None,
             id="provider-specific-change-updates",
@@ -249,7 +249,7 @@ WANT = ep("www.example.com", "192.0.2.2", ttl=300)
         pytest.param(
             [ep("www.example.com", "192.0.2.9", rtype="MX", resource="")],
             [WANT],
-            ["a-www.example.com", "www.example.com"],
+            [("a-www.example.com", "TXT"), ("www.example.com", "A")],
             [],
             [],
             None,
@@ -258,9 +258,9 @@ WANT = ep("www.example.com", "192.0.2.2", ttl=300)
         pytest.param(
             owned(ep("www.example.com", "2001:db8::1", rtype="AAAA")),
             [WANT],
-            ["a-www.example.com", "www.example.com"],
+            [("a-www.example.com", "TXT"), ("www.example.com", "A")],
             [],
-            ["aaaa-www.example.com", "www.example.com"],
+            [("aaaa-www.example.com", "TXT"), ("www.example.com", "AAAA")],
             None,
             id="every-record-ours-create-and-delete",
         ),
@@ -269,7 +269,7 @@ WANT = ep("www.example.com", "192.0.2.2", ttl=300)
             [],
             [],
             [],
-            ["a-old.example.com", "old.example.com"],
+            [("a-old.example.com", "TXT"), ("old.example.com", "A")],
             None,
             id="owned-not-desired-deleted-with-txt",
         ),
@@ -294,7 +294,7 @@ WANT = ep("www.example.com", "192.0.2.2", ttl=300)
         pytest.param(
             [REG.txt_record(WANT)],
             [WANT],
-            ["www.example.com"],
+            [("www.example.com", "A")],
             [],
             [],
             None,
@@ -304,7 +304,7 @@ WANT = ep("www.example.com", "192.0.2.2", ttl=300)
             owned(ep("www.example.com", "192.0.2.2", ttl=300, resource="httproute/app/old")),
             [WANT],
             [],
-            ["a-www.example.com"],
+            [("a-www.example.com", "TXT")],
             [],
             None,
             id="resource-change-updates-txt",
@@ -314,23 +314,25 @@ WANT = ep("www.example.com", "192.0.2.2", ttl=300)
 def test_ownership_rules(
     current: list[Endpoint],
     desired: list[Endpoint],
-    created: list[Any],
-    updated: list[Any],
-    deleted: list[str],
+    created: list[tuple[str, str]],
+    updated: list[tuple[str, str]],
+    deleted: list[tuple[str, str]],
     diag: str | None,
 ) -> None:
+    """Each of created, updated and deleted lists the (name, type) of the record sets planned."""
     changes = plan(desired, current, owner_id=OWNER)
 
-    def names(eps: tuple[Endpoint, ...]) -> list[Any]:
-        return sorted(e.dns_name for e in eps)
+    def records(eps: tuple[Endpoint, ...]) -> list[tuple[str, str]]:
+        return sorted((e.dns_name, e.record_type) for e in eps)
 
-    assert names(changes.create) == sorted(created)
-    if updated and isinstance(updated[0], tuple):
-        assert keys(changes.update_new) == updated
-    else:
-        assert names(changes.update_new) == sorted(updated)
-    assert len(changes.update_old) == len(changes.update_new)
-    assert names(changes.delete) == sorted(deleted)
+    assert records(changes.create) == sorted(created)
+    assert records(changes.update_new) == records(changes.update_old) == sorted(updated)
+    assert records(changes.delete) == sorted(deleted)
+    wanted = {(e.dns_name, e.record_type): e for e in desired}
+    for new in changes.update_new:  # a record updates to what is desired
+        if new.record_type != "TXT":
+            want = wanted[(new.dns_name, new.record_type)]
+            assert (new.targets, new.provider_specific) == (want.targets, want.provider_specific)
     if diag is None:
         assert changes.diagnostics == ()
     else:

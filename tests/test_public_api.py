@@ -57,3 +57,25 @@ def test_public_names_have_docstrings() -> None:
 def test_manifest_error_is_value_error() -> None:
     assert issubclass(gatewaydns.ManifestError, ValueError)
     assert issubclass(gatewaydns.ManifestError, gatewaydns.GatewayDNSError)
+
+
+def test_models_module_holds_every_resource_model() -> None:
+    from gatewaydns import _gateway, _meta, _routes, models
+    from gatewaydns._base import KubeModel
+
+    defined = {
+        name
+        for module in (_gateway, _meta, _routes)
+        for name, value in vars(module).items()
+        if inspect.isclass(value)
+        and issubclass(value, KubeModel)
+        and value.__module__ == module.__name__
+        and not name.startswith("_")
+    }
+    assert defined <= set(models.__all__)
+    assert list(models.__all__) == sorted(models.__all__)
+    for name in models.__all__:
+        value = getattr(models, name)
+        assert getattr(gatewaydns, name, value) is value, name  # one class, wherever imported
+        if inspect.isclass(value):
+            assert value.__doc__, name

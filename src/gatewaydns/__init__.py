@@ -19,6 +19,7 @@ from gatewaydns._errors import (
     ManifestProblem,
     ProviderError,
     SelectorSyntaxError,
+    UnrecognizedObjectError,
 )
 from gatewaydns._gateway import (
     AllowedListeners,
@@ -66,6 +67,7 @@ from gatewaydns._routes import (
     HTTPRoute,
     HTTPRouteSpec,
     Route,
+    RouteKey,
     RouteStatus,
     TCPRoute,
     TCPRouteSpec,
@@ -75,12 +77,11 @@ from gatewaydns._routes import (
     UDPRouteSpec,
 )
 from gatewaydns._selectors import Selector, parse_selector
-from gatewaydns._snapshot import Snapshot
+from gatewaydns._snapshot import LoadLimits, Snapshot
 from gatewaydns._types import (
     ConflictPolicy,
     GenerationPolicy,
     MissingObservedGeneration,
-    RecordType,
     Severity,
 )
 from gatewaydns._version import __version__
@@ -118,6 +119,7 @@ __all__ = [
     "ListenerSetStatus",
     "ListenerStatus",
     "ListenerTLSConfig",
+    "LoadLimits",
     "ManifestError",
     "ManifestProblem",
     "MissingObservedGeneration",
@@ -133,11 +135,11 @@ __all__ = [
     "ReasonCode",
     "Reconciler",
     "ReconcilerStats",
-    "RecordType",
     "Result",
     "Round",
     "Route",
     "RouteGroupKind",
+    "RouteKey",
     "RouteNamespaces",
     "RouteParentStatus",
     "RouteStatus",
@@ -153,6 +155,7 @@ __all__ = [
     "TXTRegistry",
     "UDPRoute",
     "UDPRouteSpec",
+    "UnrecognizedObjectError",
     "__version__",
     "compute_endpoints",
     "owned_by_route",

@@ -14,6 +14,7 @@ from fractions import Fraction
 __all__ = [
     "DEFAULT_PREFIX",
     "LEGACY_PREFIX",
+    "OUR_CONTROLLER",
     "PROVIDER_SPECIFIC_PREFIXES",
     "Annotations",
     "parse_ttl",
@@ -24,6 +25,9 @@ __all__ = [
 DEFAULT_PREFIX = "external-dns.kubernetes.io/"
 #: The older prefix, still read while the default prefix is in force.
 LEGACY_PREFIX = "external-dns.alpha.kubernetes.io/"
+
+#: The ``controller`` annotation value that lets gatewaydns (and external-dns) publish an object.
+OUR_CONTROLLER = "dns-controller"
 
 #: annotation-key prefix (after the annotation prefix) -> provider-specific name prefix.
 PROVIDER_SPECIFIC_PREFIXES: dict[str, str] = {
@@ -84,6 +88,19 @@ class Annotations:
     def get(self, key: str) -> str | None:
         """The value of ``<prefix><key>`` (or its legacy twin), or ``None``."""
         return self._values.get(key)
+
+    def foreign_controller(self) -> str | None:
+        """The ``controller`` annotation when it names another controller (SPEC sections 1, 2).
+
+        ``None`` when the annotation is absent or names ``dns-controller``: then the object is
+        considered.
+        """
+        value = self._values.get("controller")
+        return None if value is None or value == OUR_CONTROLLER else value
+
+    def targets(self) -> list[str]:
+        """The ``target`` annotation's list (``[]`` when absent; SPEC section 7)."""
+        return split_list(self._values.get("target") or "")
 
     def provider_specific(self) -> dict[str, str]:
         """Provider-specific properties, following external-dns names (SPEC section 8)."""

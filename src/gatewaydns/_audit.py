@@ -47,7 +47,7 @@ from gatewaydns._domainfilter import DomainFilter
 from gatewaydns._endpoint import Endpoint
 from gatewaydns._links import Expected, NameType
 from gatewaydns._plan import PlanOptions, _Zone, normalize_endpoint
-from gatewaydns._routes import ROUTE_KINDS
+from gatewaydns._routes import RouteKey
 
 __all__ = [
     "AUDITED_TYPES",
@@ -74,7 +74,6 @@ FindingKind: TypeAlias = Literal[
 ]
 #: The record types an audit compares.
 AUDITED_TYPES = ("A", "AAAA", "CNAME")
-_KINDS_BY_LOWER = {kind.lower(): kind for kind in ROUTE_KINDS}
 
 
 @dataclass(frozen=True)
@@ -208,8 +207,11 @@ class _Pair:
         if route in self.expected.routes:
             kind, name, _gen = self.expected.routes[route]
             return kind, name
-        kind, _, name = route.partition("/")
-        return _KINDS_BY_LOWER.get(kind, kind), name
+        key = RouteKey.parse(route)
+        if key is None:  # not a route key: shown as it is
+            kind, _, name = route.partition("/")
+            return kind, name
+        return key.kind, f"{key.namespace}/{key.name}"
 
     def add(
         self,

@@ -21,6 +21,7 @@ which decides the configuration below:
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Annotated, Any, ClassVar
 
@@ -37,10 +38,44 @@ from typing_extensions import Self
 
 from gatewaydns._clientobjects import UnrecognizedObjectError, to_manifest
 
-__all__ = ["GATEWAY_GROUP", "KubeModel", "Timestamp"]
+__all__ = ["GATEWAY_GROUP", "KINDS_READ", "KindInfo", "KubeModel", "Timestamp"]
 
 #: The API group of every Gateway API kind.
 GATEWAY_GROUP = "gateway.networking.k8s.io"
+
+
+@dataclass(frozen=True)
+class KindInfo:
+    """Where the API serves a kind gatewaydns reads, and which of its versions it reads.
+
+    Attributes:
+        group: the API group (``""`` for the core group).
+        plural: the resource name in URLs (``httproutes``).
+        versions: the versions gatewaydns reads, in order of preference (the newest first).
+    """
+
+    group: str
+    plural: str
+    versions: tuple[str, ...]
+
+    @property
+    def api_versions(self) -> tuple[str, ...]:
+        """The ``apiVersion`` values a manifest of the kind may carry (``group/version``)."""
+        return tuple(f"{self.group}/{v}" if self.group else v for v in self.versions)
+
+
+#: Every kind gatewaydns reads -> its group, plural and versions: the one table the models (which
+#: apiVersions a manifest may carry) and the Kubernetes watcher (what it lists) are built from.
+KINDS_READ: dict[str, KindInfo] = {
+    "Gateway": KindInfo(GATEWAY_GROUP, "gateways", ("v1", "v1beta1", "v1alpha2")),
+    "ListenerSet": KindInfo(GATEWAY_GROUP, "listenersets", ("v1",)),
+    "HTTPRoute": KindInfo(GATEWAY_GROUP, "httproutes", ("v1", "v1beta1", "v1alpha2")),
+    "GRPCRoute": KindInfo(GATEWAY_GROUP, "grpcroutes", ("v1", "v1alpha2")),
+    "TLSRoute": KindInfo(GATEWAY_GROUP, "tlsroutes", ("v1", "v1alpha3", "v1alpha2")),
+    "TCPRoute": KindInfo(GATEWAY_GROUP, "tcproutes", ("v1", "v1alpha2")),
+    "UDPRoute": KindInfo(GATEWAY_GROUP, "udproutes", ("v1", "v1alpha2")),
+    "Namespace": KindInfo("", "namespaces", ("v1",)),
+}
 
 _MANIFEST_CONTEXT_KEY = "gatewaydns.manifest"
 _MANIFEST_CONTEXT: dict[str, bool] = {_MANIFEST_CONTEXT_KEY: True}

@@ -28,6 +28,7 @@ from gatewaydns._domainfilter import DomainFilter
 from gatewaydns._endpoint import Endpoint, endpoint_sort_key
 from gatewaydns._errors import GatewayDNSError, ManifestError, ProviderError
 from gatewaydns._hostile import Marks, find_hostile, loads_json, printable
+from gatewaydns._optional import require
 from gatewaydns._plan import (
     Changes,
     ChangeUnit,
@@ -37,6 +38,7 @@ from gatewaydns._plan import (
     plan,
 )
 from gatewaydns._registry import TXTRegistry
+from gatewaydns._routes import RouteKey
 from gatewaydns._snapshot import Snapshot, format_loc
 from gatewaydns._template import compile_fqdn_template
 from gatewaydns._version import __version__
@@ -63,6 +65,33 @@ _VALUE_FLAGS = {
     "missing_observed_generation": "missing_observed_generation",
     "conflict_policy": "conflict_policy",
 }
+
+#: ``SourceConfig`` field -> the flag (its ``argparse`` dest) that sets it, where they differ.
+_FIELD_FLAGS = {
+    **{field: flag for flag, field in (_VALUE_FLAGS | _BOOL_FLAGS).items()},
+    "listener_hostname_fallback": "no_listener_hostname_fallback",
+    "hold_on_address_loss": "no_hold_on_address_loss",
+}
+
+
+#: What ends a command with exit code 1 and one message (:func:`_failure`), never a traceback.
+_FAILURES = (OSError, ValidationError, GatewayDNSError, ImportError)
+
+
+def _failure(stderr: TextIO, exc: Exception) -> int:
+    """Report what ended a command: a file, the configuration (by flag) or the input; exit 1."""
+    if isinstance(exc, OSError):
+        _error(stderr, f"{exc.filename}: {exc.strerror}")
+    elif isinstance(exc, ValidationError):
+        lines = []
+        for error in exc.errors():  # each problem under the flag the user typed
+            field = str(error["loc"][0]) if error["loc"] else ""
+            flag = "--" + _FIELD_FLAGS.get(field, field).replace("_", "-")
+            lines.append(f"  {flag}: {error['msg']}")
+        _error(stderr, "invalid configuration:\n" + "\n".join(lines))
+    else:
+        _error(stderr, str(exc))
+    return 1
 
 
 class _Parser(argparse.ArgumentParser):
@@ -447,16 +476,17 @@ def _table(result: Result, style: _Style) -> str:
     return "\n".join(out) + "\n"
 
 
-def _matches_route(diag_or_key: tuple[str, str, str], selector: str) -> bool:
-    kind, namespace, name = diag_or_key
+def _matches_route(route: RouteKey, selector: str) -> bool:
+    """Whether ``--explain``'s selector (``*``, ``kind/ns/name``, ``ns/name``, name) picks it."""
     if selector == "*":
         return True
     parts = selector.split("/")
     if len(parts) == 3:
-        return (kind.lower(), namespace, name) == (parts[0].lower(), parts[1], parts[2])
+        wanted = RouteKey.parse(selector)
+        return wanted is not None and str(route) == str(wanted)
     if len(parts) == 2:
-        return (namespace, name) == (parts[0], parts[1])
-    return name == selector
+        return (route.namespace, route.name) == (parts[0], parts[1])
+    return route.name == selector
 
 
 _SEVERITY_COLOUR = {"info": "2", "warning": "33", "error": "31"}
@@ -465,7 +495,7 @@ _SEVERITY_COLOUR = {"info": "2", "warning": "33", "error": "31"}
 def _explain(snapshot: Snapshot, result: Result, selector: str, style: _Style) -> str:
     out: list[str] = []
     for route in sorted(snapshot.routes, key=lambda r: (r.kind, r.namespace, r.name)):
-        if not _matches_route((route.kind, route.namespace, route.name), selector):
+        if not _matches_route(route.key, selector):
             continue
         diags = result.for_route(route.resource)
         gen = route.metadata.generation
@@ -545,7 +575,7 @@ def _structured(result: Result, explain: str | None) -> Any:
     diags = [
         d.model_dump(mode="json", exclude_none=True)
         for d in result.diagnostics
-        if _matches_route((d.kind, d.namespace, d.name), explain)
+        if _matches_route(RouteKey(d.kind, d.namespace, d.name), explain)
     ]
     return {"endpoints": endpoints, "diagnostics": diags}
 
@@ -585,16 +615,8 @@ def main(
         config = _config(args)
         snapshot = _load(args.files, stdin)
         result = compute_endpoints(snapshot, config, _previous(args.previous))
-    except OSError as exc:
-        _error(stderr, f"{exc.filename}: {exc.strerror}")
-        return 1
-    except ValidationError as exc:
-        lines = [f"  --{'-'.join(str(e['loc'][0]).split('_'))}: {e['msg']}" for e in exc.errors()]
-        _error(stderr, "invalid configuration:\n" + "\n".join(lines))
-        return 1
-    except (GatewayDNSError, ImportError) as exc:
-        _error(stderr, str(exc))
-        return 1
+    except _FAILURES as exc:
+        return _failure(stderr, exc)
     if args.output == "table":
         if args.explain is not None:
             stdout.write(_explain(snapshot, result, args.explain, style))
@@ -604,11 +626,9 @@ def main(
         stdout.write(json.dumps(_structured(result, args.explain), indent=2) + "\n")
     else:
         try:
-            import yaml  # noqa: PLC0415 - optional dependency
-        except ImportError:
-            stderr.write(
-                "gatewaydns: error: -o yaml needs PyYAML: pip install 'gatewaydns[yaml]'\n"
-            )
+            yaml = require("yaml", "-o yaml needs PyYAML", "yaml")
+        except ImportError as exc:
+            _error(stderr, str(exc))
             return 1
         stdout.write(yaml.safe_dump(_structured(result, args.explain), sort_keys=False))
     return 0
@@ -833,16 +853,8 @@ def _run_plan(
             zones=provider.zones,
             capabilities=caps if isinstance(caps, ProviderCapabilities) else None,
         )
-    except OSError as exc:
-        _error(stderr, f"{exc.filename}: {exc.strerror}")
-        return 1
-    except ValidationError as exc:
-        lines = [f"  --{'-'.join(str(e['loc'][0]).split('_'))}: {e['msg']}" for e in exc.errors()]
-        _error(stderr, "invalid configuration:\n" + "\n".join(lines))
-        return 1
-    except (GatewayDNSError, ImportError) as exc:
-        _error(stderr, str(exc))
-        return 1
+    except _FAILURES as exc:
+        return _failure(stderr, exc)
     if args.command == "plan":
         if args.output == "json":
             stdout.write(json.dumps(_plan_json(changes), indent=2) + "\n")
@@ -965,16 +977,8 @@ def _run_audit(
                     for ns in servers
                 ]
             )
-    except OSError as exc:
-        _error(stderr, f"{exc.filename}: {exc.strerror}")
-        return 1
-    except ValidationError as exc:
-        lines = [f"  --{'-'.join(str(e['loc'][0]).split('_'))}: {e['msg']}" for e in exc.errors()]
-        _error(stderr, "invalid configuration:\n" + "\n".join(lines))
-        return 1
-    except (GatewayDNSError, ImportError) as exc:
-        _error(stderr, str(exc))
-        return 1
+    except _FAILURES as exc:
+        return _failure(stderr, exc)
     if args.output == "json":
         findings = [f.to_json(explain=args.explain) for f in audit.findings]
         stdout.write(json.dumps(findings, indent=2) + "\n")

@@ -35,16 +35,14 @@ from typing import Any, Final
 
 from pydantic import BaseModel
 
+from gatewaydns._errors import UnrecognizedObjectError
+
 __all__ = ["UnrecognizedObjectError", "is_client_object", "to_manifest", "type_name"]
 
 _SCALARS: Final = (str, int, float, bool, type(None))
 
 #: Official-client model classes -> (apiVersion, kind) for when the object lacks them.
 _OFFICIAL_TYPES: Final = {"V1Namespace": ("v1", "Namespace")}
-
-
-class UnrecognizedObjectError(TypeError):
-    """The object is neither a mapping nor an object of a Kubernetes client gatewaydns knows."""
 
 
 def type_name(obj: object) -> str:

@@ -7,13 +7,14 @@ severity and a one-line explanation; the docs page ``docs/diagnostics.md`` is ch
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict
 
 from gatewaydns._types import Severity
 
-__all__ = ["REASONS", "Diagnostic", "ReasonCode"]
+__all__ = ["REASONS", "Diagnostic", "ReasonCode", "Rejection", "make_diagnostic"]
 
 _log = logging.getLogger("gatewaydns")
 
@@ -210,3 +211,40 @@ def make_diagnostic(
     if _log.isEnabledFor(logging.DEBUG):
         _log.debug("%s", diag)
     return diag
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """What a rule found about one route, before it is stamped with the route (a Diagnostic).
+
+    The rules of the computation return these values instead of appending to shared state;
+    ``compute_route`` stamps them, in order, into the route's diagnostics. Most reject
+    something (a parent, a listener, a hostname); a few info codes only note a caveat
+    (``missing-observed-generation`` under ``trust``).
+
+    Attributes:
+        reason: the reason code.
+        message: the human-readable explanation.
+        parent: where: the parent involved (``Gateway ns/name ...``), if any.
+        listener: where: the listener involved, if any.
+        hostname: where: the hostname involved, if any.
+    """
+
+    reason: ReasonCode
+    message: str
+    parent: str | None = None
+    listener: str | None = None
+    hostname: str | None = None
+
+    def stamp(self, kind: str, namespace: str, name: str) -> Diagnostic:
+        """The diagnostic about object ``kind namespace/name``."""
+        return make_diagnostic(
+            self.reason,
+            kind,
+            namespace,
+            name,
+            self.message,
+            parent=self.parent,
+            listener=self.listener,
+            hostname=self.hostname,
+        )

@@ -12,11 +12,83 @@ with the empty fields omitted (``omitempty`` upstream).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, TypeAlias
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler
+from pydantic_core import core_schema
+from typing_extensions import Self
 
-__all__ = ["Endpoint", "ProviderSpecificProperty", "endpoint_sort_key"]
+from gatewaydns._dnsname import normalize_name
+
+__all__ = [
+    "Endpoint",
+    "Labels",
+    "ProviderSpecificProperty",
+    "RecordKey",
+    "endpoint_sort_key",
+    "record_key",
+]
+
+
+class Labels(Mapping[str, str]):
+    """An endpoint's labels: an immutable, hashable mapping that compares equal to a ``dict``.
+
+    Serialised as a JSON object (a ``dict`` in ``model_dump``), so an endpoint's JSON shape and
+    its dumps are those of a plain ``dict[str, str]``.
+
+    Example:
+        >>> labels = Labels({"resource": "httproute/app/shop"})
+        >>> labels == {"resource": "httproute/app/shop"}, hash(labels) == hash(Labels(labels))
+        (True, True)
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> None:
+        self._items: dict[str, str] = dict(items)
+
+    def __getitem__(self, key: str) -> str:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Labels):
+            return self._items == other._items
+        if isinstance(other, Mapping):
+            return self._items == dict(other.items())
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._items.items()))
+
+    def __repr__(self) -> str:
+        return repr(self._items)
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        from_dict = core_schema.no_info_after_validator_function(
+            cls, handler.generate_schema(dict[str, str])
+        )
+        return core_schema.json_or_python_schema(
+            json_schema=from_dict,
+            python_schema=core_schema.union_schema(
+                [core_schema.is_instance_schema(cls), from_dict]
+            ),
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                lambda labels: dict(labels._items)
+            ),
+        )
 
 
 class _Value(BaseModel):
@@ -45,7 +117,7 @@ class Endpoint(_Value):
         record_type: ``A``, ``AAAA`` or ``CNAME`` (``recordType``).
         set_identifier: routing-policy set identifier, ``""`` when unset (``setIdentifier``).
         record_ttl: TTL in seconds, 0 when unset (``recordTTL``).
-        labels: labels such as ``resource`` (the route that produced it).
+        labels: labels such as ``resource`` (the route that produced it); immutable.
         provider_specific: provider-specific properties, sorted by name (``providerSpecific``).
     """
 
@@ -54,7 +126,7 @@ class Endpoint(_Value):
     record_type: str = Field("", alias="recordType")
     set_identifier: str = Field("", alias="setIdentifier")
     record_ttl: int = Field(0, alias="recordTTL")
-    labels: dict[str, str] = Field(default_factory=dict)
+    labels: Labels = Field(default_factory=Labels)
     provider_specific: tuple[ProviderSpecificProperty, ...] = Field((), alias="providerSpecific")
 
     @classmethod
@@ -65,7 +137,7 @@ class Endpoint(_Value):
         record_type: str,
         set_identifier: str,
         record_ttl: int,
-        labels: dict[str, str],
+        labels: Mapping[str, str],
         provider_specific: tuple[ProviderSpecificProperty, ...],
     ) -> Endpoint:
         """Build an endpoint from values the caller has already validated and normalised.
@@ -83,7 +155,7 @@ class Endpoint(_Value):
                 "record_type": record_type,
                 "set_identifier": set_identifier,
                 "record_ttl": record_ttl,
-                "labels": labels,
+                "labels": labels if isinstance(labels, Labels) else Labels(labels),
                 "provider_specific": provider_specific,
             },
         )
@@ -92,14 +164,37 @@ class Endpoint(_Value):
         object.__setattr__(ep, "__pydantic_private__", None)
         return ep
 
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy with ``update`` applied; new ``labels`` become immutable :class:`Labels`."""
+        if update and "labels" in update and not isinstance(update["labels"], Labels):
+            update = {**update, "labels": Labels(update["labels"])}
+        return super().model_copy(update=update, deep=deep)
+
     def to_json(self) -> dict[str, Any]:
         """The external-dns Endpoint JSON object (empty fields omitted)."""
         return self.model_dump(mode="json", by_alias=True, exclude_defaults=True)
 
     @property
-    def key(self) -> tuple[str, str, str]:
-        """``(dns_name, record_type, set_identifier)``: what identifies a DNS record set."""
-        return (self.dns_name, self.record_type, self.set_identifier)
+    def key(self) -> RecordKey:
+        """What identifies the record set, compared as DNS compares: see :func:`record_key`."""
+        return record_key(self.dns_name, self.record_type, self.set_identifier)
+
+
+#: ``(name, record type, set identifier)``: what identifies a DNS record set.
+RecordKey: TypeAlias = tuple[str, str, str]
+
+
+def record_key(name: str, record_type: str, set_identifier: str = "") -> RecordKey:
+    """The identity of a record set: name normalised, type in upper case, set identifier.
+
+    The one key the planner, the providers and the test fakes index records by, so that
+    ``Shop.Example.com.`` and ``shop.example.com`` (or ``a`` and ``A``) are one record set.
+
+    Example:
+        >>> record_key("Shop.Example.com.", "a")
+        ('shop.example.com', 'A', '')
+    """
+    return (normalize_name(name), record_type.upper(), set_identifier)
 
 
 _ENDPOINT_FIELDS = frozenset(Endpoint.model_fields)

@@ -8,6 +8,12 @@ One root, and every error caused by bad input is also a ``ValueError``::
     ├── ConfigError(ValueError)         a configuration value is wrong
     └── ProviderError                   raised by provider adapters, never by the pure core
 
+    UnrecognizedObjectError(TypeError)  ``to_manifest`` was given an object of no client it knows
+                                        (a programming error, so not under the root)
+
+Every exception class of the package is defined here; adapters define only private ones that
+they convert before a caller sees them.
+
 A route that produces no DNS is *not* an exception: it yields a
 :class:`gatewaydns.Diagnostic`.
 """
@@ -23,6 +29,7 @@ __all__ = [
     "ManifestProblem",
     "ProviderError",
     "SelectorSyntaxError",
+    "UnrecognizedObjectError",
 ]
 
 
@@ -119,3 +126,7 @@ class ProviderError(GatewayDNSError):
     def __init__(self, message: str, *, retryable: bool = True) -> None:
         super().__init__(message)
         self.retryable = retryable
+
+
+class UnrecognizedObjectError(TypeError):
+    """The object is neither a mapping nor an object of a Kubernetes client gatewaydns knows."""

@@ -7,12 +7,12 @@ it and, like anything unknown, preserved on a round trip.
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Literal
 
 from pydantic import Field, StrictInt, StrictStr
 
 from gatewaydns._base import GATEWAY_GROUP, KubeModel
-from gatewaydns._meta import Condition, LabelSelector, Resource
+from gatewaydns._meta import Condition, GatewayAPIResource, LabelSelector, ParentObjectReference
 
 __all__ = [
     "AllowedListeners",
@@ -221,16 +221,9 @@ class GatewayStatus(KubeModel):
     attached_listener_sets: StrictInt | None = Field(None, alias="attachedListenerSets")
 
 
-class Gateway(Resource):
+class Gateway(GatewayAPIResource):
     """A ``gateway.networking.k8s.io`` Gateway (v1, v1beta1 or v1alpha2)."""
 
-    API_VERSIONS: ClassVar[tuple[str, ...]] = (
-        f"{GATEWAY_GROUP}/v1",
-        f"{GATEWAY_GROUP}/v1beta1",
-        f"{GATEWAY_GROUP}/v1alpha2",
-    )
-
-    api_version: StrictStr = Field(f"{GATEWAY_GROUP}/v1", alias="apiVersion")
     kind: Literal["Gateway"] = "Gateway"
     spec: GatewaySpec = GatewaySpec()
     status: GatewayStatus | None = None
@@ -241,13 +234,8 @@ class Gateway(Resource):
         return self.spec.listeners or ()
 
 
-class ParentGatewayReference(KubeModel):
+class ParentGatewayReference(ParentObjectReference):
     """``ListenerSet.spec.parentRef``: the Gateway the ListenerSet attaches to."""
-
-    group: StrictStr | None = GATEWAY_GROUP
-    kind: StrictStr | None = "Gateway"
-    name: StrictStr
-    namespace: StrictStr | None = None
 
 
 class ListenerSetSpec(KubeModel):
@@ -264,12 +252,9 @@ class ListenerSetStatus(KubeModel):
     listeners: tuple[ListenerStatus, ...] | None = None
 
 
-class ListenerSet(Resource):
+class ListenerSet(GatewayAPIResource):
     """A ``gateway.networking.k8s.io/v1`` ListenerSet: listeners added to another Gateway."""
 
-    API_VERSIONS: ClassVar[tuple[str, ...]] = (f"{GATEWAY_GROUP}/v1",)
-
-    api_version: StrictStr = Field(f"{GATEWAY_GROUP}/v1", alias="apiVersion")
     kind: Literal["ListenerSet"] = "ListenerSet"
     spec: ListenerSetSpec
     status: ListenerSetStatus | None = None
@@ -278,3 +263,14 @@ class ListenerSet(Resource):
     def listeners(self) -> tuple[Listener, ...]:
         """``spec.listeners`` (``()`` when absent)."""
         return self.spec.listeners or ()
+
+    def gateway_key(self) -> tuple[str, str] | None:
+        """``(namespace, name)`` of the Gateway the ListenerSet attaches to.
+
+        ``None`` when ``spec.parentRef`` names something other than a Gateway (another group
+        or kind): the ListenerSet then attaches to nothing gatewaydns reads.
+        """
+        group, kind, namespace, name = self.spec.parent_ref.identity(self.namespace)
+        if (group, kind) != (GATEWAY_GROUP, "Gateway"):
+            return None
+        return (namespace, name)

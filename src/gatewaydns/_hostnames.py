@@ -13,11 +13,11 @@ from functools import lru_cache
 from gatewaydns._types import Hostname
 
 __all__ = [
+    "comparable_name",
     "intersect_hostnames",
     "is_ip_address",
     "normalize_hostname",
     "normalize_target",
-    "specificity",
 ]
 
 # RFC 1123 label: 1-63 characters of [A-Za-z0-9-], not starting or ending with "-".
@@ -77,9 +77,17 @@ def normalize_hostname(value: str) -> Hostname | None:
     return Hostname(name)
 
 
-def specificity(name: Hostname) -> tuple[int, int]:
-    """Sort key: exact names before wildcards, then more labels first."""
-    return (1 if name.startswith("*.") else 0, -name.count("."))
+def comparable_name(name: str) -> str:
+    """A DNS name as hostnames are compared: normalised when valid, else as it is.
+
+    For names read back from earlier results (``previous`` endpoints), which were normalised
+    when computed but may come from a file or a zone.
+
+    Example:
+        >>> comparable_name("WWW.Example.com."), comparable_name("not valid")
+        ('www.example.com', 'not valid')
+    """
+    return normalize_hostname(name) or name
 
 
 def _covers(wildcard: Hostname, name: Hostname) -> bool:

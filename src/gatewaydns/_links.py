@@ -29,16 +29,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeAlias
 
-from gatewaydns._annotations import Annotations, split_list
+from gatewaydns._annotations import Annotations
 from gatewaydns._compute import Result, compute_endpoints
 from gatewaydns._config import SourceConfig
 from gatewaydns._diagnostics import Diagnostic
 from gatewaydns._generation import is_behind
-from gatewaydns._hostnames import is_ip_address, normalize_target
 from gatewaydns._meta import Condition, ParentReference, RouteParentStatus
+from gatewaydns._parents import RefIdentity, stands_for
 from gatewaydns._plan import normalize_endpoint
-from gatewaydns._routes import Route, RouteStatus
+from gatewaydns._routes import Route, RouteKey, RouteStatus
 from gatewaydns._snapshot import Snapshot
+from gatewaydns._targets import clean_target
 
 __all__ = ["Expected", "Link", "LinkState", "expect"]
 
@@ -150,7 +151,7 @@ def _addresses(snapshot: Snapshot, config: SourceConfig) -> dict[str, tuple[tupl
 
     def add(values: Iterable[str], gateway: str, where: str) -> None:
         for value in values:
-            target = normalize_target(value if is_ip_address(value) else value.rstrip("."))
+            target = clean_target(value)
             if target is not None:
                 found.setdefault(target, set()).add((gateway, where))
 
@@ -159,13 +160,14 @@ def _addresses(snapshot: Snapshot, config: SourceConfig) -> dict[str, tuple[tupl
         addresses = gw.status.addresses or () if gw.status else ()
         add((a.value for a in addresses), key, "status.addresses")
         ann = Annotations(gw.metadata.annotations, prefix)
-        add(split_list(ann.get("target") or ""), key, "target annotation")
+        add(ann.targets(), key, "target annotation")
     for ls in snapshot.listener_sets:
-        ref = ls.spec.parent_ref
-        key = f"{ref.namespace or ls.namespace}/{ref.name}"
+        gateway = ls.gateway_key()
+        if gateway is None:  # attached to no Gateway: its targets are nobody's
+            continue
         ann = Annotations(ls.metadata.annotations, prefix)
         where = f"target annotation of ListenerSet {ls.namespace}/{ls.name}"
-        add(split_list(ann.get("target") or ""), key, where)
+        add(ann.targets(), "/".join(gateway), where)
     return {t: tuple(sorted(v)) for t, v in sorted(found.items())}
 
 
@@ -198,22 +200,24 @@ def _links(snapshot: Snapshot, config: SourceConfig, result: Result) -> list[Lin
 
     def gateway_of(ref: ParentReference, namespace: str) -> str:
         _group, kind, ns, name = ref.identity(namespace)
-        if kind == "ListenerSet" and (ns, name) in sets:
-            ls = sets[(ns, name)]
-            pref = ls.spec.parent_ref
-            return f"{pref.namespace or ls.namespace}/{pref.name}"
-        return f"{ns}/{name}"
+        gateway = (
+            sets[(ns, name)].gateway_key() if kind == "ListenerSet" and (ns, name) in sets else None
+        )
+        return "/".join(gateway or (ns, name))
 
     # per route: its parents (status entries first: they say what was published), deduplicated
     parents: dict[str, list[tuple[ParentReference, RouteParentStatus | None]]] = {}
     for route in snapshot.routes:
-        seen: dict[tuple[str, str, str, str, str, int], tuple[Any, Any]] = {}
-        statuses = route.parent_statuses
-        for entry in statuses:
-            seen.setdefault(entry.parent_ref.key(route.namespace), (entry.parent_ref, entry))
+        seen: dict[RefIdentity, tuple[ParentReference, RouteParentStatus | None]] = {}
+        statuses = [
+            (RefIdentity.of(e.parent_ref, route.namespace), e) for e in route.parent_statuses
+        ]
+        for identity, entry in statuses:
+            seen.setdefault(identity, (entry.parent_ref, entry))
         for ref in route.parent_refs:
-            if not any(_covers(entry.parent_ref, ref, route.namespace) for entry in statuses):
-                seen.setdefault(ref.key(route.namespace), (ref, None))
+            spec = RefIdentity.of(ref, route.namespace)
+            if not any(stands_for(identity, spec) for identity, _ in statuses):
+                seen.setdefault(spec, (ref, None))
         parents[route.resource] = list(seen.values())
     # which Gateway each route publishes each name through now (SPEC 4-6, result.attachments)
     labels = {
@@ -225,9 +229,9 @@ def _links(snapshot: Snapshot, config: SourceConfig, result: Result) -> list[Lin
         (att.route, labels.get((att.route, att.parent), ""), att.hostname)
         for att in result.attachments
     }
-    diagnostics: dict[str, list[Diagnostic]] = {}  # route key -> its diagnostics
+    diagnostics: dict[RouteKey, list[Diagnostic]] = {}  # route -> its diagnostics
     for d in result.diagnostics:
-        diagnostics.setdefault(f"{d.kind.lower()}/{d.namespace}/{d.name}", []).append(d)
+        diagnostics.setdefault(RouteKey(d.kind, d.namespace, d.name), []).append(d)
     out: list[Link] = []
     depth = max((len(p) for p in parents.values()), default=0)
     for i in range(depth):  # batch i: every route through its i-th parent
@@ -244,7 +248,7 @@ def _links(snapshot: Snapshot, config: SourceConfig, result: Result) -> list[Lin
             behind = config.generation_policy == "strict" and is_behind(
                 route.metadata.generation, route.parent_statuses
             )
-            why = _why(diagnostics.get(route.resource, ()), label, route, status_entry)
+            why = _why(diagnostics.get(route.key, ()), label, route, status_entry)
             for ep in map(normalize_endpoint, computed.by_route.get(route.resource, ())):
                 state: LinkState = "left"
                 if (route.resource, gateway, ep.dns_name) in current:
@@ -268,15 +272,6 @@ def _links(snapshot: Snapshot, config: SourceConfig, result: Result) -> list[Lin
                     )
                 )
     return out
-
-
-def _covers(entry: ParentReference, spec: ParentReference, namespace: str) -> bool:
-    """Whether a status entry's parentRef stands for a spec ref (SPEC 4.1, one-way leniency)."""
-    return (
-        entry.identity(namespace) == spec.identity(namespace)
-        and entry.section_name in (None, "", spec.section_name)
-        and entry.port in (None, spec.port)
-    )
 
 
 def _why(

@@ -13,15 +13,17 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, StrictBool, StrictInt, StrictStr, field_validator
 
-from gatewaydns._base import GATEWAY_GROUP, KubeModel, Timestamp
+from gatewaydns._base import GATEWAY_GROUP, KINDS_READ, KubeModel, Timestamp
 
 __all__ = [
     "Condition",
+    "GatewayAPIResource",
     "LabelSelector",
     "LabelSelectorRequirement",
     "Namespace",
     "ObjectMeta",
     "OwnerReference",
+    "ParentObjectReference",
     "ParentReference",
     "Resource",
     "RouteParentStatus",
@@ -60,16 +62,6 @@ class ObjectMeta(KubeModel):
     owner_references: tuple[OwnerReference, ...] | None = Field(None, alias="ownerReferences")
     managed_fields: tuple[dict[StrictStr, Any], ...] | None = Field(None, alias="managedFields")
 
-    @property
-    def label_map(self) -> dict[str, str]:
-        """The labels, ``{}`` when absent."""
-        return self.labels or {}
-
-    @property
-    def annotation_map(self) -> dict[str, str]:
-        """The annotations, ``{}`` when absent."""
-        return self.annotations or {}
-
 
 class Condition(KubeModel):
     """A status condition (``metav1.Condition``).
@@ -106,34 +98,44 @@ class LabelSelector(KubeModel):
     )
 
 
-class ParentReference(KubeModel):
-    """A route's ``spec.parentRefs[]`` item (also ``status.parents[].parentRef``).
+class ParentObjectReference(KubeModel):
+    """A reference to a parent object, with the Gateway API's defaults.
 
     CRD defaults: ``group`` = ``gateway.networking.k8s.io``, ``kind`` = ``Gateway``; a missing
-    ``namespace`` means the route's own. The defaults apply only to an *absent* field: an
-    explicit ``group: ""`` is the core API group (a mesh's Service parent), never a Gateway.
+    ``namespace`` means the referring object's own. The defaults apply only to an *absent*
+    field: an explicit ``group: ""`` is the core API group (a mesh's Service parent), never a
+    Gateway. The base of :class:`ParentReference` (a route's) and
+    :class:`~gatewaydns.ParentGatewayReference` (a ListenerSet's).
     """
 
     group: StrictStr | None = GATEWAY_GROUP
     kind: StrictStr | None = "Gateway"
     namespace: StrictStr | None = None
     name: StrictStr
-    section_name: StrictStr | None = Field(None, alias="sectionName")
-    port: StrictInt | None = None
 
-    def identity(self, route_namespace: str) -> tuple[str, str, str, str]:
+    def identity(self, own_namespace: str) -> tuple[str, str, str, str]:
         """The (group, kind, namespace, name) this reference points at, defaults applied.
 
         Args:
-            route_namespace: the namespace of the route holding the reference.
+            own_namespace: the namespace of the object holding the reference.
 
         Returns:
-            The parent object the reference names. SPEC section 4, rule 1 compares this plus
+            The object the reference names. SPEC section 4, rule 1 compares this plus
             ``sectionName`` and ``port`` (the whole reference is a status entry's identity).
         """
         group = GATEWAY_GROUP if self.group is None else self.group
         kind = "Gateway" if self.kind is None else self.kind
-        return (group, kind, self.namespace or route_namespace, self.name)
+        return (group, kind, self.namespace or own_namespace, self.name)
+
+
+class ParentReference(ParentObjectReference):
+    """A route's ``spec.parentRefs[]`` item (also ``status.parents[].parentRef``).
+
+    Adds ``sectionName`` (a listener) and ``port`` to the parent's identity.
+    """
+
+    section_name: StrictStr | None = Field(None, alias="sectionName")
+    port: StrictInt | None = None
 
     def label(self, route_namespace: str) -> str:
         """A readable name: ``Gateway infra/edge section https port 443``."""
@@ -144,10 +146,6 @@ class ParentReference(KubeModel):
         if self.port:
             out += f" port {self.port}"
         return out
-
-    def key(self, route_namespace: str) -> tuple[str, str, str, str, str, int]:
-        """The identity plus ``sectionName`` and ``port`` (``""`` / ``0`` when unset)."""
-        return (*self.identity(route_namespace), self.section_name or "", self.port or 0)
 
 
 class RouteParentStatus(KubeModel):
@@ -173,14 +171,21 @@ def find_condition(conditions: Sequence[Condition] | None, type_: str) -> Condit
 class Resource(KubeModel):
     """Base of the top-level kinds: ``apiVersion``, ``kind`` and ``metadata``.
 
-    ``API_VERSIONS`` lists the served apiVersions a manifest may carry; any other is an error
-    naming them.
+    ``API_VERSIONS`` lists the served apiVersions a manifest may carry (any other is an error
+    naming them); a kind's subclass takes them from ``KINDS_READ``, by its ``kind``.
     """
 
     API_VERSIONS: ClassVar[tuple[str, ...]] = ()
 
     api_version: StrictStr = Field(alias="apiVersion")
     metadata: ObjectMeta
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        kind = cls.model_fields["kind"].default if "kind" in cls.model_fields else None
+        if isinstance(kind, str) and kind in KINDS_READ:
+            cls.API_VERSIONS = KINDS_READ[kind].api_versions
 
     @field_validator("api_version")
     @classmethod
@@ -197,16 +202,25 @@ class Resource(KubeModel):
 
     @property
     def namespace(self) -> str:
-        """``metadata.namespace``, or ``default`` when absent."""
+        """``metadata.namespace``, or ``default`` when absent (``""`` for cluster-scoped kinds)."""
         return self.metadata.namespace or "default"
+
+
+class GatewayAPIResource(Resource):
+    """Base of the ``gateway.networking.k8s.io`` kinds: ``apiVersion`` defaults to ``v1``."""
+
+    api_version: StrictStr = Field(f"{GATEWAY_GROUP}/v1", alias="apiVersion")
 
 
 class Namespace(Resource):
     """A core ``v1`` Namespace; only its labels matter (``allowedRoutes`` selectors)."""
 
-    API_VERSIONS: ClassVar[tuple[str, ...]] = ("v1",)
-
     api_version: StrictStr = Field("v1", alias="apiVersion")
     kind: Literal["Namespace"] = "Namespace"
     spec: dict[StrictStr, Any] | None = None
     status: dict[StrictStr, Any] | None = None
+
+    @property
+    def namespace(self) -> str:
+        """``""``: a Namespace is cluster-scoped."""
+        return ""

@@ -20,7 +20,7 @@ from gatewaydns._routes import ROUTE_KINDS, Route
 from gatewaydns._snapshot import Snapshot
 from gatewaydns.protocols import WatchEvent
 
-__all__ = ["ClusterMirror", "listener_set_gateway"]
+__all__ = ["ClusterMirror"]
 
 _ParentKey = tuple[str, str, str]  # (kind, namespace, name)
 _ROUTE_TYPES = tuple(ROUTE_KINDS.values())
@@ -93,7 +93,7 @@ class ClusterMirror:
             _put(self.gateways, key, obj, deleted)
             self.dirty |= self._routes_of("Gateway", *key)
             self.dirty |= self._via_listener_sets(
-                k for k, ls in self.listener_sets.items() if listener_set_gateway(ls) == key
+                k for k, ls in self.listener_sets.items() if ls.gateway_key() == key
             )
         elif isinstance(obj, ListenerSet):
             key = (obj.namespace, obj.name)
@@ -162,9 +162,3 @@ def _put(store: dict[_K, _V], key: _K, obj: _V, deleted: bool) -> None:
         store.pop(key, None)
     else:
         store[key] = obj
-
-
-def listener_set_gateway(ls: ListenerSet) -> tuple[str, str]:
-    """``(namespace, name)`` of the Gateway a ListenerSet attaches to."""
-    ref = ls.spec.parent_ref
-    return (ref.namespace or ls.namespace, ref.name)

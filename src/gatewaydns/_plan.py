@@ -53,10 +53,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from gatewaydns._diagnostics import Diagnostic, ReasonCode, make_diagnostic
 from gatewaydns._dnsname import in_domain, name_problem, normalize_name, zone_of
 from gatewaydns._domainfilter import DomainFilter
-from gatewaydns._endpoint import Endpoint, endpoint_sort_key
+from gatewaydns._endpoint import Endpoint, RecordKey, endpoint_sort_key
 from gatewaydns._errors import ConfigError
 from gatewaydns._registry import TXTRegistry, label_value_problem, txt_text
-from gatewaydns._routes import ROUTE_KINDS
+from gatewaydns._routes import RouteKey
 
 __all__ = [
     "ChangeUnit",
@@ -74,8 +74,6 @@ __all__ = [
 #: What a plan may do: ``sync`` (everything), ``upsert-only`` (no deletes), ``create-only``.
 PlanPolicy: TypeAlias = Literal["sync", "upsert-only", "create-only"]
 
-_Key: TypeAlias = tuple[str, str, str]  # (name, type, set identifier)
-_KINDS_BY_LOWER = {k.lower(): k for k in ROUTE_KINDS}
 #: The longest character-string of a TXT record (RFC 1035 §3.3).
 _MAX_TXT_STRING = 255
 
@@ -137,18 +135,23 @@ class ChangeUnit(BaseModel):
 
     def to_json(self) -> dict[str, Any]:
         """The webhook JSON object of this unit."""
-        return {
-            "create": [e.to_json() for e in self.create],
-            "updateOld": [e.to_json() for e in self.update_old],
-            "updateNew": [e.to_json() for e in self.update_new],
-            "delete": [e.to_json() for e in self.delete],
-        }
+        return _webhook_json(self)
 
     def __len__(self) -> int:
         return len(self.create) + len(self.update_new) + len(self.delete)
 
 
 _FLAT_KEYS = ("create", "update_old", "update_new", "delete", "updateOld", "updateNew")
+
+
+def _webhook_json(changes: ChangeUnit | Changes) -> dict[str, Any]:
+    """External-dns's webhook ``Changes`` object: every key present, endpoints as JSON."""
+    return {
+        "create": [e.to_json() for e in changes.create],
+        "updateOld": [e.to_json() for e in changes.update_old],
+        "updateNew": [e.to_json() for e in changes.update_new],
+        "delete": [e.to_json() for e in changes.delete],
+    }
 
 
 class Changes(BaseModel):
@@ -224,12 +227,7 @@ class Changes(BaseModel):
 
     def to_json(self) -> dict[str, Any]:
         """The webhook JSON object (every key present, endpoints in external-dns JSON)."""
-        return {
-            "create": [e.to_json() for e in self.create],
-            "updateOld": [e.to_json() for e in self.update_old],
-            "updateNew": [e.to_json() for e in self.update_new],
-            "delete": [e.to_json() for e in self.delete],
-        }
+        return _webhook_json(self)
 
     def __len__(self) -> int:
         return sum(len(u) for u in self.units)
@@ -237,16 +235,16 @@ class Changes(BaseModel):
 
 # --- reading the zone ---------------------------------------------------------------------------
 def normalize_endpoint(ep: Endpoint) -> Endpoint:
-    """``ep`` with its name (and CNAME targets, IP addresses) in canonical form."""
-    name = normalize_name(ep.dns_name)
+    """``ep`` with its name, type (and CNAME targets, IP addresses) in canonical form."""
+    name, rtype, _sid = ep.key
     targets = ep.targets
-    if ep.record_type == "CNAME":
+    if rtype == "CNAME":
         targets = tuple(sorted({normalize_name(t) for t in targets}))
-    elif ep.record_type in ("A", "AAAA"):
+    elif rtype in ("A", "AAAA"):
         targets = tuple(sorted({_canonical_ip(t) for t in targets}))
-    if name == ep.dns_name and targets == ep.targets:
+    if name == ep.dns_name and rtype == ep.record_type and targets == ep.targets:
         return ep
-    return ep.model_copy(update={"dns_name": name, "targets": targets})
+    return ep.model_copy(update={"dns_name": name, "record_type": rtype, "targets": targets})
 
 
 @lru_cache(maxsize=65536)
@@ -255,10 +253,6 @@ def _canonical_ip(value: str) -> str:
         return str(ipaddress.ip_address(value.strip()))
     except ValueError:
         return value
-
-
-def _key(ep: Endpoint) -> _Key:
-    return (ep.dns_name, ep.record_type, ep.set_identifier)
 
 
 ClaimState: TypeAlias = Literal["ours", "foreign", "contested", "foreign-text", "unowned"]
@@ -325,15 +319,15 @@ class _Zone:
         flt: DomainFilter,
     ) -> None:
         self.registry = registry
-        merged: dict[_Key, Endpoint] = {}
+        merged: dict[RecordKey, Endpoint] = {}
         for raw in current:
             ep = normalize_endpoint(raw)
-            have = merged.get(_key(ep))
+            have = merged.get(ep.key)
             if have is not None:  # "Shop.example.com" and "shop.example.com": one record set
                 targets = tuple(sorted({*have.targets, *ep.targets}))
                 ttl = min(have.record_ttl, ep.record_ttl)  # whatever order they came in
                 ep = have.model_copy(update={"targets": targets, "record_ttl": ttl})
-            merged[_key(ep)] = ep
+            merged[ep.key] = ep
         self.all = merged
         self.txts = {(k[0], k[2]): ep for k, ep in merged.items() if k[1] == "TXT"}
         self.types_at: dict[str, set[str]] = {}
@@ -482,12 +476,10 @@ def _targets_problem(ep: Endpoint) -> str | None:
 
 # --- the plan -----------------------------------------------------------------------------------
 def _diag(ep: Endpoint, reason: ReasonCode, message: str) -> Diagnostic:
-    resource = ep.labels.get("resource", "")
-    kind, _, rest = resource.partition("/")
-    namespace, _, name = rest.partition("/")
-    if not name:
+    route = RouteKey.parse(ep.labels.get("resource", ""))
+    if route is None:
         return make_diagnostic(reason, "DNSRecord", "", ep.dns_name, message, hostname=ep.dns_name)
-    kind = _KINDS_BY_LOWER.get(kind, kind)
+    kind, namespace, name = route
     return make_diagnostic(reason, kind, namespace, name, message, hostname=ep.dns_name)
 
 
@@ -521,11 +513,11 @@ class _Planner:
     policy: PlanPolicy
     units: list[ChangeUnit] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    wanted: set[_Key] = field(default_factory=set)  # every in-scope desired key
-    consumed: set[_Key] = field(default_factory=set)  # owned records replaced in a create unit
+    wanted: set[RecordKey] = field(default_factory=set)  # every in-scope desired key
+    consumed: set[RecordKey] = field(default_factory=set)  # owned records replaced in a create unit
     # owned records nobody wants (deleted under sync); by the name of their ownership TXT
-    doomed: set[_Key] = field(default_factory=set)
-    doomed_at: dict[str, list[_Key]] = field(default_factory=dict)
+    doomed: set[RecordKey] = field(default_factory=set)
+    doomed_at: dict[str, list[RecordKey]] = field(default_factory=dict)
 
     def refuse(self, ep: Endpoint, reason: ReasonCode, message: str) -> None:
         self.diagnostics.append(_diag(ep, reason, message))
@@ -543,9 +535,9 @@ class _Planner:
 
     def take_away(self, old: Endpoint, delete: list[Endpoint], require: list[Endpoint]) -> None:
         """Delete a record of ours (and its TXT) in the unit being built; it is consumed."""
-        self.consumed.add(_key(old))
+        self.consumed.add(old.key)
         delete.append(old)
-        old_claim = self.zone.claim(*_key(old))
+        old_claim = self.zone.claim(*old.key)
         if old_claim.txt is not None:
             delete.append(old_claim.txt)
         if old_claim.legacy is not None and old_claim.legacy not in require:
@@ -553,11 +545,11 @@ class _Planner:
 
     def place(self, want: Endpoint) -> None:
         """Plan one publishable desired record: update it, create it, or say why not."""
-        have = self.zone.records.get(_key(want))
+        have = self.zone.records.get(want.key)
         if have is None:
             self.create(want)
             return
-        claim = self.zone.claim(*_key(have))
+        claim = self.zone.claim(*have.key)
         if claim.state != "ours":
             reason: ReasonCode = (
                 "contested-ownership" if claim.state == "contested" else "not-owned"
@@ -613,19 +605,19 @@ class _Planner:
         holders: list[str] = []
         contested = False
         for other in self.zone.by_name.get(want.dns_name, ()):
-            claim = self.zone.claim(*_key(other))
+            claim = self.zone.claim(*other.key)
             if claim.state != "ours":
                 holders.append(f"{other.record_type} by {claim.holder()}")
                 contested |= claim.state == "contested"
             elif (
                 _excludes(other.record_type, want.record_type)
-                and _key(other) not in self.wanted
-                and _key(other) not in self.consumed
+                and other.key not in self.wanted
+                and other.key not in self.consumed
             ):
                 replaced.append(other)
         # the new-format TXT only: an old-format TXT speaks for existing records, never blocks
         # a new one (external-dns creates it too, and then reads the new format first)
-        txt_claim = self.zone.claim(*_key(want), legacy=False)
+        txt_claim = self.zone.claim(*want.key, legacy=False)
         if txt_claim.state not in ("ours", "unowned"):
             holders.append(f"TXT by {txt_claim.holder()}")
             contested |= txt_claim.state == "contested"
@@ -777,7 +769,7 @@ def plan(
     planner = _Planner(zone, reg, opts.policy)
 
     wants = _in_scope(desired, managed, flt)
-    planner.wanted = {_key(w) for w in wants}
+    planner.wanted = {w.key for w in wants}
     delegations = {n for n, t, _ in zone.all if t == "NS" and zone_list and n not in zone_list}
     if opts.policy == "sync":
         for key in zone.records:
@@ -843,14 +835,14 @@ def plan(
 def _in_scope(
     desired: Iterable[Endpoint], managed: frozenset[str], flt: DomainFilter
 ) -> list[Endpoint]:
-    out: dict[_Key, Endpoint] = {}
+    out: dict[RecordKey, Endpoint] = {}
     for raw in desired:
         ep = normalize_endpoint(raw)
         if ep.record_type not in managed or not flt.matches(ep.dns_name):
             continue
-        have = out.get(_key(ep))
+        have = out.get(ep.key)
         if have is None or endpoint_sort_key(ep) < endpoint_sort_key(have):
-            out[_key(ep)] = ep
+            out[ep.key] = ep
     return sorted(out.values(), key=endpoint_sort_key)
 
 
@@ -892,7 +884,7 @@ def _coexisting(
             others = names[want.dns_name] - {"CNAME"}
             foreign = present - managed_here
             if others:  # A/AAAA win: a CNAME of ours already there is replaced, not kept
-                planner.wanted.discard(_key(want))
+                planner.wanted.discard(want.key)
                 planner.refuse(
                     want,
                     "name-conflict",
@@ -942,7 +934,7 @@ def _coexisting(
 
 def _deletions(
     planner: _Planner,
-    keep: set[_Key],
+    keep: set[RecordKey],
     managed: frozenset[str],
     flt: DomainFilter,
 ) -> tuple[list[ChangeUnit], int]:

@@ -9,12 +9,12 @@ extras.
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal, TypeAlias
+from typing import Literal, NamedTuple, TypeAlias
 
 from pydantic import Field, StrictBool, StrictInt, StrictStr
 
-from gatewaydns._base import GATEWAY_GROUP, KubeModel
-from gatewaydns._meta import ParentReference, Resource, RouteParentStatus
+from gatewaydns._base import KubeModel
+from gatewaydns._meta import GatewayAPIResource, ParentReference, RouteParentStatus
 
 __all__ = [
     "ROUTE_KINDS",
@@ -49,6 +49,7 @@ __all__ = [
     "LocalObjectReference",
     "Route",
     "RouteBase",
+    "RouteKey",
     "RouteSpec",
     "RouteStatus",
     "StreamRouteRule",
@@ -59,12 +60,6 @@ __all__ = [
     "UDPRoute",
     "UDPRouteSpec",
 ]
-
-_V1 = f"{GATEWAY_GROUP}/v1"
-_V1BETA1 = f"{GATEWAY_GROUP}/v1beta1"
-_V1ALPHA2 = f"{GATEWAY_GROUP}/v1alpha2"
-_V1ALPHA3 = f"{GATEWAY_GROUP}/v1alpha3"
-
 
 # --- shared pieces -------------------------------------------------------------------------
 
@@ -342,7 +337,39 @@ class RouteStatus(KubeModel):
 # --- the kinds -----------------------------------------------------------------------------
 
 
-class RouteBase(Resource):
+class RouteKey(NamedTuple):
+    """A route's identity. ``str()`` gives its key, ``httproute/ns/name``.
+
+    The key is the ``resource`` label of the route's endpoints, the key of
+    ``Result.by_route`` and what ownership TXTs name (``external-dns/resource=``).
+    """
+
+    kind: str
+    namespace: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.kind.lower()}/{self.namespace}/{self.name}"
+
+    @classmethod
+    def parse(cls, key: str) -> RouteKey | None:
+        """Read a key ``kind/namespace/name`` (any case of kind); ``None`` when it is not one.
+
+        A route kind is given its proper case (``httproute`` -> ``HTTPRoute``); another kind is
+        kept as written. The name is everything after the second ``/``.
+
+        Example:
+            >>> RouteKey.parse("httproute/app/shop")
+            RouteKey(kind='HTTPRoute', namespace='app', name='shop')
+        """
+        kind, _, rest = key.partition("/")
+        namespace, _, name = rest.partition("/")
+        if not name:
+            return None
+        return cls(_KINDS_BY_LOWER.get(kind.lower(), kind), namespace, name)
+
+
+class RouteBase(GatewayAPIResource):
     """What the five route kinds share."""
 
     kind: str
@@ -367,17 +394,19 @@ class RouteBase(Resource):
         return self.spec.route_hostnames()
 
     @property
+    def key(self) -> RouteKey:
+        """The route's identity (kind, namespace, name)."""
+        return RouteKey(self.kind, self.namespace, self.name)
+
+    @property
     def resource(self) -> str:
         """``<kind lower-case>/<namespace>/<name>``: the ``resource`` label and route key."""
-        return f"{self.kind.lower()}/{self.namespace}/{self.name}"
+        return str(self.key)
 
 
 class HTTPRoute(RouteBase):
     """An HTTPRoute (v1, v1beta1, v1alpha2)."""
 
-    API_VERSIONS: ClassVar[tuple[str, ...]] = (_V1, _V1BETA1, _V1ALPHA2)
-
-    api_version: StrictStr = Field(_V1, alias="apiVersion")
     kind: Literal["HTTPRoute"] = "HTTPRoute"
     spec: HTTPRouteSpec = HTTPRouteSpec()
 
@@ -385,9 +414,6 @@ class HTTPRoute(RouteBase):
 class GRPCRoute(RouteBase):
     """A GRPCRoute (v1, v1alpha2)."""
 
-    API_VERSIONS: ClassVar[tuple[str, ...]] = (_V1, _V1ALPHA2)
-
-    api_version: StrictStr = Field(_V1, alias="apiVersion")
     kind: Literal["GRPCRoute"] = "GRPCRoute"
     spec: GRPCRouteSpec = GRPCRouteSpec()
 
@@ -395,9 +421,6 @@ class GRPCRoute(RouteBase):
 class TLSRoute(RouteBase):
     """A TLSRoute (v1, v1alpha3, v1alpha2)."""
 
-    API_VERSIONS: ClassVar[tuple[str, ...]] = (_V1, _V1ALPHA3, _V1ALPHA2)
-
-    api_version: StrictStr = Field(_V1, alias="apiVersion")
     kind: Literal["TLSRoute"] = "TLSRoute"
     spec: TLSRouteSpec = TLSRouteSpec()
 
@@ -405,9 +428,6 @@ class TLSRoute(RouteBase):
 class TCPRoute(RouteBase):
     """A TCPRoute (v1, v1alpha2)."""
 
-    API_VERSIONS: ClassVar[tuple[str, ...]] = (_V1, _V1ALPHA2)
-
-    api_version: StrictStr = Field(_V1, alias="apiVersion")
     kind: Literal["TCPRoute"] = "TCPRoute"
     spec: TCPRouteSpec = TCPRouteSpec()
 
@@ -415,9 +435,6 @@ class TCPRoute(RouteBase):
 class UDPRoute(RouteBase):
     """A UDPRoute (v1, v1alpha2)."""
 
-    API_VERSIONS: ClassVar[tuple[str, ...]] = (_V1, _V1ALPHA2)
-
-    api_version: StrictStr = Field(_V1, alias="apiVersion")
     kind: Literal["UDPRoute"] = "UDPRoute"
     spec: UDPRouteSpec = UDPRouteSpec()
 
@@ -426,10 +443,8 @@ class UDPRoute(RouteBase):
 Route: TypeAlias = HTTPRoute | GRPCRoute | TLSRoute | TCPRoute | UDPRoute
 
 #: Route kind name -> model class.
-ROUTE_KINDS: dict[str, type[HTTPRoute | GRPCRoute | TLSRoute | TCPRoute | UDPRoute]] = {
-    "HTTPRoute": HTTPRoute,
-    "GRPCRoute": GRPCRoute,
-    "TLSRoute": TLSRoute,
-    "TCPRoute": TCPRoute,
-    "UDPRoute": UDPRoute,
+ROUTE_KINDS: dict[str, type[Route]] = {
+    cls.model_fields["kind"].default: cls
+    for cls in (HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute)
 }
+_KINDS_BY_LOWER = {kind.lower(): kind for kind in ROUTE_KINDS}

@@ -10,13 +10,19 @@ Errors are :class:`~gatewaydns.SelectorSyntaxError` with a caret under the bad c
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from gatewaydns._errors import SelectorSyntaxError
 from gatewaydns._meta import LabelSelector
 
-__all__ = ["Requirement", "Selector", "compile_label_selector", "parse_selector"]
+__all__ = [
+    "Requirement",
+    "Selector",
+    "compile_label_selector",
+    "compile_selector",
+    "parse_selector",
+]
 
 # A label key: optional DNS-subdomain prefix and "/", then a name of [A-Za-z0-9-_.].
 _KEY = re.compile(
@@ -179,18 +185,35 @@ def compile_label_selector(selector: LabelSelector) -> Callable[[Mapping[str, st
         ValueError: an unknown operator, or values that do not fit the operator (the caller
             turns this into an ``invalid-selector`` diagnostic).
     """
-    reqs = [Requirement(k, "=", frozenset([v])) for k, v in (selector.match_labels or {}).items()]
-    for i, expr in enumerate(selector.match_expressions or ()):
-        op = _OPERATORS.get(expr.operator)
+    exprs = ((e.key, e.operator, e.values) for e in selector.match_expressions or ())
+    return compile_selector((selector.match_labels or {}).items(), exprs).matches
+
+
+def compile_selector(
+    match_labels: Iterable[tuple[str, str]],
+    match_expressions: Iterable[tuple[str, str, Iterable[str] | None]],
+) -> Selector:
+    """A ``LabelSelector`` given as values: ``matchLabels`` items, ``matchExpressions`` items.
+
+    Args:
+        match_labels: ``(key, value)`` pairs.
+        match_expressions: ``(key, operator, values)`` triples (``values`` ``None`` when absent).
+
+    Raises:
+        ValueError: see :func:`compile_label_selector`.
+    """
+    reqs = [Requirement(k, "=", frozenset([v])) for k, v in match_labels]
+    for i, (key, operator, raw_values) in enumerate(match_expressions):
+        op = _OPERATORS.get(operator)
         if op is None:
-            msg = f"matchExpressions[{i}].operator: unknown operator {expr.operator!r}"
+            msg = f"matchExpressions[{i}].operator: unknown operator {operator!r}"
             raise ValueError(msg)
-        values = frozenset(expr.values or ())
+        values = frozenset(raw_values or ())
         if op in ("in", "notin") and not values:
-            msg = f"matchExpressions[{i}].values: {expr.operator} needs at least one value"
+            msg = f"matchExpressions[{i}].values: {operator} needs at least one value"
             raise ValueError(msg)
         if op in ("exists", "!") and values:
-            msg = f"matchExpressions[{i}].values: {expr.operator} takes no values"
+            msg = f"matchExpressions[{i}].values: {operator} takes no values"
             raise ValueError(msg)
-        reqs.append(Requirement(expr.key, op, values))
-    return Selector(tuple(reqs)).matches
+        reqs.append(Requirement(key, op, values))
+    return Selector(tuple(reqs))

@@ -9,12 +9,8 @@ __all__ = [
     "GenerationPolicy",
     "Hostname",
     "MissingObservedGeneration",
-    "RecordType",
     "Severity",
 ]
-
-#: A DNS record type produced by the computation.
-RecordType: TypeAlias = Literal["A", "AAAA", "CNAME"]
 
 #: How ``status.parents`` entries are checked against ``metadata.generation`` (SPEC section 9).
 GenerationPolicy: TypeAlias = Literal["strict", "latest", "off"]

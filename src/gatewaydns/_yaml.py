@@ -5,6 +5,12 @@ PyYAML's timestamp resolver is removed (``creationTimestamp`` stays a string ins
 a ``datetime``), which keeps loaded manifests identical to ``kubectl get -o json`` output.
 Duplicate keys and integers outside 64 bits are marked for the loader to report (see
 :mod:`gatewaydns._hostile`), and aliases may add at most ``max_nodes`` nodes to the whole input.
+
+Nesting is bounded before PyYAML builds anything (:data:`MAX_YAML_DEPTH`): PyYAML composes nodes
+recursively, in C with libyaml, and some releases crash the interpreter (SIGSEGV) on deep enough
+input instead of raising. A cheap upper bound from the text (:func:`_depth_bound`) clears
+ordinary input; only input it cannot clear is read once more as a stream of parser events
+(iterative, so safe at any depth) to measure the real depth.
 """
 
 from __future__ import annotations
@@ -15,8 +21,14 @@ from functools import cache
 from typing import Any
 
 from gatewaydns._hostile import DUPLICATES, INT64_MAX, INT64_MIN, BadInt, Marks
+from gatewaydns._optional import require
 
-__all__ = ["YAMLParseError", "load_yaml_documents"]
+__all__ = ["MAX_YAML_DEPTH", "YAMLParseError", "load_yaml_documents"]
+
+#: The deepest nesting of YAML collections accepted; Kubernetes objects nest a few dozen levels.
+#: Below libyaml's own limit (1000 in recent releases) and what PyYAML's pure-Python composer
+#: reaches within Python's default recursion limit, so the refusal is the same everywhere.
+MAX_YAML_DEPTH = 256
 
 
 class YAMLParseError(Exception):
@@ -33,15 +45,9 @@ _MERGE = "tag:yaml.org,2002:merge"
 
 @cache
 def _loader() -> Any:
-    try:
-        import yaml  # noqa: PLC0415 - optional dependency, imported on first use
-    except ImportError as exc:  # pragma: no cover - exercised by the no-extras CI run
-        msg = (
-            "reading YAML manifests needs PyYAML: install the 'yaml' extra "
-            "(pip install 'gatewaydns[yaml]'), or pass JSON text or dicts"
-        )
-        raise ImportError(msg) from exc
-
+    yaml = require(
+        "yaml", "reading YAML manifests needs PyYAML (or pass JSON text or dicts)", "yaml"
+    )
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
     class _KubeLoader(base):  # type: ignore[misc,valid-type]
@@ -95,6 +101,56 @@ def _loader() -> Any:
     _KubeLoader.add_constructor("tag:yaml.org,2002:map", _KubeLoader.construct_yaml_map)
     _KubeLoader.add_constructor("tag:yaml.org,2002:int", _KubeLoader.construct_yaml_int)
     return yaml, _KubeLoader
+
+
+# What may stand before a node's content on a line: indentation and block indicators ("- ", "? ",
+# ": "). Block collections nest by indentation, so a line's prefix bounds the depth it reaches.
+_PREFIX = re.compile(r"^[ \t?:-]*", re.MULTILINE)
+# A document start: libyaml refuses one inside a flow collection, so flow nesting never carries
+# across it.
+_DOCUMENT_START = re.compile(r"^---", re.MULTILINE)
+
+
+def _depth_bound(text: str) -> int:
+    """An upper bound on how deep the collections of ``text`` nest (cheap: no parsing).
+
+    Each block level past the first two needs a further column of prefix on its line (a block
+    sequence may share its mapping's indentation, its items may not), and each flow level an
+    opening bracket in the same document.
+    """
+    block = max(map(len, _PREFIX.findall(text)), default=0)
+    flow = max(part.count("[") + part.count("{") for part in _DOCUMENT_START.split(text))
+    return 2 * block + 4 + flow
+
+
+def _too_deep(loader_class: Any, yaml: Any, text: str, limit: int) -> int | None:
+    """The index of the first document nested deeper than ``limit``, or ``None``.
+
+    Reads parser events only (libyaml's parser keeps its own stack: no recursion). libyaml's
+    own nesting limit (its scanner reads ahead through brackets) counts as too deep; other
+    invalid YAML gives ``None``: the real load reports it.
+    """
+    opens = {yaml.MappingStartEvent, yaml.SequenceStartEvent}
+    closes = {yaml.MappingEndEvent, yaml.SequenceEndEvent}
+    parser = loader_class(text)
+    get_event = parser.get_event
+    depth = index = 0
+    try:
+        while (event := get_event()) is not None:
+            kind = type(event)
+            if kind in opens:
+                depth += 1
+                if depth > limit:
+                    return index
+            elif kind in closes:
+                depth -= 1
+            elif kind is yaml.DocumentEndEvent:
+                index += 1
+    except yaml.YAMLError as exc:
+        return index if "nesting depth" in str(exc) else None
+    finally:
+        parser.dispose()
+    return None
 
 
 _ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s]", re.MULTILINE)
@@ -154,10 +210,15 @@ def load_yaml_documents(
 
     Raises:
         ImportError: PyYAML is not installed (names the ``yaml`` extra).
-        YAMLParseError: the text is not valid YAML (names the failing document), nests too
-            deeply, or its aliases expand past ``max_nodes``.
+        YAMLParseError: the text is not valid YAML (names the failing document), nests deeper
+            than :data:`MAX_YAML_DEPTH`, or its aliases expand past ``max_nodes``.
     """
     yaml, loader_class = _loader()
+    if _depth_bound(text) > MAX_YAML_DEPTH:
+        deep = _too_deep(loader_class, yaml, text, MAX_YAML_DEPTH)
+        if deep is not None:
+            msg = f"invalid YAML: nested too deeply (more than {MAX_YAML_DEPTH} levels)"
+            raise YAMLParseError(deep, msg)
     anchors = _ANCHOR.search(text) is not None  # only then can aliases expand anything
     budget = max_nodes
     index = 0

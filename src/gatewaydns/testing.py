@@ -10,19 +10,13 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from gatewaydns._dnsname import in_domain, normalize_name
-from gatewaydns._endpoint import Endpoint, endpoint_sort_key
+from gatewaydns._dnsname import normalize_name, zone_of
+from gatewaydns._endpoint import Endpoint, RecordKey, endpoint_sort_key, record_key
 from gatewaydns._errors import ProviderError
 from gatewaydns._plan import Changes, ChangeUnit, ProviderCapabilities
 from gatewaydns.protocols import EventType, WatchedObject, WatchEvent
 
 __all__ = ["Faults", "InMemoryProvider", "ScriptedWatcher"]
-
-_Key = tuple[str, str, str]
-
-
-def _key(ep: Endpoint) -> _Key:
-    return (normalize_name(ep.dns_name), ep.record_type, ep.set_identifier)
 
 
 @dataclass
@@ -71,8 +65,8 @@ class InMemoryProvider:
         capabilities: ProviderCapabilities | None = None,
     ) -> None:
         self._zones = tuple(normalize_name(z) for z in zones)
-        self._records: dict[_Key, Endpoint] = {}
-        self._by_name: dict[str, set[_Key]] = {}  # name -> keys of its record sets
+        self._records: dict[RecordKey, Endpoint] = {}
+        self._by_name: dict[str, set[RecordKey]] = {}  # name -> keys of its record sets
         self.put(*records)
         self.faults = faults or Faults()
         self.capabilities = capabilities or ProviderCapabilities()
@@ -96,13 +90,13 @@ class InMemoryProvider:
     def put(self, *records: Endpoint) -> None:
         """Write records directly, as a person or another controller would (no checks)."""
         for ep in records:
-            self._set(_key(ep), ep)
+            self._set(ep.key, ep)
 
     def remove(self, name: str, record_type: str, set_identifier: str = "") -> None:
         """Delete a record set directly, as a person would."""
-        self._set((normalize_name(name), record_type, set_identifier), None)
+        self._set(record_key(name, record_type, set_identifier), None)
 
-    def _set(self, key: _Key, ep: Endpoint | None) -> None:
+    def _set(self, key: RecordKey, ep: Endpoint | None) -> None:
         if ep is None:
             self._records.pop(key, None)
             keys = self._by_name.get(key[0])
@@ -137,26 +131,26 @@ class InMemoryProvider:
         self.applied.append(changes)
 
     def _apply_unit(self, unit: ChangeUnit) -> None:
-        staged: dict[_Key, Endpoint | None] = {}
+        staged: dict[RecordKey, Endpoint | None] = {}
         for old in (*unit.delete, *unit.update_old, *unit.require):
-            have = self._records.get(_key(old))
+            have = self._records.get(old.key)
             if have is None or sorted(have.targets) != sorted(old.targets):
                 msg = f"{old.record_type} {old.dns_name} changed since it was read"
                 raise ProviderError(msg)
         for old in (*unit.delete, *unit.update_old):
-            staged[_key(old)] = None
+            staged[old.key] = None
         for new in (*unit.update_new, *unit.create):
             name = normalize_name(new.dns_name)
-            if not any(in_domain(name, z) for z in self._zones):
+            if zone_of(name, self._zones) is None:
                 msg = f"{new.dns_name} is outside the zones {self._zones}"
                 raise ProviderError(msg, retryable=False)
             if new.set_identifier and not self.capabilities.set_identifiers:
                 msg = f"{new.dns_name}: set identifiers are not supported"
                 raise ProviderError(msg, retryable=False)
-            if new in unit.create and staged.get(_key(new), self._records.get(_key(new))):
+            if new in unit.create and staged.get(new.key, self._records.get(new.key)):
                 msg = f"create: {new.record_type} {new.dns_name} exists"
                 raise ProviderError(msg)
-            staged[_key(new)] = new.model_copy(update={"labels": {}, "dns_name": name})
+            staged[new.key] = new.model_copy(update={"labels": {}, "dns_name": name})
         for name in {k[0] for k, v in staged.items() if v is not None}:
             here = self._by_name.get(name, set())
             types = {k[1] for k in here if staged.get(k, self._records[k]) is not None}
@@ -171,7 +165,7 @@ class InMemoryProvider:
         """One record set, or ``None``."""
         return self._records.get((normalize_name(name), record_type, set_identifier))
 
-    def snapshot(self) -> dict[_Key, tuple[str, ...]]:
+    def snapshot(self) -> dict[RecordKey, tuple[str, ...]]:
         """``(name, type, set id) -> targets`` of every record: handy in assertions."""
         return {k: tuple(sorted(ep.targets)) for k, ep in sorted(self._records.items())}
 
@@ -215,7 +209,7 @@ class ScriptedWatcher:
 
     def push(self, type_: EventType, obj: WatchedObject) -> None:
         """Queue one event."""
-        key: tuple[str, str, str] = (obj.kind, obj.metadata.namespace or "", obj.name)
+        key = (obj.kind, obj.namespace, obj.name)
         if type_ == "DELETED":
             self._known.pop(key, None)
         else:
@@ -233,7 +227,7 @@ class ScriptedWatcher:
         """
         self._queue.clear()
         current: dict[tuple[str, str, str], WatchedObject] = {
-            (o.kind, o.metadata.namespace or "", o.name): o for o in objects
+            (o.kind, o.namespace, o.name): o for o in objects
         }
         for key, obj in sorted(current.items()):
             self.push("MODIFIED" if key in self._known else "ADDED", obj)

@@ -8,11 +8,12 @@ items. Map values (labels, annotations, options) are not descended into.
 
 import pathlib
 import sys
+from typing import Any
 
 import yaml
 
 
-def walk(schema, path, out):
+def walk(schema: dict[str, Any], path: str, out: list[str]) -> None:
     for key, sub in schema.get("properties", {}).items():
         here = f"{path}.{key}" if path else key
         out.append(here)
@@ -25,7 +26,7 @@ def walk(schema, path, out):
                 walk(item, here + "[]", out)
 
 
-def main(folder):
+def main(folder: str) -> None:
     for file in sorted(pathlib.Path(folder).glob("*.yaml")):
         crd = yaml.safe_load(file.read_text())
         kind = crd["spec"]["names"]["kind"]
@@ -33,7 +34,7 @@ def main(folder):
         for version in crd["spec"]["versions"]:
             if not version.get("served"):
                 continue
-            out = []
+            out: list[str] = []
             walk(version["schema"]["openAPIV3Schema"], "", out)
             for path in out:
                 if path in ("apiVersion", "kind", "metadata"):

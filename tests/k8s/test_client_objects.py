@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 
 import kr8s
 import kr8s.objects
@@ -71,7 +71,9 @@ def test_official_client_typed_models_and_custom_objects(
     listed = [
         namespace,
         custom.list_namespaced_custom_object(G, "v1", ns, "gateways"),
-        *custom.list_namespaced_custom_object(G, "v1", ns, "httproutes")["items"],
+        *cast(dict[str, Any], custom.list_namespaced_custom_object(G, "v1", ns, "httproutes"))[
+            "items"
+        ],
     ]
     check(Snapshot.from_manifests(listed), expected, ns)
     # a typed list: its items carry neither apiVersion nor kind
@@ -83,7 +85,7 @@ def test_official_client_typed_models_and_custom_objects(
 
 def test_official_dynamic_client(cluster: Cluster, objects: tuple[str, Snapshot]) -> None:
     ns, expected = objects
-    client = dynamic.DynamicClient(cluster.client())
+    client = dynamic.DynamicClient(cluster.client())  # type: ignore[no-untyped-call]
     listed = [
         client.resources.get(api_version="v1", kind="Namespace").get(name=ns),
         client.resources.get(api_version=GV, kind="Gateway").get(namespace=ns),
@@ -101,7 +103,7 @@ def kr8s_api(cluster: Cluster) -> Iterator[Any]:
     # kr8s has no public close; its sync API runs an httpx.AsyncClient in its own event loop
     # thread, which must close it (else: unclosed-socket warnings when the Api is collected)
     if api._session is not None:
-        Portal().call(api._session.aclose)
+        Portal().call(api._session.aclose)  # type: ignore[no-untyped-call]
 
 
 @pytest.mark.filterwarnings("ignore:Kubernetes version:UserWarning")
@@ -117,7 +119,7 @@ def test_kr8s_objects(kr8s_api: Any, objects: tuple[str, Snapshot]) -> None:
         "Gateway",
         "HTTPRoute",
     ]
-    assert not isinstance(namespace, Mapping)  # an APIObject: loaded through its .raw
+    assert not isinstance(cast(object, namespace), Mapping)  # an APIObject: loaded via .raw
     check(Snapshot.from_manifests([namespace, *gateways, *routes]), expected, ns)
 
 
@@ -126,10 +128,10 @@ def test_lightkube_typed_and_generic_resources(
 ) -> None:
     ns, expected = objects
     client = Client(KubeConfig.from_file(str(cluster.path / "kubeconfig")))
-    gateway_class = get_generic_resource(GV, "Gateway") or create_namespaced_resource(
+    gateway_class = get_generic_resource(GV, "Gateway") or create_namespaced_resource(  # type: ignore[no-untyped-call]
         G, "v1", "Gateway", "gateways"
     )
-    route_class = get_generic_resource(GV, "HTTPRoute") or create_namespaced_resource(
+    route_class = get_generic_resource(GV, "HTTPRoute") or create_namespaced_resource(  # type: ignore[no-untyped-call]
         G, "v1", "HTTPRoute", "httproutes"
     )
     namespace = client.get(LightkubeNamespace, ns)

@@ -257,7 +257,7 @@ def test_rbac_denying_one_kind_is_a_clear_error_never_synced(cluster: Cluster, k
     kube.create(gw("edge", ns, "192.0.2.1"))
     kube.create(http_route("shop", ns, ["shop.example.com"], "edge"))
     role = "gatewaydns-test-limited"
-    everything_but_routes = {
+    everything_but_routes: dict[str, Any] = {
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": "ClusterRole",
         "metadata": {"name": role},

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -80,55 +79,7 @@ def compute(docs: list[dict[str, Any]], **config: Any) -> gatewaydns.Result:
     )
 
 
-def dump(result: gatewaydns.Result) -> Any:
-    return (
-        [e.to_json() for e in result.endpoints],
-        {k: [e.to_json() for e in v] for k, v in result.by_route.items()},
-        [d.model_dump() for d in result.diagnostics],
-    )
-
-
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-POLICIES = st.sampled_from(["strict", "latest", "off"])
-CONFLICTS = st.sampled_from(["report", "oldest-wins"])
-
-
-@SETTINGS
-@given(snapshots(), st.randoms(use_true_random=False), POLICIES, CONFLICTS)
-def test_output_independent_of_input_order(
-    docs: list[dict[str, Any]], rnd: random.Random, policy: str, conflicts: str
-) -> None:
-    shuffled = list(docs)
-    rnd.shuffle(shuffled)
-    config = {"generation_policy": policy, "conflict_policy": conflicts}
-    assert dump(compute(docs, **config)) == dump(compute(shuffled, **config))
-
-
-@SETTINGS
-@given(snapshots())
-def test_strict_is_a_subset_of_off(docs: list[dict[str, Any]]) -> None:
-    off = {
-        (e.dns_name, e.record_type, t)
-        for e in compute(docs, generation_policy="off").endpoints
-        for t in e.targets
-    }
-    for policy in ("strict", "latest"):
-        got = {
-            (e.dns_name, e.record_type, t)
-            for e in compute(docs, generation_policy=policy).endpoints
-            for t in e.targets
-        }
-        assert got <= off
-
-
-@SETTINGS
-@given(snapshots(), POLICIES)
-def test_computing_twice_is_identical(docs: list[dict[str, Any]], policy: str) -> None:
-    snap = gatewaydns.Snapshot.from_manifests(docs)
-    config = gatewaydns.SourceConfig(generation_policy=policy)
-    assert dump(gatewaydns.compute_endpoints(snap, config)) == dump(
-        gatewaydns.compute_endpoints(snap, config)
-    )
 
 
 @SETTINGS

@@ -39,7 +39,7 @@ def dump(result: gatewaydns.Result) -> Any:
 
 
 @SETTINGS
-@given(snapshots(), configs, st.randoms(use_true_random=False))
+@given(st.one_of(snapshots(), attachable_snapshots()), configs, st.randoms(use_true_random=False))
 def test_no_exception_order_independent_and_idempotent(
     docs: list[dict[str, Any]], config: dict[str, Any], rnd: random.Random
 ) -> None:
@@ -48,6 +48,9 @@ def test_no_exception_order_independent_and_idempotent(
     rnd.shuffle(shuffled)
     assert dump(compute(shuffled, config)) == dump(first)
     assert dump(compute(docs, config)) == dump(first)
+    snap = gatewaydns.Snapshot.from_manifests(docs)  # one snapshot, computed twice
+    assert dump(gatewaydns.compute_endpoints(snap, SourceConfig(**config))) == dump(first)
+    assert dump(gatewaydns.compute_endpoints(snap, SourceConfig(**config))) == dump(first)
 
 
 @SETTINGS
@@ -66,6 +69,7 @@ def test_strict_within_off(docs: list[dict[str, Any]], config: dict[str, Any]) -
         return {(e.dns_name, e.record_type, t) for e in res.endpoints for t in e.targets}
 
     assert records("strict") <= records("off")
+    assert records("latest") <= records("off")
 
 
 @SETTINGS

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 import gatewaydns
 from gatewaydns import PlanOptions, Reconciler, SourceConfig, TXTRegistry
+from gatewaydns.protocols import EventType
 from gatewaydns.testing import InMemoryProvider, ScriptedWatcher
 from tests.helpers import ALL, accepted, gateway, listener, listener_set, model, namespace, route
 
@@ -100,7 +101,7 @@ def dump(result: gatewaydns.Result) -> Any:
     st.booleans(),
 )
 def test_incremental_equals_full(
-    events: list[tuple[str, Any]], cuts: list[int], policy: str, listener_sets: bool
+    events: list[tuple[EventType, Any]], cuts: list[int], policy: str, listener_sets: bool
 ) -> None:
     config = SourceConfig(generation_policy=policy, listener_sets=listener_sets)
     watcher = ScriptedWatcher()

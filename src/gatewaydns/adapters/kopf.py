@@ -64,6 +64,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from gatewaydns._clientobjects import to_manifest
+from gatewaydns._optional import require
 from gatewaydns._snapshot import KINDS, format_loc
 from gatewaydns.adapters.kubernetes import DEFAULT_KINDS, KindSpec
 from gatewaydns.protocols import EventType, WatchedObject, WatchEvent
@@ -84,12 +85,7 @@ class _Known:
 
 
 def _kopf() -> Any:
-    try:
-        import kopf  # noqa: PLC0415 - optional dependency, imported on use
-    except ImportError as exc:  # pragma: no cover - exercised without the extra
-        msg = "the kopf watcher needs kopf: pip install 'gatewaydns[kopf]'"
-        raise ImportError(msg) from exc
-    return kopf
+    return require("kopf", "the kopf watcher needs kopf", "kopf")
 
 
 class KopfWatcher:

@@ -55,7 +55,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from gatewaydns._base import GATEWAY_GROUP
+from gatewaydns._base import KINDS_READ
+from gatewaydns._optional import require
 from gatewaydns._snapshot import KINDS, format_loc
 from gatewaydns.protocols import EventType, WatchedObject, WatchEvent
 
@@ -75,28 +76,20 @@ class KindSpec:
 
 
 #: Everything gatewaydns reads.
-DEFAULT_KINDS: tuple[KindSpec, ...] = (
-    KindSpec("Gateway", GATEWAY_GROUP, "gateways", ("v1", "v1beta1", "v1alpha2")),
-    KindSpec("ListenerSet", GATEWAY_GROUP, "listenersets", ("v1",)),
-    KindSpec("HTTPRoute", GATEWAY_GROUP, "httproutes", ("v1", "v1beta1", "v1alpha2")),
-    KindSpec("GRPCRoute", GATEWAY_GROUP, "grpcroutes", ("v1", "v1alpha2")),
-    KindSpec("TLSRoute", GATEWAY_GROUP, "tlsroutes", ("v1", "v1alpha3", "v1alpha2")),
-    KindSpec("TCPRoute", GATEWAY_GROUP, "tcproutes", ("v1", "v1alpha2")),
-    KindSpec("UDPRoute", GATEWAY_GROUP, "udproutes", ("v1", "v1alpha2")),
-    KindSpec("Namespace", "", "namespaces", ("v1",)),
+DEFAULT_KINDS: tuple[KindSpec, ...] = tuple(
+    KindSpec(kind, info.group, info.plural, info.versions) for kind, info in KINDS_READ.items()
 )
 
 _Key = tuple[str, str]  # (namespace, name); namespace "" for Namespaces
 
 
 def _client() -> Any:
-    try:
-        import kubernetes.client  # noqa: PLC0415 - optional dependency, imported on use
-        import kubernetes.watch.watch  # noqa: PLC0415
-    except ImportError as exc:  # pragma: no cover - exercised without the extra
-        msg = "the Kubernetes watcher needs the client: pip install 'gatewaydns[kubernetes]'"
-        raise ImportError(msg) from exc
-    return kubernetes
+    return require(
+        "kubernetes",
+        "the Kubernetes watcher needs the client",
+        "kubernetes.client",
+        "kubernetes.watch.watch",
+    )
 
 
 class _GoneError(Exception):

@@ -50,6 +50,7 @@ from gatewaydns._errors import ConfigError, ProviderError
 from gatewaydns._plan import Changes, ChangeUnit, ProviderCapabilities
 from gatewaydns._registry import txt_strings
 from gatewaydns.adapters._http import HTTPError, Response, Target, request
+from gatewaydns.adapters._units import UnitError, describe_unit, in_zones, raise_for_failures
 
 __all__ = ["PowerDNSProvider"]
 
@@ -68,9 +69,7 @@ class _Unit:
     replaces: tuple[tuple[_RRKey, int, tuple[str, ...]], ...]
 
     def describe(self) -> str:
-        eps = [e for e in self.unit.endpoints() if e.record_type != "TXT"]
-        ep = min(eps or self.unit.endpoints(), key=endpoint_sort_key)
-        return f"{ep.record_type} {normalize_name(ep.dns_name)}"
+        return describe_unit(self.unit)
 
     def operations(self) -> list[dict[str, Any]]:
         ops: list[dict[str, Any]] = [
@@ -88,12 +87,6 @@ class _Unit:
             for (name, rtype), ttl, contents in self.replaces
         ]
         return ops
-
-
-class _UnitError(Exception):
-    def __init__(self, what: str, reason: str, *, retryable: bool) -> None:
-        super().__init__(f"{what}: {reason}")
-        self.retryable = retryable
 
 
 class PowerDNSProvider:
@@ -250,13 +243,7 @@ class PowerDNSProvider:
         Names outside the managed zones are dropped, provider-specific properties removed and
         the default TTL applied.
         """
-        return [
-            ep.model_copy(
-                update={"provider_specific": (), "record_ttl": ep.record_ttl or self.default_ttl}
-            )
-            for ep in endpoints
-            if zone_of(normalize_name(ep.dns_name), self._zones) is not None
-        ]
+        return in_zones(endpoints, self._zones, self.default_ttl)
 
     def apply_changes(self, changes: Changes) -> None:
         """Apply each unit atomically (one PATCH), after checking the zone still is as read.
@@ -266,7 +253,7 @@ class PowerDNSProvider:
                 or some units failed (all the others were applied); ``retryable`` is false only
                 when every failure needs a change of configuration or input.
         """
-        failures: list[_UnitError] = []
+        failures: list[UnitError] = []
         by_zone: dict[str, list[_Unit]] = {}
         total = 0
         for unit in changes.units:
@@ -275,7 +262,7 @@ class PowerDNSProvider:
             total += 1
             try:
                 enc = self._encode(unit)
-            except _UnitError as exc:
+            except UnitError as exc:
                 failures.append(exc)
                 continue
             by_zone.setdefault(enc.zone, []).append(enc)
@@ -292,7 +279,7 @@ class PowerDNSProvider:
                         now[key] = (ttl, contents)
                 else:
                     failures.append(
-                        _UnitError(
+                        UnitError(
                             enc.describe(),
                             f"the zone changed since it was read ({problem}); re-read and plan "
                             "again",
@@ -301,19 +288,13 @@ class PowerDNSProvider:
                     )
             for batch in self._pack(ready):
                 failures.extend(self._send(zone, batch))
-        if failures:
-            detail = "; ".join(str(f) for f in failures[:5])
-            more = f" (and {len(failures) - 5} more)" if len(failures) > 5 else ""
-            msg = (
-                f"{len(failures)} change(s) failed, {total - len(failures)} applied: {detail}{more}"
-            )
-            raise ProviderError(msg, retryable=any(f.retryable for f in failures))
+        raise_for_failures(failures, total)
 
     def _pack(self, units: list[_Unit]) -> Iterator[list[_Unit]]:
         for i in range(0, len(units), self.batch_size):
             yield units[i : i + self.batch_size]
 
-    def _send(self, zone: str, batch: list[_Unit]) -> list[_UnitError]:
+    def _send(self, zone: str, batch: list[_Unit]) -> list[UnitError]:
         """One PATCH; when PowerDNS refuses its content, each unit again on its own."""
         ops = [op for enc in batch for op in enc.operations()]
         resp = self._call("PATCH", self._zone_path(zone), {"rrsets": ops})
@@ -324,7 +305,7 @@ class PowerDNSProvider:
             return [f for enc in batch for f in self._send(zone, [enc])]
         if resp.status in (400, 422):
             reason = f"PowerDNS refused it (HTTP {resp.status}{_error_text(resp)})"
-            return [_UnitError(batch[0].describe(), reason, retryable=False)]
+            return [UnitError(batch[0].describe(), reason, retryable=False)]
         raise self._status_error(f"updating zone {zone}", resp)
 
     def _encode(self, unit: ChangeUnit) -> _Unit:
@@ -333,12 +314,12 @@ class PowerDNSProvider:
         for ep in eps:
             if ep.set_identifier:
                 reason = f"set identifier {ep.set_identifier!r}: PowerDNS has no routing policies"
-                raise _UnitError(what, reason, retryable=False)
+                raise UnitError(what, reason, retryable=False)
         names = frozenset(normalize_name(ep.dns_name) for ep in (*eps, *unit.require))
         zones = {zone_of(n, self._zones) for n in names}
         if len(zones) != 1 or None in zones:
             reason = f"names {', '.join(sorted(names))} are not all in one of the managed zones"
-            raise _UnitError(what, reason, retryable=False)
+            raise UnitError(what, reason, retryable=False)
         new = [*unit.update_new, *unit.create]
         new_keys = {_rrkey(ep) for ep in new}
         deletes = tuple(
@@ -351,7 +332,7 @@ class PowerDNSProvider:
                 (_rrkey(ep), ep.record_ttl or self.default_ttl, _contents(ep)) for ep in new
             )
         except ValueError as exc:
-            raise _UnitError(what, f"cannot be encoded: {exc}", retryable=False) from exc
+            raise UnitError(what, f"cannot be encoded: {exc}", retryable=False) from exc
         return _Unit(unit, str(zones.pop()), deletes, replaces)
 
 

@@ -42,6 +42,7 @@ from gatewaydns._errors import ConfigError, ProviderError
 from gatewaydns._optional import require
 from gatewaydns._plan import Changes, ChangeUnit, ProviderCapabilities
 from gatewaydns._registry import txt_strings
+from gatewaydns.adapters._units import UnitError, describe_unit, in_zones, raise_for_failures
 
 __all__ = ["RFC2136Provider", "TSIGKey"]
 
@@ -99,18 +100,19 @@ class _Encoded:
     build: Callable[[Any], None] = field(repr=False)
 
     def describe(self) -> str:
-        eps = [e for e in self.unit.endpoints() if e.record_type != "TXT"]
-        ep = min(eps or self.unit.endpoints(), key=endpoint_sort_key)
-        return f"{ep.record_type} {ep.dns_name}"
+        return describe_unit(self.unit)
 
 
-class _UnitError(Exception):
+class _UnitError(UnitError):
+    """A unit's failure, with the rcode the server gave (retryable by it, unless told)."""
+
     def __init__(
         self, what: str, reason: str, *, retryable: bool | None = None, rcode: str = ""
     ) -> None:
-        super().__init__(f"{what}: {reason}")
+        super().__init__(
+            what, reason, retryable=rcode in _RETRYABLE_RCODES if retryable is None else retryable
+        )
         self.rcode = rcode
-        self.retryable = rcode in _RETRYABLE_RCODES if retryable is None else retryable
 
 
 class RFC2136Provider:
@@ -263,13 +265,7 @@ class RFC2136Provider:
         Names outside the managed zones are dropped, provider-specific properties removed (plain
         DNS has none) and the default TTL applied.
         """
-        return [
-            ep.model_copy(
-                update={"provider_specific": (), "record_ttl": ep.record_ttl or self.default_ttl}
-            )
-            for ep in endpoints
-            if zone_of(normalize_name(ep.dns_name), self._zones) is not None
-        ]
+        return in_zones(endpoints, self._zones, self.default_ttl)
 
     def apply_changes(self, changes: Changes) -> None:
         """Apply each unit atomically, packed into TSIG-signed UPDATE messages.
@@ -288,15 +284,10 @@ class RFC2136Provider:
                 encoded.append(self._encode(unit))
             except _UnitError as exc:
                 failures.append(exc)
-        unsent = len(failures)
+        attempted = len(encoded) + len(failures)
         for message in self._pack(encoded):
             failures.extend(self._send(message))
-        if failures:
-            detail = "; ".join(str(f) for f in failures[:5])
-            more = f" (and {len(failures) - 5} more)" if len(failures) > 5 else ""
-            applied = len(encoded) - (len(failures) - unsent)
-            msg = f"{len(failures)} change(s) failed, {applied} applied: {detail}{more}"
-            raise ProviderError(msg, retryable=any(f.retryable for f in failures))
+        raise_for_failures(failures, attempted)
 
     def _pack(self, units: list[_Encoded]) -> Iterable[list[_Encoded]]:
         """Units grouped into messages: one zone each, within size and count, no shared name."""

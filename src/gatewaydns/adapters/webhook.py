@@ -184,11 +184,11 @@ def changes_from_json(data: Any, *, registry: TXTRegistry | None = None) -> Chan
         raise ValueError(msg)
     if registry is None:
         return Changes(create=create, update_old=old, update_new=new, delete=delete)
-    records = {_key(e) for e in (*create, *old, *new, *delete) if e.record_type.upper() != "TXT"}
+    records = {e.key for e in (*create, *old, *new, *delete) if e.record_type.upper() != "TXT"}
     types = sorted({k[1] for k in records})
 
     def group(ep: Endpoint) -> tuple[str, str, str]:
-        key = _key(ep)
+        key = ep.key
         if key[1] == "TXT":
             owner = registry.record_of(key[0], types)
             if owner is not None and (owner[0], owner[1], key[2]) in records:
@@ -221,10 +221,6 @@ def changes_from_json(data: Any, *, registry: TXTRegistry | None = None) -> Chan
     phase = {True: 0, False: 1}
     out.sort(key=lambda u: 2 if u.create else phase[not u.update_new])
     return Changes(units=out)
-
-
-def _key(ep: Endpoint) -> tuple[str, str, str]:
-    return (normalize_name(ep.dns_name), ep.record_type.upper(), ep.set_identifier)
 
 
 @dataclass(frozen=True)

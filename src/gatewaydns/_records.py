@@ -1,0 +1,203 @@
+"""A route's records: properties from annotations, record sets, source filters (SPEC section 8).
+
+Per hostname, the targets a parent gives split by type (IPv4 ``A``, IPv6 ``AAAA``, else
+``CNAME``): one endpoint per (hostname, type, set identifier, TTL, provider-specific
+properties), its targets the union over the route's parents. The properties come from the
+route's annotations (or, with ``inherit_gateway_annotations``, its ListenerSet's, then its
+Gateway's). Then external-dns's source wrappers: the target filters and ``min_ttl``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from gatewaydns._annotations import Annotations, parse_ttl
+from gatewaydns._config import SourceConfig
+from gatewaydns._diagnostics import Rejection
+from gatewaydns._endpoint import Endpoint, Labels, ProviderSpecificProperty, endpoint_sort_key
+from gatewaydns._hostnames import comparable_name
+from gatewaydns._parents import Parent
+from gatewaydns._targetfilter import TargetNetFilter
+from gatewaydns._targets import record_type
+from gatewaydns._types import Hostname
+
+__all__ = [
+    "MAX_VALUE",
+    "Published",
+    "RecordProperties",
+    "post_process",
+    "property_sources",
+    "record_properties",
+    "route_endpoints",
+]
+
+#: The longest set-identifier or provider-specific value copied into an endpoint.
+MAX_VALUE = 1024
+
+
+@dataclass(frozen=True)
+class RecordProperties:
+    """What the annotations add to a route's records through one parent.
+
+    Attributes:
+        ttl: seconds, 0 when unset.
+        set_identifier: ``""`` when unset.
+        provider_specific: (name, value) pairs, sorted by name.
+    """
+
+    ttl: int = 0
+    set_identifier: str = ""
+    provider_specific: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Published:
+    """What a route publishes through one parent: these names, these targets, these properties."""
+
+    names: tuple[Hostname, ...]
+    targets: tuple[str, ...]
+    properties: RecordProperties
+
+
+def property_sources(
+    route: Annotations, parent: Parent, config: SourceConfig
+) -> tuple[Annotations, ...]:
+    """Where record properties are read, in precedence order (``inherit_gateway_annotations``)."""
+    if not config.inherit_gateway_annotations:
+        return (route,)
+    prefix = config.annotation_prefix
+    owners = (parent.listener_set, parent.gateway) if parent.listener_set else (parent.gateway,)
+    return (route, *(Annotations(o.metadata.annotations, prefix) for o in owners))
+
+
+def _safe(value: str) -> bool:
+    """Annotation values copied into endpoints: printable ASCII, bounded (SPEC section 11)."""
+    return len(value) <= MAX_VALUE and value.isascii() and value.isprintable()
+
+
+def record_properties(
+    sources: Sequence[Annotations], parent: str
+) -> tuple[RecordProperties, tuple[Rejection, ...]]:
+    """TTL, set identifier and provider-specific properties, each from the first source with it.
+
+    Args:
+        sources: the annotations to read, in precedence order (:func:`property_sources`).
+        parent: the parent, for the rejections.
+
+    Returns:
+        The properties, and the values that were left out (``invalid-ttl``,
+        ``invalid-annotation``).
+    """
+    found: list[Rejection] = []
+    ttl = 0
+    raw = next((value for a in sources if (value := a.get("ttl")) is not None), None)
+    if raw is not None:
+        parsed = parse_ttl(raw)
+        if parsed is None:
+            message = f"ttl {raw!r} is not a TTL (1..2147483647 seconds, or a duration like 10m)"
+            found.append(Rejection("invalid-ttl", message, parent=parent))
+        else:
+            ttl = parsed
+    set_id = next((v for a in sources if (v := a.get("set-identifier")) is not None), "")
+    if set_id and not _safe(set_id):
+        message = (
+            f"set-identifier {set_id[:80]!r} must be printable ASCII of at most {MAX_VALUE} "
+            "characters; ignored"
+        )
+        found.append(Rejection("invalid-annotation", message, parent=parent))
+        set_id = ""
+    props = next((ps for a in sources if (ps := a.provider_specific())), {})
+    kept: list[tuple[str, str]] = []
+    for name, value in sorted(props.items()):
+        if _safe(value):
+            kept.append((name, value))
+            continue
+        message = (
+            f"provider-specific {name} value {value[:80]!r} must be printable ASCII of at most "
+            f"{MAX_VALUE} characters; ignored"
+        )
+        found.append(Rejection("invalid-annotation", message, parent=parent))
+    return RecordProperties(ttl, set_id, tuple(kept)), tuple(found)
+
+
+#: (name, type, set identifier, TTL, provider-specific): one record set (endpoint).
+_GroupKey = tuple[str, str, str, int, tuple[tuple[str, str], ...]]
+
+
+def route_endpoints(
+    resource: str, published: Sequence[Published], held: Sequence[Endpoint]
+) -> list[Endpoint]:
+    """A route's endpoints: what it publishes through each parent, and what it holds.
+
+    Args:
+        resource: the route key (the ``resource`` label).
+        published: what each parent gives, in parent order.
+        held: previous endpoints kept through Gateways without an address (SPEC 9): each joins
+            the live record set of its (name, type, set identifier), whose TTL and
+            provider-specific properties win; otherwise it is kept as it was.
+
+    Returns:
+        The endpoints, sorted.
+    """
+    groups: dict[_GroupKey, list[str]] = {}
+    for item in published:
+        props = item.properties
+        for name in item.names:
+            for target in item.targets:
+                key = (name, record_type(target), props.set_identifier, props.ttl)
+                bucket = groups.setdefault((*key, props.provider_specific), [])
+                if target not in bucket:
+                    bucket.append(target)
+    for ep in sorted(held, key=endpoint_sort_key):
+        record = (comparable_name(ep.dns_name), ep.record_type, ep.set_identifier)
+        live = next((k for k in groups if k[:3] == record), None)
+        ps = tuple((p.name, p.value) for p in ep.provider_specific)
+        bucket = groups.setdefault(live or (*record, ep.record_ttl, ps), [])
+        bucket.extend(t for t in ep.targets if t not in bucket)
+    labels = Labels({"resource": resource})  # immutable: shared by the route's endpoints
+    # values are normalised and typed already: construct without re-validating
+    endpoints = [
+        Endpoint.trusted(
+            name,
+            tuple(sorted(targets)),
+            rtype,
+            set_id,
+            ttl,
+            labels,
+            tuple(ProviderSpecificProperty(name=k, value=v) for k, v in ps),
+        )
+        for (name, rtype, set_id, ttl, ps), targets in groups.items()
+    ]
+    return sorted(endpoints, key=endpoint_sort_key)
+
+
+def post_process(
+    endpoints: Sequence[Endpoint], target_filter: TargetNetFilter, min_ttl: int
+) -> tuple[list[Endpoint], tuple[Rejection, ...]]:
+    """Apply the target filters and ``min_ttl`` to a route's endpoints.
+
+    As external-dns applies them to its sources' endpoints (``targetFilterSource``, then the
+    post-processor's ``WithMinTTL``). An endpoint left without targets is dropped.
+    """
+    out: list[Endpoint] = []
+    found: list[Rejection] = []
+    for ep in endpoints:
+        update: dict[str, Any] = {}
+        if target_filter.enabled:
+            kept = tuple(t for t in ep.targets if target_filter.admits(t))
+            if not kept:
+                message = (
+                    f"{ep.record_type} {ep.dns_name} is dropped: none of its targets "
+                    f"({', '.join(ep.targets)}) passes {target_filter.describe()}"
+                    + (" (a host name lies in no network)" if ep.record_type == "CNAME" else "")
+                )
+                found.append(Rejection("target-filtered", message, hostname=ep.dns_name))
+                continue
+            if kept != ep.targets:
+                update["targets"] = kept
+        if min_ttl and not ep.record_ttl:
+            update["record_ttl"] = min_ttl
+        out.append(ep.model_copy(update=update) if update else ep)
+    return out, tuple(found)
