@@ -10,7 +10,7 @@ import gatewaydns
 from gatewaydns import Endpoint, PlanOptions, Reconciler, SourceConfig, TXTRegistry
 from gatewaydns.testing import Faults, InMemoryProvider, ScriptedWatcher
 
-from .helpers import accepted, gateway, model, route
+from .helpers import accepted, gateway, model, namespace, route
 
 OWNER = "gatewaydns-test"
 
@@ -361,3 +361,67 @@ def test_address_loss_incremental_equals_full() -> None:
         rec.step()
         assert rec.result == gatewaydns.compute_endpoints(rec.snapshot(), config, previous)
         assert "held" in [d.reason for d in rec.result.diagnostics]
+
+
+def test_the_index_kept_between_rounds_follows_gateway_and_namespace_events() -> None:
+    # the Reconciler keeps its index of Gateways, ListenerSets and Namespaces between rounds:
+    # an event of one of them (and only that) must make the next round read the new object
+    selective = model(
+        gateway(
+            "sel",
+            addresses=["198.51.100.7"],
+            listeners=[
+                {
+                    "name": "http",
+                    "port": 80,
+                    "protocol": "HTTP",
+                    "allowedRoutes": {
+                        "namespaces": {
+                            "from": "Selector",
+                            "selector": {"matchLabels": {"dns": "on"}},
+                        }
+                    },
+                }
+            ],
+        )
+    )
+    on_sel = model(
+        route("s", hostnames=["s.example.com"], parents=[{"name": "sel", "namespace": "infra"}])
+    )
+    ns_on = model(namespace("app", {"dns": "on"}))
+    watcher = ScriptedWatcher([EXTERNAL, selective, ns_on, ON_EXTERNAL, on_sel])
+    provider = InMemoryProvider(zones=("example.com",))
+    rec = Reconciler(watcher, provider, owner_id=OWNER)
+    rec.step()
+    assert a_records(provider) == {
+        "shop.example.com": ("203.0.113.10",),
+        "s.example.com": ("198.51.100.7",),
+    }
+    watcher.modify(model(gateway("external", addresses=["203.0.113.99"])))
+    rec.step()
+    assert a_records(provider)["shop.example.com"] == ("203.0.113.99",)
+    watcher.modify(model(namespace("app", {"dns": "off"})))  # the listener no longer admits it
+    rec.step()
+    assert a_records(provider) == {"shop.example.com": ("203.0.113.99",)}
+    assert rec.result == gatewaydns.compute_endpoints(rec.snapshot(), SourceConfig())
+
+
+def test_the_result_is_built_when_read_and_matches_each_round() -> None:
+    watcher = ScriptedWatcher([EXTERNAL, INTERNAL, ON_EXTERNAL])
+    rec = Reconciler(watcher, InMemoryProvider(zones=("example.com",)), owner_id=OWNER)
+    assert rec.result is None  # nothing computed yet
+    rec.step()
+    first = rec.result
+    assert first is not None
+    assert [e.targets for e in first.endpoints] == [("203.0.113.10",)]
+    watcher.modify(MOVED_CAUGHT_UP)
+    rec.step()
+    second = rec.result
+    # a result once read is a snapshot: the next round does not change it
+    assert [e.targets for e in first.endpoints] == [("203.0.113.10",)]
+    assert second is not None
+    assert [e.targets for e in second.endpoints] == [("192.0.2.20",)]
+    assert rec.result is second  # no round in between: the same object
+    assert dict(second.by_route) == dict(
+        gatewaydns.compute_endpoints(rec.snapshot(), SourceConfig()).by_route
+    )

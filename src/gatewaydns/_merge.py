@@ -17,6 +17,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from gatewaydns._diagnostics import Diagnostic, make_diagnostic
@@ -228,6 +229,13 @@ class MergeState:
             for sid in self._sids.get(name, ()):
                 out.extend(self._outcomes[(name, sid)].merged)
         return sorted(out, key=endpoint_sort_key)
+
+    def kept_view(self) -> Mapping[str, tuple[Endpoint, ...]]:
+        """Route key -> its endpoints after the conflict policy: live and read-only (no copy).
+
+        It changes with the next :meth:`update`; take :meth:`kept` to keep a copy.
+        """
+        return MappingProxyType(self._kept)
 
     def kept(self) -> dict[str, tuple[Endpoint, ...]]:
         """Route key -> its endpoints after the conflict policy (a copy, unordered)."""

@@ -51,6 +51,9 @@ class ClusterMirror:
         self._route_order: list[tuple[str, str, str, str]] = []  # (kind, ns, name, key)
         self._key_order: list[str] = []
         self._orders: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+        #: Counts events of Gateways, ListenerSets and Namespaces: an index built from the
+        #: mirror stays valid while it is unchanged.
+        self.infra_version = 0
 
     def snapshot(self, *, routes: bool = True) -> Snapshot:
         """The mirror as an immutable snapshot (without routes: what an index needs)."""
@@ -79,6 +82,8 @@ class ClusterMirror:
         """Apply one watch event and mark the routes it affects dirty."""
         obj = event.object
         deleted = event.type == "DELETED"
+        if not isinstance(obj, _ROUTE_TYPES):
+            self.infra_version += 1
         if isinstance(obj, Namespace):
             _put(self.namespaces, obj.name, obj, deleted)
             self.dirty |= {k for k, r in self.routes.items() if r.namespace == obj.name}

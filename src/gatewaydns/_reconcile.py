@@ -32,7 +32,14 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from gatewaydns._compute import Result, RouteOutcome, assemble, build_index, compute_route
+from gatewaydns._compute import (
+    Result,
+    RouteOutcome,
+    _Index,
+    assemble,
+    build_index,
+    compute_route,
+)
 from gatewaydns._config import SourceConfig
 from gatewaydns._domainfilter import DomainFilter
 from gatewaydns._endpoint import Endpoint
@@ -151,7 +158,9 @@ class Reconciler:
         self._outcomes: dict[str, RouteOutcome] = {}
         self._address_lost: set[str] = set()  # routes through a Gateway without an address
         self._merge = MergeState(self.config.conflict_policy)
-        self._result: Result | None = None
+        self._computed = False  # whether a round has computed the routes yet
+        self._result: Result | None = None  # built from the merge state when read
+        self._index: tuple[int, _Index] | None = None  # (mirror.infra_version, index)
         self._needs_plan = False
         self._last_read: float | None = None  # clock() of the last full read of the provider
         self._zone: ZoneView | None = None  # the provider's records, between full reads
@@ -163,7 +172,14 @@ class Reconciler:
     # --- state -------------------------------------------------------------------------------
     @property
     def result(self) -> Result | None:
-        """The last computed result (the ``previous`` of the next round)."""
+        """The last computed result (the ``previous`` of the next round).
+
+        Built on first read after a round (a round itself needs only the merge state), so a
+        controller that never reads it pays nothing per event for it.
+        """
+        if self._result is None and self._computed:
+            route_order, key_order = self._mirror.orders()
+            self._result = assemble(route_order, key_order, self._outcomes, self._merge)
         return self._result
 
     def snapshot(self) -> Snapshot:
@@ -179,9 +195,21 @@ class Reconciler:
         Args:
             previous: what to hold from (default: the last result).
         """
-        idx = build_index(self._mirror.snapshot(routes=False), self.config)
-        if previous is None and self._result is not None:
-            previous = self._result.previous_endpoints()
+        n = self._recompute(previous)
+        result = self.result
+        assert result is not None
+        return result, n
+
+    def _recompute(self, previous: Mapping[str, Sequence[Endpoint]] | None) -> int:
+        """:meth:`recompute` without building the Result; returns how many were computed."""
+        version = self._mirror.infra_version
+        if self._index is None or self._index[0] != version:
+            self._index = (version, build_index(self._mirror.snapshot(routes=False), self.config))
+        idx = self._index[1]
+        if previous is None and self._computed:
+            # what every route kept after the last round's merge; read only for the routes
+            # computed below, before the merge is updated
+            previous = self._merge.kept_view()
         routes = self._mirror.routes
         todo, removed = self._mirror.take_dirty()
         todo |= self._mirror.behind  # held routes read the previous result
@@ -213,9 +241,9 @@ class Reconciler:
                 route_entry(routes[key], outcome.endpoints) if outcome.endpoints else None
             )
         self._merge.update(changes)
-        route_order, key_order = self._mirror.orders()
-        self._result = assemble(route_order, key_order, self._outcomes, self._merge)
-        return self._result, len(todo)
+        self._computed = True
+        self._result = None
+        return len(todo)
 
     def step(self) -> Round:
         """One round: apply events, recompute what they affect, plan, apply.
@@ -242,10 +270,10 @@ class Reconciler:
         full = resync or self._zone is None
         if not (self._needs_plan or full):
             return Round(n)
-        first = self._result is None
+        first = not self._computed
         recomputed = 0
         if not first:
-            result, recomputed = self.recompute()
+            recomputed = self._recompute(None)
             if not full and not self._touched:  # no DNS name changed: the plan is empty
                 self._needs_plan = False
                 return Round(n, recomputed, planned=True, changes=Changes(), applied=True)
@@ -268,11 +296,11 @@ class Reconciler:
             self._zone = ZoneView(current)
             self._owned = self._zone.owned(self.options.registry, self.options.managed_types)
         if first:  # a new process: hold what the zone says this instance published (SPEC 9)
-            result, recomputed = self.recompute(owned_by_route(current, self.options))
+            recomputed = self._recompute(owned_by_route(current, self.options))
             rnd = replace(rnd, recomputed=recomputed)
         try:
             if full:
-                changes = self._plan(result.endpoints, current, None)
+                changes = self._plan(self._merge.endpoints(), current, None)
             else:
                 changes = self._plan(self._merge.at(scope), current, self._owned)
         except ProviderError as exc:  # from adjust_endpoints (a webhook provider, say)
