@@ -100,6 +100,19 @@ def test_trusted_constructor_equals_validated() -> None:
     assert hash(fast) == hash(slow)
 
 
+def test_copies_of_trusted_values_leave_the_others_alone() -> None:
+    # trusted endpoints and diagnostics share one fields-set (#17): a copy gets its own
+    a = Endpoint.trusted("a.example.com", ("192.0.2.1",), "A", "", 0, {}, ())
+    b = Endpoint.trusted("b.example.com", ("192.0.2.2",), "A", "", 0, {}, ())
+    a.model_copy(update={"targets": ("x",)})
+    assert b.model_fields_set == set(Endpoint.model_fields)
+    diag = make_diagnostic("held", "HTTPRoute", "app", "shop", "m")
+    other = make_diagnostic("held", "HTTPRoute", "app", "other", "m")
+    assert diag.model_copy(update={"parent": "p"}).parent == "p"
+    assert other.model_fields_set == set(Diagnostic.model_fields)
+    assert other == Diagnostic.model_validate(other.model_dump())
+
+
 LABELLED = Endpoint(
     dns_name="a.example.com",
     targets=("192.0.2.1",),

@@ -197,20 +197,35 @@ def make_diagnostic(
     hostname: str | None = None,
 ) -> Diagnostic:
     """Build a diagnostic with the severity of its reason, mirrored to ``logging`` at DEBUG."""
-    diag = Diagnostic.model_construct(  # values are trusted: built here from typed inputs
-        reason=reason,
-        severity=REASONS[reason][0],
-        kind=kind,
-        namespace=namespace,
-        name=name,
-        message=message,
-        parent=parent,
-        listener=listener,
-        hostname=hostname,
+    # what model_construct does, without its generic overhead (the computation makes one per
+    # rejection): the values are trusted, built here from typed inputs; the fields-set is one
+    # set shared by every diagnostic built here (frozen; a copy gets its own)
+    diag = Diagnostic.__new__(Diagnostic)
+    _set = object.__setattr__
+    _set(
+        diag,
+        "__dict__",
+        {
+            "reason": reason,
+            "severity": REASONS[reason][0],
+            "kind": kind,
+            "namespace": namespace,
+            "name": name,
+            "message": message,
+            "parent": parent,
+            "listener": listener,
+            "hostname": hostname,
+        },
     )
+    _set(diag, "__pydantic_fields_set__", _DIAGNOSTIC_FIELDS)
+    _set(diag, "__pydantic_extra__", None)
+    _set(diag, "__pydantic_private__", None)
     if _log.isEnabledFor(logging.DEBUG):
         _log.debug("%s", diag)
     return diag
+
+
+_DIAGNOSTIC_FIELDS = set(Diagnostic.model_fields)
 
 
 @dataclass(frozen=True, slots=True)

@@ -159,7 +159,9 @@ class Endpoint(_Value):
                 "provider_specific": provider_specific,
             },
         )
-        object.__setattr__(ep, "__pydantic_fields_set__", set(_ENDPOINT_FIELDS))
+        # one set shared by every trusted endpoint (#17: a set per endpoint is a container the
+        # garbage collector tracks); endpoints are frozen, and a copy gets its own set
+        object.__setattr__(ep, "__pydantic_fields_set__", _ALL_FIELDS_SET)
         object.__setattr__(ep, "__pydantic_extra__", None)
         object.__setattr__(ep, "__pydantic_private__", None)
         return ep
@@ -198,6 +200,7 @@ def record_key(name: str, record_type: str, set_identifier: str = "") -> RecordK
 
 
 _ENDPOINT_FIELDS = frozenset(Endpoint.model_fields)
+_ALL_FIELDS_SET = set(_ENDPOINT_FIELDS)
 
 
 def endpoint_sort_key(ep: Endpoint) -> tuple[Any, ...]:
