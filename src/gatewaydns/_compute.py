@@ -33,7 +33,7 @@ from gatewaydns._gateway import Listener
 from gatewaydns._hold import address_loss_hold, behind_hold
 from gatewaydns._hostnames import intersect_hostnames, normalize_hostname
 from gatewaydns._index import Index, build_index
-from gatewaydns._listeners import admitted_listeners
+from gatewaydns._listeners import serving_listeners
 from gatewaydns._merge import MergeState, route_entry
 from gatewaydns._parents import Parent, resolve_parents
 from gatewaydns._records import (
@@ -222,8 +222,11 @@ def compute_endpoints(
     config = config or SourceConfig()
     idx = build_index(snapshot, config)
     held_from = previous.previous_endpoints() if isinstance(previous, Result) else previous
-    outcomes = {r.resource: compute_route(r, idx, held_from) for r in snapshot.routes}
-    return finish(snapshot.routes, outcomes, config)
+    keys = [r.resource for r in snapshot.routes]
+    outcomes = {
+        key: compute_route(r, idx, held_from) for key, r in zip(keys, snapshot.routes, strict=True)
+    }
+    return finish(snapshot.routes, outcomes, config, keys=keys)
 
 
 @dataclass(frozen=True)
@@ -265,6 +268,7 @@ def compute_route(
         held_from: route key -> the previous endpoints, for hold (``None``: no hold).
     """
     config = idx.config
+    resource = route.resource  # the route key, computed once
     ann = Annotations(route.metadata.annotations, config.annotation_prefix)
     rejection = route_rejection(route, ann, idx.scope)  # section 1
     if rejection is not None:
@@ -279,12 +283,14 @@ def compute_route(
     parents, rejections = resolve_parents(route, idx)  # section 4
     found += rejections
     own = route_targets(ann) if config.route_targets else None
-    previous = held_from.get(route.resource) if held_from and config.hold_on_address_loss else None
-    paths = [_through(route, ann, p, hostnames.names, own, previous, idx) for p in parents]
+    previous = held_from.get(resource) if held_from and config.hold_on_address_loss else None
+    paths = [
+        _through(route, resource, ann, p, hostnames.names, own, previous, idx) for p in parents
+    ]
     found += _path_rejections(paths)
     published = [p.published for p in paths if p.published is not None]
     held = [ep for p in paths for ep in p.held]
-    endpoints = route_endpoints(route.resource, published, held)
+    endpoints = route_endpoints(resource, published, held)
     behind = behind_hold(route, config, held_from)  # section 9
     if behind is not None:
         endpoints = list(behind[0])
@@ -319,6 +325,7 @@ def _path_rejections(paths: Sequence[_Path]) -> list[Rejection]:
 
 def _through(  # noqa: PLR0917 - one call site, the pipeline's
     route: Route,
+    resource: str,
     ann: Annotations,
     parent: Parent,
     hostnames: Sequence[Hostname | None],
@@ -327,10 +334,8 @@ def _through(  # noqa: PLR0917 - one call site, the pipeline's
     idx: Index,
 ) -> _Path:
     """What ``route`` publishes (or holds) through ``parent`` (sections 5-8, 9)."""
-    listeners, rejections = admitted_listeners(
-        parent, route.kind, route.namespace, idx.namespaces
-    )  # section 5
-    names, attachments, intersections = _intersect(route.key, parent, listeners, hostnames)
+    listeners, rejections = serving_listeners(parent, route.kind, route.namespace, idx)  # section 5
+    names, attachments, intersections = _intersect(resource, parent, listeners, hostnames)
     found = (*rejections, *intersections)
     if not names:
         return _Path(found, attachments)
@@ -355,7 +360,7 @@ def _through(  # noqa: PLR0917 - one call site, the pipeline's
 
 
 def _intersect(
-    route: RouteKey,
+    route: str,
     parent: Parent,
     listeners: Iterable[Listener],
     hostnames: Sequence[Hostname | None],
@@ -380,7 +385,7 @@ def _intersect(
         for host in hostnames:
             got = intersect_hostnames(lst_host, host)
             if got is not None:
-                attachments.append(Attachment(str(route), parent.label, lst.name, got))
+                attachments.append(Attachment(route, parent.label, lst.name, got))
                 if got not in names:
                     names.append(got)
                 continue
@@ -404,21 +409,36 @@ def _intersect(
 
 
 def finish(
-    routes: Sequence[Route], outcomes: Mapping[str, RouteOutcome], config: SourceConfig
+    routes: Sequence[Route],
+    outcomes: Mapping[str, RouteOutcome],
+    config: SourceConfig,
+    *,
+    keys: Sequence[str] | None = None,
 ) -> Result:
-    """Merge per-route outcomes into a Result (SPEC sections 8 and 11), in sorted order."""
+    """Merge per-route outcomes into a Result (SPEC sections 8 and 11), in sorted order.
+
+    ``keys`` are the routes' keys (``resource``), in the order of ``routes``, when the caller
+    has them already.
+    """
+    if keys is None:
+        keys = [r.resource for r in routes]
     state = MergeState(config.conflict_policy)
     state.update(
         {
-            r.resource: route_entry(r, outcomes[r.resource].endpoints)
-            for r in routes
-            if outcomes[r.resource].endpoints
+            key: route_entry(r, out.endpoints)
+            for key, r in zip(keys, routes, strict=True)
+            if (out := outcomes[key]).endpoints
         }
     )
-    order = sorted(routes, key=lambda r: (r.kind, r.namespace, r.name))
-    return assemble(
-        [r.resource for r in order], sorted(r.resource for r in routes), outcomes, state
+    order = sorted(
+        zip(keys, routes, strict=True), key=lambda p: (p[1].kind, p[1].namespace, p[1].name)
     )
+    return assemble([key for key, _ in order], sorted(keys), outcomes, state)
+
+
+def _by_route_identity(pair: tuple[str, Route]) -> tuple[str, str, str]:
+    route = pair[1]
+    return (route.kind, route.namespace, route.name)
 
 
 @dataclass(frozen=True)

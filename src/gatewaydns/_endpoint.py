@@ -12,7 +12,7 @@ with the empty fields omitted (``omitempty`` upstream).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
 from typing import Any, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler
@@ -59,6 +59,23 @@ class Labels(Mapping[str, str]):
 
     def __contains__(self, key: object) -> bool:
         return key in self._items
+
+    # the dict's own views and lookup: Mapping's generic ones go through __getitem__ per key
+    def items(self) -> ItemsView[str, str]:
+        """The (key, value) pairs (a read-only view)."""
+        return self._items.items()
+
+    def keys(self) -> KeysView[str]:
+        """The keys (a read-only view)."""
+        return self._items.keys()
+
+    def values(self) -> ValuesView[str]:
+        """The values (a read-only view)."""
+        return self._items.values()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The value of ``key``, or ``default``."""
+        return self._items.get(key, default)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Labels):
@@ -212,12 +229,14 @@ def endpoint_sort_key(ep: Endpoint) -> tuple[Any, ...]:
     Returns:
         A tuple that sorts endpoints deterministically.
     """
+    ps = ep.provider_specific
+    labels = ep.labels
     return (
         ep.dns_name,
         ep.record_type,
         ep.set_identifier,
         ep.record_ttl,
         ep.targets,
-        tuple((p.name, p.value) for p in ep.provider_specific),
-        tuple(sorted(ep.labels.items())),
+        tuple((p.name, p.value) for p in ps) if ps else (),
+        tuple(sorted(labels.items())) if len(labels) > 1 else tuple(labels.items()),
     )

@@ -4,13 +4,16 @@ Built once per computation from the Gateways, ListenerSets and Namespaces (no ro
 parents are visible (SPEC section 2) and why the others are not, the labels of every Namespace
 (``Selector`` admission), and each visible parent's targets (section 7), computed once per
 Gateway or ListenerSet whatever the number of routes. An immutable value: computing a route reads
-it and changes nothing.
+it and changes nothing but its ``memo``, where rules whose outcome depends only on the index and a
+few route properties keep what they found (the listeners of a parent that serve a route kind in
+a namespace: computed once, not once per route).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from gatewaydns._config import SourceConfig
 from gatewaydns._gateway import Gateway, ListenerSet
@@ -40,6 +43,9 @@ class Index:
         targets: the targets of each visible Gateway, and of each visible ListenerSet whose
             Gateway is visible, by :data:`ParentKey`.
         target_filter: the parsed target filters.
+        memo: what rules computed from the index alone (plus the few route properties in the
+            key), so that thousands of routes on one Gateway do not repeat it; private to the
+            rules that fill it, never part of a result.
     """
 
     config: SourceConfig
@@ -50,6 +56,7 @@ class Index:
     hidden: Mapping[ParentKey, str]
     targets: Mapping[ParentKey, Targets]
     target_filter: TargetNetFilter
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 def build_index(snapshot: Snapshot, config: SourceConfig) -> Index:

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from gatewaydns._base import GATEWAY_GROUP
 from gatewaydns._diagnostics import ReasonCode, Rejection
 from gatewaydns._gateway import Listener
+from gatewaydns._index import Index
 from gatewaydns._namespaces import NamespaceQuery, admission, invalid_selector
 from gatewaydns._parents import Parent
 
-__all__ = ["LISTENER_RULES", "PROTOCOLS", "Candidate", "admitted_listeners"]
+__all__ = ["LISTENER_RULES", "PROTOCOLS", "Candidate", "admitted_listeners", "serving_listeners"]
 
 #: Route kind -> listener protocols that can serve it (SPEC section 5).
 PROTOCOLS: dict[str, frozenset[str]] = {
@@ -151,3 +152,31 @@ def admitted_listeners(
         else:
             rejections.append(rejection)
     return tuple(served), tuple(rejections)
+
+
+def serving_listeners(
+    parent: Parent, kind: str, namespace: str, index: Index
+) -> tuple[tuple[Listener, ...], tuple[Rejection, ...]]:
+    """:func:`admitted_listeners`, computed once per parent, route kind and route namespace.
+
+    The outcome depends on nothing else (the parent's listeners and owner come from its object
+    and the ``sectionName``/``port`` selectors, the Namespaces from the index), so routes that
+    share them share it, in ``index.memo``.
+
+    Args:
+        parent: the parent.
+        kind: the route's kind.
+        namespace: the route's namespace.
+        index: the snapshot's index.
+
+    Returns:
+        As :func:`admitted_listeners`.
+    """
+    owner = parent.listener_set or parent.gateway
+    key = ("serving_listeners", id(owner), parent.label, parent.selectors, kind, namespace)
+    hit = index.memo.get(key)
+    if hit is not None and hit[0] is owner:  # the same object, not one at a reused address
+        return hit[1]  # type: ignore[no-any-return]
+    found = admitted_listeners(parent, kind, namespace, index.namespaces)
+    index.memo[key] = (owner, found)
+    return found

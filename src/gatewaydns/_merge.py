@@ -17,6 +17,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from types import MappingProxyType
 from typing import Any
 
@@ -69,6 +70,7 @@ class _GroupOutcome:
 
 
 _Group = tuple[str, str]  # (dns name, set identifier)
+_FIRST = itemgetter(0)
 
 
 def _merge_group(
@@ -76,7 +78,7 @@ def _merge_group(
 ) -> _GroupOutcome:
     """Merge one (name, set identifier): conflicts, the conflict policy, target unions."""
     dns_name, set_id = group
-    order = sorted(keys, key=lambda k: (routes[k].age, k))
+    order = keys if len(keys) == 1 else sorted(keys, key=lambda k: (routes[k].age, k))
     entries = [
         (key, ep)
         for key in order
@@ -136,6 +138,7 @@ class MergeState:
         self._eps: list[Endpoint] = []  # the merged endpoints, in the same order
         self._kept: dict[str, tuple[Endpoint, ...]] = {}
         self._conflicted: set[_Group] = set()
+        self._dropping: set[_Group] = set()  # groups whose outcome drops a route's endpoints
         self._sids: dict[str, set[str]] = {}  # DNS name -> set identifiers with a group
 
     def update(self, changes: Mapping[str, RouteEntry | None]) -> None:
@@ -171,6 +174,7 @@ class MergeState:
             if not members:
                 self._groups.pop(group, None)
                 self._conflicted.discard(group)
+                self._dropping.discard(group)
                 sids = self._sids.get(group[0])
                 if sids is not None:
                     sids.discard(group[1])
@@ -183,10 +187,15 @@ class MergeState:
                 self._conflicted.add(group)
             else:
                 self._conflicted.discard(group)
+            if out.dropped:
+                self._dropping.add(group)
+            else:
+                self._dropping.discard(group)
             added.extend(out.merged)
             rekeep |= out.dropped
         if bulk:
-            pairs = sorted(((endpoint_sort_key(ep), ep) for ep in added), key=lambda p: p[0])
+            pairs = [(endpoint_sort_key(ep), ep) for ep in added]
+            pairs.sort(key=_FIRST)
             self._keys = [k for k, _ in pairs]
             self._eps = [ep for _, ep in pairs]
         else:
@@ -204,11 +213,14 @@ class MergeState:
             entry = self.routes.get(key)
             if entry is None:
                 continue
-            kept = tuple(
-                ep
-                for ep in entry.endpoints
-                if key not in self._outcomes[(ep.dns_name, ep.set_identifier)].dropped
-            )
+            if not self._dropping:  # nothing is dropped anywhere: a route keeps all it has
+                kept = entry.endpoints
+            else:
+                kept = tuple(
+                    ep
+                    for ep in entry.endpoints
+                    if key not in self._outcomes[(ep.dns_name, ep.set_identifier)].dropped
+                )
             if kept:
                 self._kept[key] = kept
             else:

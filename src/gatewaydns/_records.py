@@ -157,20 +157,24 @@ def route_endpoints(
         bucket = groups.setdefault(live or (*record, ep.record_ttl, ps), [])
         bucket.extend(t for t in ep.targets if t not in bucket)
     labels = Labels({"resource": resource})  # immutable: shared by the route's endpoints
-    # values are normalised and typed already: construct without re-validating
-    endpoints = [
+    # sorted as endpoint_sort_key sorts them (the labels are the same for all), before they
+    # are built; values are normalised and typed already: construct without re-validating
+    rows = sorted(
+        (name, rtype, set_id, ttl, tuple(sorted(targets)), ps)
+        for (name, rtype, set_id, ttl, ps), targets in groups.items()
+    )
+    return [
         Endpoint.trusted(
             name,
-            tuple(sorted(targets)),
+            targets,
             rtype,
             set_id,
             ttl,
             labels,
-            tuple(ProviderSpecificProperty(name=k, value=v) for k, v in ps),
+            tuple(ProviderSpecificProperty(name=k, value=v) for k, v in ps) if ps else (),
         )
-        for (name, rtype, set_id, ttl, ps), targets in groups.items()
+        for name, rtype, set_id, ttl, targets, ps in rows
     ]
-    return sorted(endpoints, key=endpoint_sort_key)
 
 
 def post_process(
