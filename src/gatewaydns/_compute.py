@@ -21,13 +21,13 @@ objects in the input.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 from operator import attrgetter
 
 from gatewaydns._annotations import Annotations
 from gatewaydns._config import SourceConfig
-from gatewaydns._diagnostics import Diagnostic, Rejection
+from gatewaydns._diagnostics import Diagnostic, Rejection, diagnostics_logged
 from gatewaydns._endpoint import Endpoint
 from gatewaydns._gateway import Listener
 from gatewaydns._hold import address_loss_hold, behind_hold
@@ -62,7 +62,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Attachment:
     """A positive decision: a route's hostname attached through one listener of one parent.
 
@@ -229,16 +229,35 @@ def compute_endpoints(
     return finish(snapshot.routes, outcomes, config, keys=keys)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RouteOutcome:
-    """One route's share of a result, before the merge (what a reconciler caches per route)."""
+    """One route's share of a result, before the merge (what a reconciler caches per route).
+
+    The diagnostics are kept as the rules' rejections and stamped with the route (``who``:
+    kind, namespace, name) when first read: most results are never asked for them, and a
+    thousand routes' diagnostics are a thousand objects more for the garbage collector (#17).
+    """
 
     endpoints: tuple[Endpoint, ...]
-    diagnostics: tuple[Diagnostic, ...]
+    rejections: tuple[Rejection, ...]
+    who: tuple[str, str, str]
     attachments: tuple[Attachment, ...]
     held: bool
     #: a parent's Gateway had no usable address: the outcome depends on ``previous``
     address_lost: bool = False
+    _diagnostics: tuple[Diagnostic, ...] | None = field(
+        default=None, init=False, compare=False, repr=False
+    )
+
+    @property
+    def diagnostics(self) -> tuple[Diagnostic, ...]:
+        """The route's diagnostics, in the order the rules found them."""
+        found = self._diagnostics
+        if found is None:
+            kind, namespace, name = self.who
+            found = tuple(r.stamp(kind, namespace, name) for r in self.rejections)
+            object.__setattr__(self, "_diagnostics", found)
+        return found
 
 
 @dataclass(frozen=True)
@@ -272,7 +291,7 @@ def compute_route(
     ann = Annotations(route.metadata.annotations, config.annotation_prefix)
     rejection = route_rejection(route, ann, idx.scope)  # section 1
     if rejection is not None:
-        return RouteOutcome((), _stamp(route, (rejection,)), (), held=False)
+        return _outcome(RouteOutcome((), (rejection,), _who(route), (), held=False))
     found: list[Rejection] = []
     if not route.parent_refs:
         found.append(Rejection("no-parent-refs", "the route has no spec.parentRefs"))
@@ -298,17 +317,25 @@ def compute_route(
     if idx.target_filter.enabled or config.min_ttl:
         endpoints, rejections = post_process(endpoints, idx.target_filter, config.min_ttl)
         found += rejections
-    return RouteOutcome(
+    outcome = RouteOutcome(
         tuple(endpoints),
-        _stamp(route, found),
+        tuple(found),
+        _who(route),
         tuple(att for p in paths for att in p.attachments),
         held=behind is not None,
         address_lost=any(p.address_lost for p in paths),
     )
+    return _outcome(outcome)
 
 
-def _stamp(route: Route, rejections: Iterable[Rejection]) -> tuple[Diagnostic, ...]:
-    return tuple(r.stamp(route.kind, route.namespace, route.name) for r in rejections)
+def _who(route: Route) -> tuple[str, str, str]:
+    return (route.kind, route.namespace, route.name)
+
+
+def _outcome(outcome: RouteOutcome) -> RouteOutcome:
+    if diagnostics_logged():  # diagnostics are logged when made: make them now
+        outcome.diagnostics  # noqa: B018
+    return outcome
 
 
 def _path_rejections(paths: Sequence[_Path]) -> list[Rejection]:

@@ -14,7 +14,14 @@ from pydantic import BaseModel, ConfigDict
 
 from gatewaydns._types import Severity
 
-__all__ = ["REASONS", "Diagnostic", "ReasonCode", "Rejection", "make_diagnostic"]
+__all__ = [
+    "REASONS",
+    "Diagnostic",
+    "ReasonCode",
+    "Rejection",
+    "diagnostics_logged",
+    "make_diagnostic",
+]
 
 _log = logging.getLogger("gatewaydns")
 
@@ -183,6 +190,11 @@ class Diagnostic(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.severity}: {self.object}: [{self.reason}] {self.message}"
+
+
+def diagnostics_logged() -> bool:
+    """Whether :func:`make_diagnostic` logs what it makes (the ``gatewaydns`` logger at DEBUG)."""
+    return _log.isEnabledFor(logging.DEBUG)
 
 
 def make_diagnostic(

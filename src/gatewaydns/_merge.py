@@ -51,7 +51,7 @@ def _conflict(endpoints: list[tuple[str, Endpoint]]) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RouteEntry:
     """What merging needs to know about one route."""
 
@@ -62,7 +62,7 @@ class RouteEntry:
     endpoints: tuple[Endpoint, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _GroupOutcome:
     merged: tuple[Endpoint, ...]
     diagnostics: tuple[Diagnostic, ...]
@@ -71,6 +71,7 @@ class _GroupOutcome:
 
 _Group = tuple[str, str]  # (dns name, set identifier)
 _FIRST = itemgetter(0)
+_NONE: frozenset[str] = frozenset()  # what most groups drop: one shared empty set
 
 
 def _merge_group(
@@ -118,7 +119,9 @@ def _merge_group(
         else:
             targets = tuple(sorted(set(first.targets) | set(ep.targets)))
             merged[mkey] = first.model_copy(update={"targets": targets})
-    return _GroupOutcome(tuple(merged.values()), tuple(diagnostics), frozenset(dropped))
+    return _GroupOutcome(
+        tuple(merged.values()), tuple(diagnostics), frozenset(dropped) if dropped else _NONE
+    )
 
 
 class MergeState:
