@@ -229,6 +229,10 @@ def compute_endpoints(
     return finish(snapshot.routes, outcomes, config, keys=keys)
 
 
+#: An attachment's fields: (route, parent, listener, hostname).
+_AttachmentRow = tuple[str, str, str, str]
+
+
 @dataclass(frozen=True, slots=True)
 class RouteOutcome:
     """One route's share of a result, before the merge (what a reconciler caches per route).
@@ -241,13 +245,27 @@ class RouteOutcome:
     endpoints: tuple[Endpoint, ...]
     rejections: tuple[Rejection, ...]
     who: tuple[str, str, str]
-    attachments: tuple[Attachment, ...]
+    #: the attachments' fields (route, parent, listener, hostname), made into
+    #: :class:`Attachment` values when first read, like the diagnostics
+    attachment_rows: tuple[_AttachmentRow, ...]
     held: bool
     #: a parent's Gateway had no usable address: the outcome depends on ``previous``
     address_lost: bool = False
     _diagnostics: tuple[Diagnostic, ...] | None = field(
         default=None, init=False, compare=False, repr=False
     )
+    _attachments: tuple[Attachment, ...] | None = field(
+        default=None, init=False, compare=False, repr=False
+    )
+
+    @property
+    def attachments(self) -> tuple[Attachment, ...]:
+        """The route's attachments, in the order they were found."""
+        found = self._attachments
+        if found is None:
+            found = tuple(Attachment(*row) for row in self.attachment_rows)
+            object.__setattr__(self, "_attachments", found)
+        return found
 
     @property
     def diagnostics(self) -> tuple[Diagnostic, ...]:
@@ -269,7 +287,7 @@ class _Path:
     """
 
     rejections: tuple[Rejection, ...]
-    attachments: tuple[Attachment, ...] = ()
+    attachments: tuple[_AttachmentRow, ...] = ()
     published: Published | None = None
     held: tuple[Endpoint, ...] = ()
     property_rejections: tuple[Rejection, ...] = ()
@@ -391,7 +409,7 @@ def _intersect(
     parent: Parent,
     listeners: Iterable[Listener],
     hostnames: Sequence[Hostname | None],
-) -> tuple[tuple[Hostname, ...], tuple[Attachment, ...], tuple[Rejection, ...]]:
+) -> tuple[tuple[Hostname, ...], tuple[_AttachmentRow, ...], tuple[Rejection, ...]]:
     """Each serving listener's hostname by each route hostname (section 6).
 
     Returns:
@@ -399,7 +417,7 @@ def _intersect(
         rejection per listener hostname that is invalid and per pair that does not intersect.
     """
     names: list[Hostname] = []
-    attachments: list[Attachment] = []
+    attachments: list[_AttachmentRow] = []
     found: list[Rejection] = []
     for lst in listeners:
         lst_host = normalize_hostname(lst.hostname) if lst.hostname else None
@@ -412,7 +430,7 @@ def _intersect(
         for host in hostnames:
             got = intersect_hostnames(lst_host, host)
             if got is not None:
-                attachments.append(Attachment(route, parent.label, lst.name, got))
+                attachments.append((route, parent.label, lst.name, got))
                 if got not in names:
                     names.append(got)
                 continue
