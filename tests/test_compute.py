@@ -1039,3 +1039,43 @@ def test_hostile_hostnames_become_diagnostics(hostname: str) -> None:
     result = compute([gateway(), route(hostnames=[hostname])])
     assert result.endpoints == ()
     assert reasons(result) == ["invalid-hostname", "no-hostname"]
+
+
+def test_routes_sharing_a_parent_are_admitted_each_by_its_own_namespace() -> None:
+    # listener admission is computed once per parent, kind and namespace (#17): routes on one
+    # Gateway in different namespaces, kinds and sections must still each get their own answer
+    same = {"namespaces": {"from": "Same"}}
+    gw = gateway(
+        listeners=[
+            listener("same", hostname="*.same.example.com", allowed=same),
+            listener("all", hostname="*.all.example.com", port=81, allowed=ALL),
+        ]
+    )
+    docs = [
+        gw,
+        route("home", "infra", hostnames=["a.same.example.com", "a.all.example.com"]),
+        route("away", "app", hostnames=["b.same.example.com", "b.all.example.com"]),
+        route("away2", "other", hostnames=["c.same.example.com", "c.all.example.com"]),
+        route("tcp", "infra", kind="TCPRoute", annotations={P + "hostname": "t.all.example.com"}),
+        route(
+            "section",
+            "app",
+            hostnames=["d.all.example.com"],
+            parents=[{"name": "gw", "namespace": "infra", "sectionName": "all"}],
+        ),
+    ]
+    result = compute(docs)
+    assert names(result) == [
+        "a.all.example.com",
+        "a.same.example.com",
+        "b.all.example.com",
+        "c.all.example.com",
+        "d.all.example.com",
+    ]
+    refused = sorted(
+        (d.name, d.listener) for d in result.diagnostics if d.reason == "namespace-not-allowed"
+    )
+    assert refused == [("away", "same"), ("away2", "same")]
+    assert sorted(
+        (d.name, d.listener) for d in result.diagnostics if d.reason == "protocol-mismatch"
+    ) == [("tcp", "all"), ("tcp", "same")]

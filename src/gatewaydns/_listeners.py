@@ -108,6 +108,13 @@ def _namespace(c: Candidate) -> Rejection | None:
     return c.reject(reason, message.format(owner=c.parent.owner_namespace, namespace=c.namespace))
 
 
+def _admits_all(listener: Listener) -> bool:
+    """Whether ``allowedRoutes.namespaces.from`` is ``All`` (see :func:`_namespace`)."""
+    allowed = listener.allowed_routes
+    namespaces = allowed.namespaces if allowed is not None else None
+    return namespaces is not None and namespaces.from_ == "All"
+
+
 def _kind(c: Candidate) -> Rejection | None:
     allowed = c.listener.allowed_routes
     kinds = allowed.kinds if allowed is not None else None
@@ -160,8 +167,9 @@ def serving_listeners(
     """:func:`admitted_listeners`, computed once per parent, route kind and route namespace.
 
     The outcome depends on nothing else (the parent's listeners and owner come from its object
-    and the ``sectionName``/``port`` selectors, the Namespaces from the index), so routes that
-    share them share it, in ``index.memo``.
+    and the ``sectionName``/``port`` selectors, the Namespaces from the index), and on the
+    namespace only when one of the listeners does not admit ``All`` namespaces; routes that
+    share these share the outcome, kept in ``index.memo``.
 
     Args:
         parent: the parent.
@@ -173,7 +181,16 @@ def serving_listeners(
         As :func:`admitted_listeners`.
     """
     owner = parent.listener_set or parent.gateway
-    key = ("serving_listeners", id(owner), parent.label, parent.selectors, kind, namespace)
+    # the namespace matters only to a listener that does not admit every namespace
+    blind = all(_admits_all(listener) for listener in parent.listeners)
+    key = (
+        "serving_listeners",
+        id(owner),
+        parent.label,
+        parent.selectors,
+        kind,
+        None if blind else namespace,
+    )
     hit = index.memo.get(key)
     if hit is not None and hit[0] is owner:  # the same object, not one at a reused address
         return hit[1]  # type: ignore[no-any-return]
