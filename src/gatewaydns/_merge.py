@@ -17,7 +17,6 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from operator import itemgetter
 from types import MappingProxyType
 from typing import Any
 
@@ -70,7 +69,6 @@ class _GroupOutcome:
 
 
 _Group = tuple[str, str]  # (dns name, set identifier)
-_FIRST = itemgetter(0)
 _NONE: frozenset[str] = frozenset()  # what most groups drop: one shared empty set
 
 
@@ -137,7 +135,9 @@ class MergeState:
         self.routes: dict[str, RouteEntry] = {}
         self._groups: dict[_Group, set[str]] = {}
         self._outcomes: dict[_Group, _GroupOutcome] = {}
-        self._keys: list[tuple[Any, ...]] = []  # sort keys of the merged endpoints, sorted
+        # sort keys of the merged endpoints, sorted; made at the first incremental update (a
+        # full computation never needs them: #17)
+        self._keys: list[tuple[Any, ...]] | None = None
         self._eps: list[Endpoint] = []  # the merged endpoints, in the same order
         self._kept: dict[str, tuple[Endpoint, ...]] = {}
         self._conflicted: set[_Group] = set()
@@ -197,11 +197,11 @@ class MergeState:
             added.extend(out.merged)
             rekeep |= out.dropped
         if bulk:
-            pairs = [(endpoint_sort_key(ep), ep) for ep in added]
-            pairs.sort(key=_FIRST)
-            self._keys = [k for k, _ in pairs]
-            self._eps = [ep for _, ep in pairs]
+            self._eps = sorted(added, key=endpoint_sort_key)
+            self._keys = None
         else:
+            if self._keys is None:
+                self._keys = list(map(endpoint_sort_key, self._eps))
             for ep in removed:
                 sk = endpoint_sort_key(ep)
                 i = bisect_left(self._keys, sk)
