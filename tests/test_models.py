@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from typing import Any
 
 import pytest
@@ -302,3 +303,18 @@ def test_construction_keeps_its_own_fields_set() -> None:
     mine.add("port")
     assert ref.model_fields_set == {"name"}
     assert _ref_dump(ParentReference.model_validate({"name": "b"})) == {"name": "b"}
+
+
+def test_shared_fields_set_and_extras_refuse_changes() -> None:
+    # a change would reach every model sharing them: refused loudly instead (#17)
+    ref = ParentReference.model_validate({"name": "a"})
+    with pytest.raises(TypeError, match="read-only"):
+        ref.model_fields_set.add("port")
+    assert ref.model_extra is not None
+    with pytest.raises(TypeError, match="read-only"):
+        ref.model_extra["color"] = "blue"
+    assert _ref_dump(ParentReference.model_validate({"name": "b"})) == {"name": "b"}
+    copied = ref.model_copy()
+    copied.model_fields_set.add("port")  # a copy's are its own
+    assert _ref_dump(ref) == {"name": "a"}
+    assert pickle.loads(pickle.dumps(ref)) == ref

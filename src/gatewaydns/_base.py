@@ -205,8 +205,35 @@ def _reject_python_name(cls: type[KubeModel], key: str) -> str:
 
 _SLOT_FIELDS_SET: Any = BaseModel.__dict__["__pydantic_fields_set__"]
 _SLOT_EXTRA: Any = BaseModel.__dict__["__pydantic_extra__"]
+
+
+def _read_only(self: Any, *args: Any, **kwargs: Any) -> Any:
+    msg = (
+        "the fields-set and extras of a gatewaydns model are shared with equal ones: read-only "
+        "(use model_copy(update=...))"
+    )
+    raise TypeError(msg)
+
+
+class _SharedSet(set[str]):
+    """A fields-set shared by models: a ``set`` (pydantic requires one) that refuses changes."""
+
+    __slots__ = ()
+    add = discard = remove = pop = clear = update = _read_only
+    difference_update = intersection_update = symmetric_difference_update = _read_only
+    __ior__ = __iand__ = __isub__ = __ixor__ = _read_only
+
+
+class _SharedDict(dict[str, Any]):
+    """The empty extras dict shared by models: a ``dict`` that refuses changes."""
+
+    __slots__ = ()
+    __setitem__ = __delitem__ = setdefault = pop = popitem = clear = update = _read_only
+    __ior__ = _read_only
+
+
 _FIELDS_SETS: dict[frozenset[str], set[str]] = {}
-_NO_EXTRA: dict[str, Any] = {}
+_NO_EXTRA: dict[str, Any] = _SharedDict()
 
 
 class _SharedFieldsSet:
@@ -221,7 +248,7 @@ class _SharedFieldsSet:
         key = frozenset(value)
         shared = _FIELDS_SETS.get(key)
         if shared is None:  # a copy: the caller may still change the set it passed
-            shared = _FIELDS_SETS.setdefault(key, set(key))
+            shared = _FIELDS_SETS.setdefault(key, _SharedSet(key))
         _SLOT_FIELDS_SET.__set__(obj, shared)
 
 
