@@ -35,7 +35,6 @@ from dataclasses import dataclass, field, replace
 from gatewaydns._compute import (
     Result,
     RouteOutcome,
-    _Index,
     assemble,
     build_index,
     compute_route,
@@ -44,6 +43,7 @@ from gatewaydns._config import SourceConfig
 from gatewaydns._domainfilter import DomainFilter
 from gatewaydns._endpoint import Endpoint
 from gatewaydns._errors import ConfigError, ProviderError
+from gatewaydns._index import Index
 from gatewaydns._merge import MergeState, RouteEntry, route_entry
 from gatewaydns._mirror import ClusterMirror
 from gatewaydns._plan import Changes, PlanOptions, ProviderCapabilities, owned_by_route, plan
@@ -160,7 +160,7 @@ class Reconciler:
         self._merge = MergeState(self.config.conflict_policy)
         self._computed = False  # whether a round has computed the routes yet
         self._result: Result | None = None  # built from the merge state when read
-        self._index: tuple[int, _Index] | None = None  # (mirror.infra_version, index)
+        self._index: tuple[int, Index] | None = None  # (mirror.infra_version, index)
         self._needs_plan = False
         self._last_read: float | None = None  # clock() of the last full read of the provider
         self._zone: ZoneView | None = None  # the provider's records, between full reads
