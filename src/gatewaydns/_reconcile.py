@@ -294,7 +294,9 @@ class Reconciler:
         if full:
             self._last_read = now
             self._zone = ZoneView(current)
-            self._owned = self._zone.owned(self.options.registry, self.options.managed_types)
+            self._owned = self._zone.owned(
+                self.options.registry, self.options.managed_types, self.options.domain_filter
+            )
         if first:  # a new process: hold what the zone says this instance published (SPEC 9)
             recomputed = self._recompute(owned_by_route(current, self.options))
             rnd = replace(rnd, recomputed=recomputed)
