@@ -63,18 +63,27 @@ def faulty(named: dict[str, Any], provider: RFC2136Provider) -> Faulty:
 
 
 def test_delegation_seen_by_event_round(named: dict[str, Any], faulty: Faulty) -> None:
+    """An event round sees an NS delegation above a new name, as a plan of the whole zone does:
+    nothing is written where the server would never answer with it."""
     msg = raw_update(named)
     msg.add("sub.example.com.", 300, "NS", "ns.example.net.")
     send(named, msg)
-    gw = model(gateway("edge", addresses=["192.0.2.10"]))
-    watcher = ScriptedWatcher([gw, web("a", "a.example.com")])
-    rec = Reconciler(watcher, faulty, owner_id=OWNER, resync=None)
-    assert rec.step().applied
-    watcher.add(web("b", "x.sub.example.com"))
-    rnd = rec.step()
-    print(rnd)
-    print(dump(named))
-    assert ("x.sub.example.com", "A") not in dump(named)
+    try:
+        gw = model(gateway("edge", addresses=["192.0.2.10"]))
+        watcher = ScriptedWatcher([gw, web("a", "a.example.com")])
+        rec = Reconciler(watcher, faulty, owner_id=OWNER, resync=None)
+        assert rec.step().applied
+        watcher.add(web("b", "x.sub.example.com"))
+        rnd = rec.step()
+        assert rnd.changes is not None
+        assert [d.reason for d in rnd.changes.diagnostics] == ["unpublishable"]
+        zone = dump(named)
+        assert ("x.sub.example.com", "A") not in zone
+        assert ("a-x.sub.example.com", "TXT") not in zone
+    finally:  # the zone reset keeps NS records: take the delegation away again
+        msg = raw_update(named)
+        msg.delete("sub.example.com.", "NS")
+        send(named, msg)
 
 
 def test_guard_base_counts_only_what_the_filter_covers(
@@ -413,6 +422,11 @@ def test_event_rounds_plan_what_a_full_plan_would(
     config = SourceConfig(conflict_policy=conflicts)  # type: ignore[arg-type]
     rec = Reconciler(watcher, provider, config, options=options, resync=None)
     assert rec.step().error is None
+    # a twin whose result nobody reads: reading it must not change what is planned
+    twin_provider = InMemoryProvider(provider.records())
+    twin_watcher = ScriptedWatcher(gateways)
+    twin = Reconciler(twin_watcher, twin_provider, config, options=options, resync=None)
+    assert twin.step().error is None
     generations: dict[int, int] = {}
     withheld: tuple[Any, ...] = ()
     for i, gw, hosts, seen, sid, ttl in steps:
@@ -425,6 +439,7 @@ def test_event_rounds_plan_what_a_full_plan_would(
         if not hosts:
             if i in generations:
                 watcher.delete(model(route(name, hostnames=["a.example.com"])))
+                twin_watcher.delete(model(route(name, hostnames=["a.example.com"])))
                 del generations[i]
         else:
             generations[i] = generations.get(i, 0) + 1
@@ -438,9 +453,12 @@ def test_event_rounds_plan_what_a_full_plan_would(
                 annotations=notes,
             )
             watcher.push("MODIFIED" if gen > 1 else "ADDED", model(doc))
+            twin_watcher.push("MODIFIED" if gen > 1 else "ADDED", model(doc))
         before = provider.records()
         rnd = rec.step()
         assert rnd.error is None
+        twin_round = twin.step()
+        assert twin_round.changes == rnd.changes
         assert rec.result is not None
         full = plan(rec.result.endpoints, before, rec.options, zones=provider.zones)
         if rnd.changes is None:
@@ -584,3 +602,70 @@ def test_reconciler_against_bind_with_a_concurrent_writer(
     assert final.error is None
     assert final.changes is not None
     assert final.changes.is_empty(), final.changes
+
+
+def test_restart_holds_a_lagging_routes_share_of_a_shared_name(
+    named: dict[str, Any], faulty: Faulty
+) -> None:
+    """Two routes publish one name through two Gateways; the older one (its TXT's route) moves
+    and its controller lags. After a restart its held target must stay, as in a running
+    process, although the zone reports the record with the server's default TTL (the route
+    had none: held with it, the record conflicted with the other route's and one of the two
+    target sets was dropped)."""
+    g1 = model(gateway("g1", addresses=["192.0.2.5"]))
+    g2 = model(gateway("g2", addresses=["192.0.2.2"]))
+    g3 = model(gateway("g3", addresses=["192.0.2.3"]))
+
+    def r(name: str, gw: str, gen: int, seen: str, created: str) -> Any:
+        return model(
+            route(
+                name,
+                hostnames=["x.example.com"],
+                parents=[{"name": gw, "namespace": "infra"}],
+                status=[accepted(seen, generation=1)],
+                generation=gen,
+                created=created,
+            )
+        )
+
+    a = r("a", "g1", 1, "g1", "2024-01-01T00:00:00Z")
+    b = r("b", "g2", 1, "g2", "2024-02-01T00:00:00Z")
+    watcher = ScriptedWatcher([g1, g2, g3, a, b])
+    rec = Reconciler(watcher, faulty, owner_id=OWNER, resync=None)
+    assert rec.step().applied
+    assert records(named)[("x.example.com", "A")] == ("192.0.2.2", "192.0.2.5")
+    moved = r("a", "g3", 2, "g1", "2024-01-01T00:00:00Z")  # the controller has not seen it
+    watcher.modify(moved)
+    assert rec.step().applied
+    assert records(named)[("x.example.com", "A")] == ("192.0.2.2", "192.0.2.5")
+    restarted = Reconciler(
+        ScriptedWatcher([g1, g2, g3, moved, b]), faulty, owner_id=OWNER, resync=None
+    )
+    rnd = restarted.step()
+    assert rnd.error is None
+    assert records(named)[("x.example.com", "A")] == ("192.0.2.2", "192.0.2.5"), rnd.changes
+    assert restarted.result is not None
+    assert [d.reason for d in restarted.result.diagnostics if d.reason == "dns-conflict"] == []
+
+
+def test_an_empty_event_round_keeps_the_counters_true() -> None:
+    """A spec change the controller has not seen yet changes no DNS name (the route is held):
+    the round plans nothing, but the counters say a route is held and the round succeeded."""
+    gw = model(gateway("edge", addresses=["192.0.2.10"]))
+    now = [0.0]
+    watcher = ScriptedWatcher([gw, web("shop", "shop.example.com")])
+    rec = Reconciler(watcher, InMemoryProvider(), owner_id=OWNER, resync=None, clock=lambda: now[0])
+    assert rec.step().applied
+    assert rec.stats.rounds == 1
+    now[0] = 5.0
+    watcher.modify(web("shop", "shop.example.com", gen=2, status_gen=1))
+    rnd = rec.step()
+    assert rnd.planned
+    assert rnd.applied
+    assert rnd.changes is not None
+    assert rnd.changes.is_empty()
+    assert rec.result is not None
+    assert "held" in [d.reason for d in rec.result.diagnostics]
+    assert rec.stats.held == 1
+    assert rec.stats.rounds == 2
+    assert rec.stats.last_success == 5.0

@@ -276,6 +276,10 @@ class Reconciler:
             recomputed = self._recompute(None)
             if not full and not self._touched:  # no DNS name changed: the plan is empty
                 self._needs_plan = False
+                self.stats.rounds += 1
+                self.stats.withheld = 0
+                self.stats.held = len(self._held)
+                self.stats.last_success = now
                 return Round(n, recomputed, planned=True, changes=Changes(), applied=True)
         rnd = Round(n, recomputed, resynced=resync and not first)
         try:
