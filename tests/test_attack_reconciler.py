@@ -679,3 +679,39 @@ def test_an_empty_event_round_keeps_the_counters_true() -> None:
     assert rec.stats.held == 1
     assert rec.stats.rounds == 2
     assert rec.stats.last_success == 5.0
+
+
+class _Crashing(InMemoryProvider):
+    """Applies the first unit of its next plan, then fails with an exception that is not a
+    ``ProviderError`` (a provider breaking its contract, a bug in an adapter)."""
+
+    crash = False
+
+    def apply_changes(self, changes: Any) -> None:
+        if self.crash:
+            self.crash = False
+            super().apply_changes(type(changes)(units=changes.units[:1]))
+            msg = "injected: the adapter has a bug"
+            raise RuntimeError(msg)
+        super().apply_changes(changes)
+
+
+def test_an_exception_from_a_provider_drops_the_zone_view() -> None:
+    """Whatever escapes ``apply_changes`` after part of a plan was applied, the next round reads
+    the zone again instead of planning against a view that misses what was applied."""
+    gw = model(gateway("edge", addresses=["192.0.2.10"]))
+    provider = _Crashing()
+    watcher = ScriptedWatcher([gw])
+    rec = Reconciler(watcher, provider, owner_id=OWNER, resync=None)
+    assert rec.step().applied
+    watcher.add(web("a", "a.example.com"), web("b", "b.example.com"))
+    provider.crash = True
+    with pytest.raises(RuntimeError):
+        rec.step()
+    reads = provider.records_calls
+    rnd = rec.step()  # the controller's loop goes on
+    assert provider.records_calls == reads + 1
+    assert rnd.error is None
+    assert rnd.changes is not None
+    assert [e.dns_name for e in rnd.changes.create if e.record_type == "A"] == ["b.example.com"]
+    assert {k[0] for k in provider.snapshot() if k[1] == "A"} == {"a.example.com", "b.example.com"}

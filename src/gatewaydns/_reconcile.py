@@ -320,6 +320,12 @@ class Reconciler:
                 self.provider.apply_changes(changes)
             except ProviderError as exc:
                 return self._failed("apply", exc, rnd)
+            except BaseException:
+                # a provider that breaks its contract (any other exception) may have applied
+                # part of the plan: the view is dropped, so the next round reads the zone again
+                self._zone = None
+                self._needs_plan = True
+                raise
             self._applied(changes)
         self._after_plan(changes, None if full else scope)
         self.stats.last_success = now
