@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from gatewaydns import (
@@ -526,6 +526,15 @@ def not_ours(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(st.lists(b_action, min_size=1, max_size=14))
+@example(  # two routes share a name; one lags when the Gateway's address changes
+    [
+        ("route", 0, "g1", ["a.example.com"], 0),
+        ("route", 2, "g1", ["a.example.com"], 0),
+        ("route", 2, "g1", ["a.example.com"], 1),
+        ("gateway", "g1", ["192.0.2.7"]),
+        ("restart",),
+    ]
+)
 def test_reconciler_against_bind_with_a_concurrent_writer(
     named: dict[str, Any], actions: list[tuple[Any, ...]]
 ) -> None:
@@ -601,8 +610,22 @@ def test_reconciler_against_bind_with_a_concurrent_writer(
                 break
         else:
             raise AssertionError(rnd.error)
-    # the writer's drift is repaired at the resync, and then the zone is exactly what the
-    # cluster calls for: a process that starts now (a full read) has nothing to do
+    # the controller catches up (a process that starts while a route lags may legitimately
+    # differ: a record two routes share is held, after a restart, only for the route its TXT
+    # names, docs/reconciler.md), the writer's drift is repaired at the resync, and then the
+    # zone is exactly what the cluster calls for: a process that starts now has nothing to do
+    for i, doc in list(routes.items()):
+        ref = doc.spec.parent_refs[0]
+        routes[i] = model(
+            route(
+                f"r{i}",
+                hostnames=list(doc.spec.hostnames),
+                parents=[{"name": ref.name, "namespace": "infra"}],
+                status=[accepted(ref.name, generation=generations[i])],
+                generation=generations[i],
+            )
+        )
+        watcher.push("MODIFIED", routes[i])
     now[0] += 60
     for _ in range(3):
         if rec.step().error is None:
