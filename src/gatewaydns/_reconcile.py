@@ -276,6 +276,10 @@ class Reconciler:
             recomputed = self._recompute(None)
             if not full and not self._touched:  # no DNS name changed: the plan is empty
                 self._needs_plan = False
+                self.stats.rounds += 1
+                self.stats.withheld = 0
+                self.stats.held = len(self._held)
+                self.stats.last_success = now
                 return Round(n, recomputed, planned=True, changes=Changes(), applied=True)
         rnd = Round(n, recomputed, resynced=resync and not first)
         try:
@@ -294,7 +298,9 @@ class Reconciler:
         if full:
             self._last_read = now
             self._zone = ZoneView(current)
-            self._owned = self._zone.owned(self.options.registry, self.options.managed_types)
+            self._owned = self._zone.owned(
+                self.options.registry, self.options.managed_types, self.options.domain_filter
+            )
         if first:  # a new process: hold what the zone says this instance published (SPEC 9)
             recomputed = self._recompute(owned_by_route(current, self.options))
             rnd = replace(rnd, recomputed=recomputed)
@@ -314,6 +320,12 @@ class Reconciler:
                 self.provider.apply_changes(changes)
             except ProviderError as exc:
                 return self._failed("apply", exc, rnd)
+            except BaseException:
+                # a provider that breaks its contract (any other exception) may have applied
+                # part of the plan: the view is dropped, so the next round reads the zone again
+                self._zone = None
+                self._needs_plan = True
+                raise
             self._applied(changes)
         self._after_plan(changes, None if full else scope)
         self.stats.last_success = now
