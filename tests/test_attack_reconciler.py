@@ -429,7 +429,7 @@ def test_event_rounds_plan_what_a_full_plan_would(
         max_delete_count=1,
         max_delete_fraction=0.3,
     )
-    config = SourceConfig(conflict_policy=conflicts)  # type: ignore[arg-type]
+    config = SourceConfig(conflict_policy=conflicts)
     rec = Reconciler(watcher, provider, config, options=options, resync=None)
     assert rec.step().error is None
     # a twin whose result nobody reads: reading it must not change what is planned
