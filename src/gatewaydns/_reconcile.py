@@ -40,6 +40,7 @@ from gatewaydns._compute import (
     compute_route,
 )
 from gatewaydns._config import SourceConfig
+from gatewaydns._dnsname import normalize_name
 from gatewaydns._domainfilter import DomainFilter
 from gatewaydns._endpoint import Endpoint
 from gatewaydns._errors import ConfigError, ProviderError
@@ -83,6 +84,13 @@ class Round:
     retryable: bool = False
     withheld: int = 0
     resynced: bool = False
+
+
+class _OutOfScopeError(Exception):
+    """``adjust_endpoints`` returned an endpoint at a name the event round did not plan."""
+
+    def __str__(self) -> str:
+        return f"adjust_endpoints returned {self.args[0]!r}, a name this event round did not read"
 
 
 @dataclass
@@ -308,9 +316,27 @@ class Reconciler:
             if full:
                 changes = self._plan(self._merge.endpoints(), current, None)
             else:
-                changes = self._plan(self._merge.at(scope), current, self._owned)
+                changes = self._plan(self._merge.at(scope), current, self._owned, scope)
         except ProviderError as exc:  # from adjust_endpoints (a webhook provider, say)
             return self._failed("adjust", exc, rnd)
+        except _OutOfScopeError as exc:
+            # adjust_endpoints put an endpoint at a name this round did not read: the view
+            # cannot tell what is there, so the round plans the whole zone instead
+            _log.info("%s: planning the whole zone this round", exc)
+            try:
+                current = self.provider.records()
+            except ProviderError as err:
+                return self._failed("records", err, rnd)
+            full = True
+            self._last_read = now
+            self._zone = ZoneView(current)
+            self._owned = self._zone.owned(
+                self.options.registry, self.options.managed_types, self.options.domain_filter
+            )
+            try:
+                changes = self._plan(self._merge.endpoints(), current, None)
+            except ProviderError as err:
+                return self._failed("adjust", err, rnd)
         rnd = replace(rnd, planned=True, changes=changes, withheld=len(changes.withheld))
         self.stats.rounds += 1
         self.stats.withheld = rnd.withheld
@@ -332,10 +358,19 @@ class Reconciler:
         return replace(rnd, applied=True)
 
     def _plan(
-        self, desired: Sequence[Endpoint], current: Sequence[Endpoint], guard_base: int | None
+        self,
+        desired: Sequence[Endpoint],
+        current: Sequence[Endpoint],
+        guard_base: int | None,
+        scope: set[str] | None = None,
     ) -> Changes:
         if isinstance(self.provider, AdjustsEndpoints):
             desired = self.provider.adjust_endpoints(desired)
+            if scope is not None:
+                names = {normalize_name(n) for n in scope}
+                for ep in desired:
+                    if normalize_name(ep.dns_name) not in names:
+                        raise _OutOfScopeError(ep.dns_name)
         changes = plan(
             desired,
             current,
