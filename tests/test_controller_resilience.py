@@ -371,3 +371,33 @@ def test_a_failing_adjust_endpoints_fails_the_round_not_the_loop() -> None:
     assert rec.step().applied
     assert rec.stats.errors == {"adjust": 1}
     assert a_records(provider) == {"shop.example.com": ("203.0.113.10",)}
+
+
+def test_an_adjust_endpoints_that_renames_makes_the_event_round_plan_the_whole_zone() -> None:
+    # a webhook provider may rename endpoints (here: every name gets a "www." in front); an
+    # event round reads only the names it plans, so it would not see what stands at the new
+    # name. It must plan the whole zone instead, and never overwrite another owner's record.
+    class Renaming(InMemoryProvider):
+        def adjust_endpoints(self, endpoints: Any) -> Any:
+            return [ep.model_copy(update={"dns_name": "www." + ep.dns_name}) for ep in endpoints]
+
+    foreign = Endpoint(dns_name="www.blog.example.com", targets=("198.51.100.1",), record_type="A")
+    provider = Renaming(zones=("example.com",))
+    provider.put(foreign, TXTRegistry("someone-else").txt_record(foreign))
+    watcher = ScriptedWatcher([EXTERNAL, ON_EXTERNAL])
+    rec = Reconciler(watcher, provider, owner_id=OWNER)
+    assert rec.step().applied
+    assert provider.get("www.shop.example.com", "A") is not None
+    blog = model(
+        route(
+            "blog",
+            hostnames=["blog.example.com"],
+            parents=[{"name": "external", "namespace": "infra"}],
+        )
+    )
+    watcher.add(blog)
+    rnd = rec.step()  # an event round: blog.example.com is planned, www.blog.example.com not
+    assert rnd.error is None
+    assert provider.get("www.blog.example.com", "A") == foreign  # not taken over
+    assert rnd.changes is not None
+    assert "www.blog.example.com" in {d.hostname for d in rnd.changes.diagnostics}

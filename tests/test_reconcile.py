@@ -409,7 +409,7 @@ def test_the_index_kept_between_rounds_follows_gateway_and_namespace_events() ->
 def test_the_result_is_built_when_read_and_matches_each_round() -> None:
     watcher = ScriptedWatcher([EXTERNAL, INTERNAL, ON_EXTERNAL])
     rec = Reconciler(watcher, InMemoryProvider(zones=("example.com",)), owner_id=OWNER)
-    before = rec.result  # (a local: mypy would keep rec.result narrowed to None after step())
+    before = rec.result
     assert before is None  # nothing computed yet
     rec.step()
     first = rec.result

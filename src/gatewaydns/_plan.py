@@ -367,7 +367,10 @@ def owned_by_route(
     httproute/ns/name``), so the zone remembers what a restarted process has forgotten: this is
     ``previous`` for the first round of a process without a ``Result`` (SPEC 9). Records whose TXT
     names no resource are left out; a record several routes want belongs to the one its TXT
-    names.
+    names. The endpoints carry no TTL (``record_ttl`` 0, so a plan keeps the zone's): the zone
+    cannot say whether a TTL was the route's or the provider's default, and a held endpoint with
+    the default TTL would conflict with another route's endpoint at the same name that has none
+    (SPEC 8), so that one of the two target sets would be dropped.
 
     Args:
         current: every record of the zone(s) (``provider.records()``).
@@ -386,8 +389,8 @@ def owned_by_route(
     for key, ep in zone.records.items():
         claim = zone.claim(*key)
         if claim.state == "ours" and claim.resource:
-            labels = {"resource": claim.resource}
-            out.setdefault(claim.resource, []).append(ep.model_copy(update={"labels": labels}))
+            update = {"labels": {"resource": claim.resource}, "record_ttl": 0}
+            out.setdefault(claim.resource, []).append(ep.model_copy(update=update))
     return {k: tuple(sorted(v, key=endpoint_sort_key)) for k, v in sorted(out.items())}
 
 

@@ -32,8 +32,15 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from gatewaydns._compute import Result, RouteOutcome, assemble, build_index, compute_route
+from gatewaydns._compute import (
+    Result,
+    RouteOutcome,
+    assemble,
+    build_index,
+    compute_route,
+)
 from gatewaydns._config import SourceConfig
+from gatewaydns._dnsname import normalize_name
 from gatewaydns._domainfilter import DomainFilter
 from gatewaydns._endpoint import Endpoint
 from gatewaydns._errors import ConfigError, ProviderError
@@ -77,6 +84,13 @@ class Round:
     retryable: bool = False
     withheld: int = 0
     resynced: bool = False
+
+
+class _OutOfScopeError(Exception):
+    """``adjust_endpoints`` returned an endpoint at a name the event round did not plan."""
+
+    def __str__(self) -> str:
+        return f"adjust_endpoints returned {self.args[0]!r}, a name this event round did not read"
 
 
 @dataclass
@@ -270,6 +284,10 @@ class Reconciler:
             recomputed = self._recompute(None)
             if not full and not self._touched:  # no DNS name changed: the plan is empty
                 self._needs_plan = False
+                self.stats.rounds += 1
+                self.stats.withheld = 0
+                self.stats.held = len(self._held)
+                self.stats.last_success = now
                 return Round(n, recomputed, planned=True, changes=Changes(), applied=True)
         rnd = Round(n, recomputed, resynced=resync and not first)
         try:
@@ -288,7 +306,9 @@ class Reconciler:
         if full:
             self._last_read = now
             self._zone = ZoneView(current)
-            self._owned = self._zone.owned(self.options.registry, self.options.managed_types)
+            self._owned = self._zone.owned(
+                self.options.registry, self.options.managed_types, self.options.domain_filter
+            )
         if first:  # a new process: hold what the zone says this instance published (SPEC 9)
             recomputed = self._recompute(owned_by_route(current, self.options))
             rnd = replace(rnd, recomputed=recomputed)
@@ -296,9 +316,27 @@ class Reconciler:
             if full:
                 changes = self._plan(self._merge.endpoints(), current, None)
             else:
-                changes = self._plan(self._merge.at(scope), current, self._owned)
+                changes = self._plan(self._merge.at(scope), current, self._owned, scope)
         except ProviderError as exc:  # from adjust_endpoints (a webhook provider, say)
             return self._failed("adjust", exc, rnd)
+        except _OutOfScopeError as exc:
+            # adjust_endpoints put an endpoint at a name this round did not read: the view
+            # cannot tell what is there, so the round plans the whole zone instead
+            _log.info("%s: planning the whole zone this round", exc)
+            try:
+                current = self.provider.records()
+            except ProviderError as err:
+                return self._failed("records", err, rnd)
+            full = True
+            self._last_read = now
+            self._zone = ZoneView(current)
+            self._owned = self._zone.owned(
+                self.options.registry, self.options.managed_types, self.options.domain_filter
+            )
+            try:
+                changes = self._plan(self._merge.endpoints(), current, None)
+            except ProviderError as err:
+                return self._failed("adjust", err, rnd)
         rnd = replace(rnd, planned=True, changes=changes, withheld=len(changes.withheld))
         self.stats.rounds += 1
         self.stats.withheld = rnd.withheld
@@ -308,16 +346,31 @@ class Reconciler:
                 self.provider.apply_changes(changes)
             except ProviderError as exc:
                 return self._failed("apply", exc, rnd)
+            except BaseException:
+                # a provider that breaks its contract (any other exception) may have applied
+                # part of the plan: the view is dropped, so the next round reads the zone again
+                self._zone = None
+                self._needs_plan = True
+                raise
             self._applied(changes)
         self._after_plan(changes, None if full else scope)
         self.stats.last_success = now
         return replace(rnd, applied=True)
 
     def _plan(
-        self, desired: Sequence[Endpoint], current: Sequence[Endpoint], guard_base: int | None
+        self,
+        desired: Sequence[Endpoint],
+        current: Sequence[Endpoint],
+        guard_base: int | None,
+        scope: set[str] | None = None,
     ) -> Changes:
         if isinstance(self.provider, AdjustsEndpoints):
             desired = self.provider.adjust_endpoints(desired)
+            if scope is not None:
+                names = {normalize_name(n) for n in scope}
+                for ep in desired:
+                    if normalize_name(ep.dns_name) not in names:
+                        raise _OutOfScopeError(ep.dns_name)
         changes = plan(
             desired,
             current,

@@ -92,7 +92,9 @@ class AdjustsEndpoints(Protocol):
     """Optional provider hook: normalise desired endpoints before planning.
 
     Like external-dns's ``AdjustEndpoints``: e.g. set a default TTL or drop unsupported
-    provider-specific properties, so that the plan does not keep "updating" them.
+    provider-specific properties, so that the plan does not keep "updating" them. It may also
+    change a DNS name; the Reconciler then plans that round against the whole zone (an event
+    round reads only the names it plans).
     """
 
     def adjust_endpoints(self, endpoints: Sequence[Endpoint]) -> Sequence[Endpoint]:
