@@ -154,6 +154,8 @@ class ZoneMachine(RuleBasedStateMachine):
         if not self._write(name, rtype, text):
             return False
         self.foreign[(name, rtype)] = dump(self.named)[(name, rtype)]
+        if rtype == "TXT":
+            self._txt_name_taken(name)
         return True
 
     @rule(name=st.sampled_from(LEGACY_NAMES), kind=st.sampled_from(["A", "AAAA", "other-owner"]))
@@ -228,6 +230,21 @@ class ZoneMachine(RuleBasedStateMachine):
             if self._write_foreign(name, theirs, VALUES[theirs]):
                 event("a concurrent writer created a record we were about to create")
                 return
+
+    def _txt_name_taken(self, txt_name: str) -> None:
+        """Someone's TXT now stands where the new-format TXT of an adopted record must go.
+
+        The record is ours only through its old-format TXT; external-dns would still call it
+        ours, but gatewaydns cannot give it the TXT every record of ours must have (SPEC 13.1):
+        the plan leaves it alone with a ``not-owned`` diagnostic, so from now on it must never
+        be touched (as if a thief had taken it).
+        """
+        zone = dump(self.named)
+        for name in sorted(self.legacy_ours):
+            for rtype in ("A", "CNAME"):
+                if (name, rtype) in zone and self.registry.txt_name(name, rtype) == txt_name:
+                    self.foreign[(name, rtype)] = zone[(name, rtype)]
+                    event("an adopted record's new-format TXT name was taken")
 
     def _changer(self, message: Any, pick: int) -> None:
         """Someone changes a record of ours that our message is about to change or delete."""
@@ -318,7 +335,9 @@ class ZoneMachine(RuleBasedStateMachine):
                 wanted.add(key)
             else:  # not published: only with a diagnostic saying why
                 assert ep.dns_name in refused, ep
-        ours = {k for k in zone if k[1] in MANAGED and self._ours(zone, *k)}
+        ours = {
+            k for k in zone if k[1] in MANAGED and k not in self.foreign and self._ours(zone, *k)
+        }
         assert ours <= wanted, ours - wanted  # nothing of ours left over
 
     def _ours(self, zone: Any, name: str, rtype: str) -> bool:
