@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pathlib
 from collections.abc import Callable
 from typing import Any
 
@@ -108,3 +109,23 @@ class Faulty(RFC2136Provider):
         if n in self.lose_response:
             raise dns.exception.Timeout("injected: response lost")  # type: ignore[no-untyped-call]
         return response
+
+
+def dns_flags(
+    named: dict[str, Any],
+    tmp: pathlib.Path,
+    owner: str,
+    server: tuple[str, int] | None = None,
+) -> list[str]:
+    """The RFC 2136 flags of the example controllers for the test BIND (writes the TSIG secret).
+
+    ``server`` sends the updates elsewhere (a proxy in front of named) with named's key.
+    """
+    secret = tmp / "tsig.secret"
+    secret.write_text(named["key"].secret + "\n")
+    host, port = server or (named["host"], named["port"])
+    return [
+        *("--dns-server", host, "--dns-port", str(port), "--zone", named["zone"]),
+        *("--tsig-key-name", named["key"].name, "--tsig-secret-file", str(secret)),
+        *("--owner-id", owner),
+    ]

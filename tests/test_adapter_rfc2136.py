@@ -16,7 +16,7 @@ from gatewaydns.adapters.rfc2136 import RFC2136Provider, TSIGKey
 from gatewaydns.testing import ScriptedWatcher
 
 from . import bind_server
-from .dnsutil import query, raw_update, send
+from .dnsutil import dns_flags, query, raw_update, send
 
 ROOT = pathlib.Path(__file__).parent.parent
 OWNER = "gatewaydns-ci"
@@ -222,8 +222,6 @@ def test_example_controller_end_to_end(
     controller = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(controller)
 
-    secret = tmp_path / "tsig.secret"
-    secret.write_text(named["key"].secret + "\n")
     resources = [
         Resource(k, "gateway.networking.k8s.io", p, ["v1"])
         for k, p in [("Gateway", "gateways"), ("HTTPRoute", "httproutes")]
@@ -245,18 +243,7 @@ def test_example_controller_end_to_end(
         )
         code = controller.main(
             [
-                "--dns-server",
-                named["host"],
-                "--dns-port",
-                str(named["port"]),
-                "--zone",
-                named["zone"],
-                "--tsig-key-name",
-                named["key"].name,
-                "--tsig-secret-file",
-                str(secret),
-                "--owner-id",
-                "example-controller",
+                *dns_flags(named, tmp_path, "example-controller"),
                 "--kube-host",
                 api.url,
                 "--rounds",

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from .dnsutil import query
+from .dnsutil import dns_flags, query
 from .fake_apiserver import FakeAPIServer, Resource
 from .helpers import gateway, route
 
@@ -50,24 +50,10 @@ def start_controller(
     *extra: str,
     dns: tuple[str, int] | None = None,
 ) -> subprocess.Popen[str]:
-    secret = tmp_path / "tsig.secret"
-    secret.write_text(named["key"].secret + "\n")
-    host, port = dns or (named["host"], named["port"])
     argv = [
         sys.executable,
         str(ROOT / "examples/controller.py"),
-        "--dns-server",
-        host,
-        "--dns-port",
-        str(port),
-        "--zone",
-        named["zone"],
-        "--tsig-key-name",
-        named["key"].name,
-        "--tsig-secret-file",
-        str(secret),
-        "--owner-id",
-        "signal-test",
+        *dns_flags(named, tmp_path, "signal-test", dns),
         "--kube-host",
         kube_host,
         *extra,

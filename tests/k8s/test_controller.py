@@ -14,12 +14,9 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-import dns.name
-import dns.query
-import dns.rdatatype
-import dns.tsigkeyring
-import dns.zone
 import pytest
+
+from tests.dnsutil import dns_flags, dump
 
 from .apiserver import Cluster
 from .conftest import Kube, eventually
@@ -32,57 +29,20 @@ OWNER = "e2e-controller"
 EXTERNAL, INTERNAL = "203.0.113.10", "192.0.2.20"
 
 
-def axfr(named: dict[str, Any]) -> dict[tuple[str, str], list[str]]:
-    """Every record of the zone, by AXFR signed with the test key: (name, type) -> values."""
-    key = named["key"]
-    zone = dns.zone.from_xfr(
-        dns.query.xfr(
-            named["host"],
-            named["zone"],
-            port=named["port"],
-            keyring=dns.tsigkeyring.from_text({key.name: key.secret}),
-            keyname=key.name,
-            keyalgorithm=key.algorithm,
-            timeout=5,
-        )
-    )
-    origin = dns.name.from_text(named["zone"])
-    out: dict[tuple[str, str], list[str]] = {}
-    for name, rdataset in zone.iterate_rdatasets():
-        fqdn = name.derelativize(origin).to_text().rstrip(".")
-        out[(fqdn, dns.rdatatype.to_text(rdataset.rdtype))] = sorted(r.to_text() for r in rdataset)
-    return out
-
-
 def records_of(named: dict[str, Any], host: str) -> dict[tuple[str, str], list[str]]:
     """The A record of ``host`` and its ownership TXT, as the zone holds them."""
-    zone = axfr(named)
-    return {k: v for k, v in zone.items() if k[0] in (host, f"a-{host}")}
+    return {k: list(v) for k, v in dump(named).items() if k[0] in (host, f"a-{host}")}
 
 
 class Controller:
     """examples/controller.py as a process, configured by the admin kubeconfig."""
 
     def __init__(self, cluster: Cluster, named: dict[str, Any], tmp: pathlib.Path) -> None:
-        secret = tmp / "tsig.secret"
-        secret.write_text(named["key"].secret + "\n")
         self.argv = [
             sys.executable,
             str(ROOT / "examples/controller.py"),
-            "--dns-server",
-            named["host"],
-            "--dns-port",
-            str(named["port"]),
-            "--zone",
-            named["zone"],
-            "--tsig-key-name",
-            named["key"].name,
-            "--tsig-secret-file",
-            str(secret),
-            "--owner-id",
-            OWNER,
-            "--interval",
-            "2",
+            *dns_flags(named, tmp, OWNER),
+            *("--interval", "2"),
         ]
         self.env = {
             **os.environ,

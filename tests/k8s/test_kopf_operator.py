@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from tests.dnsutil import dns_flags
+
 from .apiserver import Cluster
 from .conftest import Kube, eventually
 from .objects import http_route, parent_status, stamped
@@ -38,14 +40,11 @@ class Operator:
     """examples/kopf_operator.py as a process; kopf logs in with the admin kubeconfig."""
 
     def __init__(self, cluster: Cluster, named: dict[str, Any], tmp: pathlib.Path) -> None:
-        secret = tmp / "tsig.secret"
-        secret.write_text(named["key"].secret + "\n")
         self.argv = [
             sys.executable,
             str(ROOT / "examples/kopf_operator.py"),
-            *("--dns-server", named["host"], "--dns-port", str(named["port"])),
-            *("--zone", named["zone"], "--owner-id", OWNER, "--interval", "2"),
-            *("--tsig-key-name", named["key"].name, "--tsig-secret-file", str(secret)),
+            *dns_flags(named, tmp, OWNER),
+            *("--interval", "2"),
         ]
         self.env = {
             **os.environ,
