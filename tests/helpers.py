@@ -189,3 +189,26 @@ def model(doc: dict[str, Any]) -> Any:
     """The model of one manifest (Gateway, ListenerSet, route or Namespace)."""
     snap = gatewaydns.Snapshot.from_manifests([doc])
     return [*snap.gateways, *snap.listener_sets, *snap.routes, *snap.namespaces][0]
+
+
+# --- the parentRef move (external -> internal) that the reconciler tests replay -----------------
+EXTERNAL = model(gateway("external", addresses=["203.0.113.10"]))
+INTERNAL = model(gateway("internal", addresses=["192.0.2.20"]))
+MOVED_LAGGING = model(
+    route(
+        "shop",
+        hostnames=["shop.example.com"],
+        parents=[{"name": "internal", "namespace": "infra"}],
+        status=[accepted("external", generation=1)],
+        generation=2,
+    )
+)
+MOVED_CAUGHT_UP = model(
+    route(
+        "shop",
+        hostnames=["shop.example.com"],
+        parents=[{"name": "internal", "namespace": "infra"}],
+        status=[accepted("external", generation=1), accepted("internal", generation=2)],
+        generation=2,
+    )
+)

@@ -20,13 +20,20 @@ from gatewaydns import (
 )
 from gatewaydns.testing import InMemoryProvider, ScriptedWatcher
 
-from .helpers import accepted, gateway, model, route
+from .helpers import (
+    EXTERNAL,
+    INTERNAL,
+    MOVED_CAUGHT_UP,
+    MOVED_LAGGING,
+    accepted,
+    gateway,
+    model,
+    route,
+)
 
 OWNER = "resilience"
 REG = TXTRegistry(OWNER)
 
-EXTERNAL = model(gateway("external", addresses=["203.0.113.10"]))
-INTERNAL = model(gateway("internal", addresses=["192.0.2.20"]))
 ON_EXTERNAL = model(
     route(
         "shop",
@@ -34,24 +41,6 @@ ON_EXTERNAL = model(
         parents=[{"name": "external", "namespace": "infra"}],
         status=[accepted("external", generation=1)],
         generation=1,
-    )
-)
-MOVED_LAGGING = model(
-    route(
-        "shop",
-        hostnames=["shop.example.com"],
-        parents=[{"name": "internal", "namespace": "infra"}],
-        status=[accepted("external", generation=1)],
-        generation=2,
-    )
-)
-MOVED_CAUGHT_UP = model(
-    route(
-        "shop",
-        hostnames=["shop.example.com"],
-        parents=[{"name": "internal", "namespace": "infra"}],
-        status=[accepted("external", generation=1), accepted("internal", generation=2)],
-        generation=2,
     )
 )
 FOREIGN = Endpoint(dns_name="blog.example.com", targets=("198.51.100.1",), record_type="A")

@@ -10,37 +10,27 @@ import gatewaydns
 from gatewaydns import Endpoint, PlanOptions, Reconciler, SourceConfig, TXTRegistry
 from gatewaydns.testing import Faults, InMemoryProvider, ScriptedWatcher
 
-from .helpers import accepted, gateway, model, namespace, route
+from .helpers import (
+    EXTERNAL,
+    INTERNAL,
+    MOVED_CAUGHT_UP,
+    MOVED_LAGGING,
+    accepted,
+    gateway,
+    model,
+    namespace,
+    route,
+)
 
 OWNER = "gatewaydns-test"
 
 
-EXTERNAL = model(gateway("external", addresses=["203.0.113.10"]))
-INTERNAL = model(gateway("internal", addresses=["192.0.2.20"]))
 ON_EXTERNAL = model(
     route(
         "shop",
         hostnames=["shop.example.com"],
         parents=[{"name": "external", "namespace": "infra"}],
         generation=1,
-    )
-)
-MOVED_LAGGING = model(
-    route(
-        "shop",
-        hostnames=["shop.example.com"],
-        parents=[{"name": "internal", "namespace": "infra"}],
-        status=[accepted("external", generation=1)],
-        generation=2,
-    )
-)
-MOVED_CAUGHT_UP = model(
-    route(
-        "shop",
-        hostnames=["shop.example.com"],
-        parents=[{"name": "internal", "namespace": "infra"}],
-        status=[accepted("external", generation=1), accepted("internal", generation=2)],
-        generation=2,
     )
 )
 
