@@ -146,6 +146,14 @@ class MergeState:
 
     def update(self, changes: Mapping[str, RouteEntry | None]) -> None:
         """Replace (or, with ``None``, remove) the given routes and re-merge what they touch."""
+        touched = self._replace_routes(changes)
+        rekeep: set[str] = {k for k, e in changes.items() if e is not None}
+        removed, added = self._remerge(touched, rekeep)
+        self._resort(removed, added)
+        self._rekeep(rekeep)
+
+    def _replace_routes(self, changes: Mapping[str, RouteEntry | None]) -> set[_Group]:
+        """Update the routes and their group memberships; return the groups they touch."""
         touched: set[_Group] = set()
         for key, entry in changes.items():
             old = self.routes.pop(key, None)
@@ -164,10 +172,18 @@ class MergeState:
                     self._groups.setdefault(group, set()).add(key)
                     self._sids.setdefault(ep.dns_name, set()).add(ep.set_identifier)
                     touched.add(group)
-        bulk = not self._eps
+        return touched
+
+    def _remerge(
+        self, touched: set[_Group], rekeep: set[str]
+    ) -> tuple[list[Endpoint], list[Endpoint]]:
+        """Merge the touched groups again; return the merged endpoints removed and added.
+
+        Routes whose kept endpoints may change (a group dropped or stopped dropping them) are
+        added to ``rekeep``.
+        """
         removed: list[Endpoint] = []
         added: list[Endpoint] = []
-        rekeep: set[str] = {k for k, e in changes.items() if e is not None}
         for group in touched:
             old_out = self._outcomes.pop(group, None)
             if old_out is not None:
@@ -175,44 +191,48 @@ class MergeState:
                 rekeep |= old_out.dropped
             members = self._groups.get(group)
             if not members:
-                self._groups.pop(group, None)
-                self._conflicted.discard(group)
-                self._dropping.discard(group)
-                sids = self._sids.get(group[0])
-                if sids is not None:
-                    sids.discard(group[1])
-                    if not sids:
-                        del self._sids[group[0]]
+                self._forget(group)
                 continue
             out = _merge_group(group, list(members), self.routes, self.policy)
             self._outcomes[group] = out
-            if out.diagnostics:
-                self._conflicted.add(group)
-            else:
-                self._conflicted.discard(group)
-            if out.dropped:
-                self._dropping.add(group)
-            else:
-                self._dropping.discard(group)
+            _mark(self._conflicted, group, bool(out.diagnostics))
+            _mark(self._dropping, group, bool(out.dropped))
             added.extend(out.merged)
             rekeep |= out.dropped
-        if bulk:
+        return removed, added
+
+    def _forget(self, group: _Group) -> None:
+        """Drop a group no route wants any more."""
+        self._groups.pop(group, None)
+        self._conflicted.discard(group)
+        self._dropping.discard(group)
+        sids = self._sids.get(group[0])
+        if sids is not None:
+            sids.discard(group[1])
+            if not sids:
+                del self._sids[group[0]]
+
+    def _resort(self, removed: list[Endpoint], added: list[Endpoint]) -> None:
+        """Keep the merged endpoints sorted: sort once in bulk, then bisect per change."""
+        if not self._eps:
             self._eps = sorted(added, key=endpoint_sort_key)
             self._keys = None
-        else:
-            if self._keys is None:
-                self._keys = list(map(endpoint_sort_key, self._eps))
-            for ep in removed:
-                sk = endpoint_sort_key(ep)
-                i = bisect_left(self._keys, sk)
-                del self._keys[i]
-                del self._eps[i]
-            for ep in added:
-                sk = endpoint_sort_key(ep)
-                i = bisect_left(self._keys, sk)
-                self._keys.insert(i, sk)
-                self._eps.insert(i, ep)
-        for key in rekeep:
+            return
+        if self._keys is None:
+            self._keys = list(map(endpoint_sort_key, self._eps))
+        for ep in removed:
+            i = bisect_left(self._keys, endpoint_sort_key(ep))
+            del self._keys[i]
+            del self._eps[i]
+        for ep in added:
+            sk = endpoint_sort_key(ep)
+            i = bisect_left(self._keys, sk)
+            self._keys.insert(i, sk)
+            self._eps.insert(i, ep)
+
+    def _rekeep(self, keys: set[str]) -> None:
+        """Recompute what each of ``keys`` keeps after the conflict policy."""
+        for key in keys:
             entry = self.routes.get(key)
             if entry is None:
                 continue
@@ -259,6 +279,14 @@ class MergeState:
     def diagnostics(self) -> list[Diagnostic]:
         """The ``dns-conflict`` diagnostics, by DNS name then route age."""
         return [d for group in sorted(self._conflicted) for d in self._outcomes[group].diagnostics]
+
+
+def _mark(groups: set[_Group], group: _Group, on: bool) -> None:
+    """Add ``group`` to ``groups`` when ``on``, else remove it."""
+    if on:
+        groups.add(group)
+    else:
+        groups.discard(group)
 
 
 def route_entry(route: Route, endpoints: tuple[Endpoint, ...]) -> RouteEntry:
