@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import pickle
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -422,3 +422,75 @@ def test_built_diagnostics_share_a_set_no_caller_can_change() -> None:
         one.model_fields_set.discard("message")
     assert two.model_dump(exclude_unset=True) == before
     assert "message" in two.model_dump(exclude_unset=True)
+
+
+def test_results_of_earlier_rounds_read_late_keep_their_own_state(
+    named: dict[str, Any], provider: Any
+) -> None:
+    """A round's result builds its diagnostics, attachments and per-route view when first read;
+    read only after later event rounds (a parent appears, a route goes, an address moves), each
+    still tells what was true in its own round."""
+    gw = model(gateway("edge", addresses=["192.0.2.10"]))
+    a, b, c = (
+        web("a", "a.example.com", gw="missing"),
+        web("b", "b.example.com"),
+        web("c", "c.example.com"),
+    )
+    watcher = ScriptedWatcher([gw, a, b, c])
+    rec = Reconciler(watcher, faulty_provider(named), owner_id=OWNER, resync=None)
+    results = []
+    rounds: list[list[tuple[Literal["MODIFIED", "DELETED"], Any]]] = [
+        [],
+        [("MODIFIED", model(gateway("missing", addresses=["192.0.2.20"])))],
+        [
+            ("DELETED", b),
+            ("MODIFIED", web("c", "c.example.com", gen=2)),
+            ("MODIFIED", model(gateway("edge", addresses=["192.0.2.11"]))),
+        ],
+        [("DELETED", c)],
+    ]
+    for events in rounds:
+        for kind, obj in events:
+            watcher.push(kind, obj)
+        rnd = rec.step()
+        assert rnd.error is None, rnd.error
+        assert rec.result is not None
+        results.append(rec.result)
+    assert len({id(r) for r in results}) == len(results)
+    seen = [
+        (
+            sorted(r.by_route),
+            [(d.name, d.reason) for d in r.diagnostics],
+            sorted((x.route, x.parent) for x in r.attachments),
+            sorted((e.dns_name, e.targets) for e in r.endpoints),
+        )
+        for r in results
+    ]
+    a_, b_, c_ = "httproute/app/a", "httproute/app/b", "httproute/app/c"
+    edge, missing = "Gateway infra/edge", "Gateway infra/missing"
+    assert seen == [
+        (
+            [b_, c_],
+            [("a", "parent-not-found")],
+            [(b_, edge), (c_, edge)],
+            [("b.example.com", ("192.0.2.10",)), ("c.example.com", ("192.0.2.10",))],
+        ),
+        (
+            [a_, b_, c_],
+            [],
+            [(a_, missing), (b_, edge), (c_, edge)],
+            [
+                ("a.example.com", ("192.0.2.20",)),
+                ("b.example.com", ("192.0.2.10",)),
+                ("c.example.com", ("192.0.2.10",)),
+            ],
+        ),
+        (
+            [a_, c_],
+            [],
+            [(a_, missing), (c_, edge)],
+            [("a.example.com", ("192.0.2.20",)), ("c.example.com", ("192.0.2.11",))],
+        ),
+        ([a_], [], [(a_, missing)], [("a.example.com", ("192.0.2.20",))]),
+    ]
+    assert published(named) == {("a.example.com", "A"): ("192.0.2.20",)}
