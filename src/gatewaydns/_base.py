@@ -21,6 +21,7 @@ which decides the configuration below:
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
@@ -128,13 +129,13 @@ class KubeModel(BaseModel):
     def __copy__(self) -> Self:
         """A shallow copy with its own fields-set and extras (``model_copy`` changes them)."""
         copied = super().__copy__()
-        _unshare(copied)
+        unshare_containers(copied)
         return copied
 
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
         """A deep copy with its own fields-set and extras."""
         copied = super().__deepcopy__(memo)
-        _unshare(copied)
+        unshare_containers(copied)
         return copied
 
     @classmethod
@@ -170,7 +171,18 @@ class KubeModel(BaseModel):
         )
 
 
-def _unshare(model: BaseModel) -> None:
+def shared_fields_set(names: Iterable[str]) -> set[str]:
+    """The read-only fields-set shared by models whose set of fields is ``names``.
+
+    For models built without validation (``Endpoint.trusted``, ``make_diagnostic``): such a
+    model must also give its copies private containers (``__copy__`` calling
+    :func:`unshare_containers`), because ``model_copy`` changes a copy's set in place.
+    """
+    key = frozenset(names)
+    return _FIELDS_SETS.setdefault(key, _SharedSet(key))
+
+
+def unshare_containers(model: BaseModel) -> None:
     """Give a copied model private containers: copies are changed in place by ``model_copy``."""
     _SLOT_FIELDS_SET.__set__(model, set(_SLOT_FIELDS_SET.__get__(model, type(model))))
     extra = _SLOT_EXTRA.__get__(model, type(model))

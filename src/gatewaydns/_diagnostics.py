@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict
+from typing_extensions import Self
 
+from gatewaydns._base import shared_fields_set, unshare_containers
 from gatewaydns._types import Severity
 
 __all__ = [
@@ -179,6 +181,18 @@ class Diagnostic(BaseModel):
     listener: str | None = None
     hostname: str | None = None
 
+    def __copy__(self) -> Self:
+        """A shallow copy with its own fields-set (``model_copy`` changes it in place)."""
+        copied = super().__copy__()
+        unshare_containers(copied)
+        return copied
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        """A deep copy with its own fields-set."""
+        copied = super().__deepcopy__(memo)
+        unshare_containers(copied)
+        return copied
+
     @property
     def object(self) -> str:
         """``Kind namespace/name`` of the object concerned."""
@@ -211,7 +225,7 @@ def make_diagnostic(
     """Build a diagnostic with the severity of its reason, mirrored to ``logging`` at DEBUG."""
     # what model_construct does, without its generic overhead (the computation makes one per
     # rejection): the values are trusted, built here from typed inputs; the fields-set is one
-    # set shared by every diagnostic built here (frozen; a copy gets its own)
+    # read-only set shared by every diagnostic built here (a copy gets its own: __copy__)
     diag = Diagnostic.__new__(Diagnostic)
     _set = object.__setattr__
     _set(
@@ -237,7 +251,7 @@ def make_diagnostic(
     return diag
 
 
-_DIAGNOSTIC_FIELDS = set(Diagnostic.model_fields)
+_DIAGNOSTIC_FIELDS = shared_fields_set(Diagnostic.model_fields)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler
 from pydantic_core import core_schema
 from typing_extensions import Self
 
+from gatewaydns._base import shared_fields_set, unshare_containers
 from gatewaydns._dnsname import normalize_name
 
 __all__ = [
@@ -176,12 +177,24 @@ class Endpoint(_Value):
                 "provider_specific": provider_specific,
             },
         )
-        # one set shared by every trusted endpoint (#17: a set per endpoint is a container the
-        # garbage collector tracks); endpoints are frozen, and a copy gets its own set
+        # one read-only set shared by every trusted endpoint (#17: a set per endpoint is a
+        # container the garbage collector tracks); a copy gets its own set (__copy__)
         object.__setattr__(ep, "__pydantic_fields_set__", _ALL_FIELDS_SET)
         object.__setattr__(ep, "__pydantic_extra__", None)
         object.__setattr__(ep, "__pydantic_private__", None)
         return ep
+
+    def __copy__(self) -> Self:
+        """A shallow copy with its own fields-set (``model_copy`` changes it in place)."""
+        copied = super().__copy__()
+        unshare_containers(copied)
+        return copied
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        """A deep copy with its own fields-set."""
+        copied = super().__deepcopy__(memo)
+        unshare_containers(copied)
+        return copied
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy with ``update`` applied; new ``labels`` become immutable :class:`Labels`."""
@@ -217,7 +230,7 @@ def record_key(name: str, record_type: str, set_identifier: str = "") -> RecordK
 
 
 _ENDPOINT_FIELDS = frozenset(Endpoint.model_fields)
-_ALL_FIELDS_SET = set(_ENDPOINT_FIELDS)
+_ALL_FIELDS_SET = shared_fields_set(_ENDPOINT_FIELDS)
 
 
 def endpoint_sort_key(ep: Endpoint) -> tuple[Any, ...]:
