@@ -318,3 +318,23 @@ def test_shared_fields_set_and_extras_refuse_changes() -> None:
     copied.model_fields_set.add("port")  # a copy's are its own
     assert _ref_dump(ref) == {"name": "a"}
     assert pickle.loads(pickle.dumps(ref)) == ref
+
+
+def test_fields_sets_with_unknown_keys_are_not_shared_so_the_table_stays_bounded() -> None:
+    from gatewaydns import Snapshot
+    from gatewaydns import _base as base
+
+    docs = [
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": f"ns{i}", f"x-unknown-{i}": i},
+        }
+        for i in range(300)
+    ]
+    before = len(base._FIELDS_SETS)
+    snap = Snapshot.from_manifests(docs)
+    assert len(base._FIELDS_SETS) - before <= 2  # not one per distinct unknown key
+    for i, ns in enumerate(snap.namespaces):  # still lossless, each with its own key
+        dumped = ns.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        assert dumped["metadata"] == {"name": f"ns{i}", f"x-unknown-{i}": i}

@@ -245,6 +245,9 @@ class _SharedDict(dict[str, Any]):
 
 
 _FIELDS_SETS: dict[frozenset[str], set[str]] = {}
+#: Distinct fields-sets shared at most. Only sets of a model's own field names are shared (a
+#: finite set per schema; the benchmark generator's clusters need about 50).
+_MAX_SHARED = 4096
 _NO_EXTRA: dict[str, Any] = _SharedDict()
 
 
@@ -259,7 +262,13 @@ class _SharedFieldsSet:
     def __set__(self, obj: Any, value: set[str]) -> None:
         key = frozenset(value)
         shared = _FIELDS_SETS.get(key)
-        if shared is None:  # a copy: the caller may still change the set it passed
+        if shared is None:
+            if len(_FIELDS_SETS) >= _MAX_SHARED or not key.issubset(type(obj).model_fields):
+                # unknown keys (extras) in the set, or the table is full: a private copy, so
+                # the table stays bounded by the schema whatever documents a process reads
+                _SLOT_FIELDS_SET.__set__(obj, set(value))
+                return
+            # a copy: the caller may still change the set it passed
             shared = _FIELDS_SETS.setdefault(key, _SharedSet(key))
         _SLOT_FIELDS_SET.__set__(obj, shared)
 
