@@ -397,6 +397,13 @@ p_steps = st.lists(
 )
 
 
+def _sweep(unit: Any) -> bool:
+    """Whether a unit only deletes TXT records (an orphaned ownership TXT swept)."""
+    return not (unit.create or unit.update_old or unit.update_new or unit.require) and all(
+        e.record_type == "TXT" for e in unit.delete
+    )
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     p_steps,
@@ -471,10 +478,15 @@ def test_event_rounds_plan_what_a_full_plan_would(
         assert twin_round.changes == rnd.changes
         assert rec.result is not None
         full = plan(rec.result.endpoints, before, rec.options, zones=provider.zones)
+        # an event round sweeps orphaned ownership TXTs only at the names it plans (the others
+        # go at the next resync; docs/reconciler.md): a full plan's unit that only deletes TXTs
+        # may be missing from it, nothing else may differ
         if rnd.changes is None:
-            assert all(unit in withheld for unit in full.units)
+            assert all(unit in withheld or _sweep(unit) for unit in full.units)
             continue
-        assert rnd.changes.units == full.units
+        assert rnd.changes.units == tuple(
+            u for u in full.units if not _sweep(u) or u in rnd.changes.units
+        )
         assert rnd.changes.withheld == full.withheld
         withheld = rnd.changes.withheld
 

@@ -86,11 +86,8 @@ class Round:
     resynced: bool = False
 
 
-class _OutOfScopeError(Exception):
-    """``adjust_endpoints`` returned an endpoint at a name the event round did not plan."""
-
-    def __str__(self) -> str:
-        return f"adjust_endpoints returned {self.args[0]!r}, a name this event round did not read"
+class _WholeZoneError(Exception):
+    """An event round must plan the whole zone instead (the message says why)."""
 
 
 @dataclass
@@ -319,9 +316,9 @@ class Reconciler:
                 changes = self._plan(self._merge.at(scope), current, self._owned, scope)
         except ProviderError as exc:  # from adjust_endpoints (a webhook provider, say)
             return self._failed("adjust", exc, rnd)
-        except _OutOfScopeError as exc:
-            # adjust_endpoints put an endpoint at a name this round did not read: the view
-            # cannot tell what is there, so the round plans the whole zone instead
+        except _WholeZoneError as exc:
+            # adjust_endpoints put an endpoint at a name this round did not read, or the
+            # deletion guard must weigh the round's deletions: plan the whole zone instead
             _log.info("%s: planning the whole zone this round", exc)
             try:
                 current = self.provider.records()
@@ -370,7 +367,8 @@ class Reconciler:
                 names = {normalize_name(n) for n in scope}
                 for ep in desired:
                     if normalize_name(ep.dns_name) not in names:
-                        raise _OutOfScopeError(ep.dns_name)
+                        msg = f"adjust_endpoints returned {ep.dns_name!r}, a name not read"
+                        raise _WholeZoneError(msg)
         changes = plan(
             desired,
             current,
@@ -379,6 +377,15 @@ class Reconciler:
             capabilities=self.capabilities,
             guard_base=guard_base,
         )
+        if (
+            scope is not None
+            and not self.options.force
+            and (changes.withheld or any(u.delete for u in changes.units))
+        ):
+            # the deletion guard weighs a plan's deletions against the whole zone, orphaned
+            # ownership TXTs anywhere included (SPEC 13.5): only a whole-zone plan decides it
+            # exactly as a full round would
+            raise _WholeZoneError("the round deletes records and the deletion guard is on")
         for diag in changes.diagnostics:
             if diag.reason == "deletion-guard":
                 _log.error("%s", diag.message)
