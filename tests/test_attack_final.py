@@ -13,6 +13,7 @@ import pickle
 from typing import Any, Literal
 
 import pytest
+from pydantic import ValidationError
 
 from gatewaydns import Endpoint, ObjectMeta, Reconciler, Snapshot, TXTRegistry
 from gatewaydns._diagnostics import make_diagnostic
@@ -317,66 +318,52 @@ def test_fault_mid_apply_then_more_rounds_converge(
     assert fresh.changes.is_empty(), fresh.changes
 
 
-# --- models that share fields-sets and extras (#17) ---------------------------------------------
+# --- resource models are read-only views over their manifests (#17) ---------------------------
 
 
 def test_copies_of_loaded_models_leave_the_originals_and_their_sharers_alone() -> None:
-    """Models loaded from manifests share equal fields-sets and the empty extras dict; copies
+    """Models loaded from manifests are views over the validated manifests; copies
     (``model_copy`` with an update, ``copy``, ``deepcopy``, a pickle round trip) change only
-    themselves, and in-place changes of a shared container are refused."""
+    themselves, and changing what ``model_fields_set`` / ``model_extra`` return changes no
+    model."""
     snap = Snapshot.from_manifests(
         [route(f"r{i}", hostnames=[f"r{i}.example.com"]) for i in range(3)]
     )
     r0, r1, r2 = snap.routes
     meta0, meta1 = r0.metadata, r1.metadata
-    assert meta0.model_fields_set is meta1.model_fields_set  # shared, or this tests nothing
-    assert meta0.__pydantic_extra__ is meta1.__pydantic_extra__
     dumps = [r.model_dump(mode="json", exclude_unset=True) for r in (r0, r1, r2)]
     sets = [set(r.metadata.model_fields_set) for r in (r0, r1, r2)]
 
     changed = meta0.model_copy(update={"generation": 9, "resourceVersion": "42"})
     assert changed.generation == 9
-    assert changed.model_fields_set == {*sets[0], "resourceVersion"}
+    assert changed.model_fields_set == {*sets[0], "resource_version"}
     assert changed.model_dump(exclude_unset=True)["resourceVersion"] == "42"
     renamed = r1.model_copy(update={"metadata": changed})
     assert renamed.metadata.generation == 9
-    for obj in (copy.copy(meta1), copy.deepcopy(meta1)):
+    for obj in (copy.copy(meta1), copy.deepcopy(meta1), pickle.loads(pickle.dumps(meta1))):
         assert obj == meta1
-        obj.model_fields_set.add("labels")  # a private set: allowed, changes only obj
-        extra = obj.__pydantic_extra__
-        assert extra is not None
-        extra["mine"] = 1
-        assert "labels" in obj.model_fields_set
-    unpickled = pickle.loads(pickle.dumps(meta1))
-    assert unpickled == meta1
-    assert unpickled.model_fields_set is meta1.model_fields_set  # shared again, as when loaded
-    for target in (
-        meta0.model_fields_set,
-        unpickled.model_fields_set,
-        meta2_set := r2.metadata.model_fields_set,
-    ):
-        with pytest.raises(TypeError, match="read-only"):
-            target.add("labels")
-        with pytest.raises(TypeError, match="read-only"):
-            target |= {"labels"}
-    shared_extra = meta1.__pydantic_extra__
-    assert shared_extra is not None
-    with pytest.raises(TypeError, match="read-only"):
-        shared_extra["mine"] = 1
-    with pytest.raises(TypeError, match="read-only"):
-        shared_extra.update(mine=1)
+        obj.model_fields_set.add("labels")
+        obj.model_extra["mine"] = 1
+        assert "labels" not in obj.model_fields_set
+        assert obj.model_extra == {}
+    for target in (meta0.model_fields_set, r2.metadata.model_fields_set):
+        target.add("labels")
+        target |= {"uid"}
+    meta1.model_extra["mine"] = 1
+    meta1.model_extra.update(mine=1)
+    with pytest.raises(ValidationError):
+        meta0.generation = 3  # type: ignore[misc]
 
-    # the originals and every model sharing their containers are as loaded
+    # the originals are as loaded
     assert [r.model_dump(mode="json", exclude_unset=True) for r in (r0, r1, r2)] == dumps
     assert [set(r.metadata.model_fields_set) for r in (r0, r1, r2)] == sets
-    assert set(meta2_set) == sets[2]
     assert meta0.generation == 1
-    assert r0.metadata.__pydantic_extra__ == {}
+    assert r0.metadata.model_extra == {}
 
 
 def test_model_construct_does_not_keep_the_callers_set() -> None:
-    """``model_construct(_fields_set=...)`` stores a shared set equal to the caller's, never the
-    caller's own set: changing that set later changes no model."""
+    """``model_construct(_fields_set=...)`` never keeps the caller's own set: changing that set
+    later changes no model."""
     mine = {"name"}
     meta = ObjectMeta.model_construct(_fields_set=mine, name="a")
     other = ObjectMeta.model_construct(_fields_set={"name"}, name="b")
@@ -388,7 +375,7 @@ def test_model_construct_does_not_keep_the_callers_set() -> None:
 
 def test_trusted_endpoints_share_a_set_no_copy_or_caller_can_change() -> None:
     """Endpoints the computation builds share one fields-set: copies get their own, and the
-    shared one refuses changes (as the resource models' shared sets do) instead of changing
+    shared one refuses changes instead of changing
     what ``exclude_unset`` dumps for every endpoint."""
     a = Endpoint.trusted("a.example.com", ("192.0.2.1",), "A", "", 0, {"resource": "x/y/a"}, ())
     b = Endpoint.trusted("b.example.com", ("192.0.2.2",), "A", "", 0, {}, ())

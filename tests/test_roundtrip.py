@@ -9,9 +9,9 @@ import typing
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
 
 import gatewaydns
+from gatewaydns._base import KubeModel
 from gatewaydns._snapshot import KINDS
 from gatewaydns._yaml import load_yaml_documents
 
@@ -86,8 +86,8 @@ def test_corpus_covers_every_crd_field() -> None:
     assert missing == []
 
 
-def _model_of(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+def _model_of(annotation: Any) -> type[KubeModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, KubeModel):
         return annotation
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, types.UnionType, tuple, typing.Annotated):
@@ -98,8 +98,8 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _typed(model: type[BaseModel], path: str) -> bool:
-    current: type[BaseModel] | None = model
+def _typed(model: type[KubeModel], path: str) -> bool:
+    current: type[KubeModel] | None = model
     for segment in path.replace("[]", "").split("."):
         if current is None:
             return False

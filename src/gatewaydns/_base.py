@@ -1,45 +1,67 @@
-"""The shared pydantic base of every Kubernetes resource model.
+"""The base of every Kubernetes resource model: typed read-only views over validated manifests.
 
 Resource models must round-trip a manifest losslessly (SPEC section 12)::
 
     Model.model_validate(doc).model_dump(mode="json", by_alias=True, exclude_unset=True) == doc
 
-which decides the configuration below:
+and a cluster of tens of thousands of routes must load in about twice the time ``json.loads``
+takes and fit in a few times its JSON's size (#17). Both decide the design:
 
-* ``extra="allow"``: fields the library does not model are kept and dumped back.
-* Manifests are read by their camelCase *alias only*. Python code may construct models by
-  attribute name (``ParentReference(section_name="https")``), but ``model_validate`` turns name
-  matching off, and a manifest key that is a Python attribute name rather than the Kubernetes
-  key (``parent_refs`` instead of ``parentRefs``) is an error: it is almost always a typo that
-  would otherwise be silently ignored by Kubernetes consumers and produce no DNS.
-* Scalars are strict (``"80"`` is not a port, ``true`` is not a string); collections are
-  lax so that lists become tuples.
-* Optional fields accept an explicit ``null`` and keep it, so it survives the round trip;
-  CRD defaults are pydantic defaults, which ``exclude_unset`` never dumps.
+* A model does not copy a manifest into an object per field. It *is* the validated manifest
+  (a ``dict`` keyed by the Kubernetes names, holding only the keys the manifest has) behind a
+  class with one descriptor per field: ``route.spec.parent_refs[0].name`` reads the dict, and a
+  nested model is a view made when it is read. Round trips are lossless by construction;
+  unknown fields are kept.
+* The validation schema is a ``TypedDict`` generated from the class's own field declarations
+  (the one source of truth), validated by pydantic-core in one pass, from dicts or from JSON
+  text. Scalars are strict (``"80"`` is not a port, ``true`` is not a string); lists become
+  tuples; an explicit ``null`` is kept; CRD defaults are read, never inserted.
+* Manifests are read by their camelCase key only. Python code may build models by attribute
+  name (``ParentReference(name="a", section_name="https")``), but a manifest key that is an
+  attribute name (``parent_refs``) is an error naming the Kubernetes key: it is almost always a
+  typo that Kubernetes consumers silently ignore. The check is generated into the schema as an
+  optional key, so valid manifests never pay for it.
+* Models are frozen and compare, hash, copy, pickle and dump as pydantic models do
+  (``model_validate``, ``model_dump``, ``model_copy``, ``model_construct``, ``model_fields``).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+import copy
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
-from typing import Annotated, Any, ClassVar
+from types import UnionType
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    ClassVar,
+    Union,
+    get_args,
+    get_origin,
+    get_type_hints,
+)
 
 from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    GetCoreSchemaHandler,
     StrictStr,
+    TypeAdapter,
+    ValidationError,
 )
-from pydantic_core import PydanticCustomError
-from typing_extensions import Self
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError, PydanticUndefined, core_schema
+from typing_extensions import NotRequired, Self, TypedDict, dataclass_transform
 
 from gatewaydns._clientobjects import UnrecognizedObjectError, to_manifest
 
-__all__ = ["GATEWAY_GROUP", "KINDS_READ", "KindInfo", "KubeModel", "Timestamp"]
+__all__ = ["GATEWAY_GROUP", "KINDS_READ", "Field", "KindInfo", "KubeModel", "Timestamp"]
 
 #: The API group of every Gateway API kind.
 GATEWAY_GROUP = "gateway.networking.k8s.io"
@@ -93,50 +115,275 @@ def _timestamp(value: Any) -> Any:
 Timestamp = Annotated[StrictStr, BeforeValidator(_timestamp)]
 
 
-class KubeModel(BaseModel):
-    """Base of every resource model: frozen, lossless, read from manifests by alias only."""
+# --- the resource models: typed read-only views over validated manifests --------------------
 
-    model_config = ConfigDict(
-        frozen=True,
-        extra="allow",
-        validate_by_alias=True,
-        validate_by_name=True,
-        serialize_by_alias=True,
-        loc_by_alias=True,
-        hide_input_in_errors=False,
+
+class _Missing:
+    """The marker of an absent key (and of a field without a default)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+_MISSING: Any = _Missing()
+
+
+def Field(default: Any = PydanticUndefined, *, key: str | None = None) -> Any:  # noqa: N802
+    """Declare a field of a resource model: its default, and its manifest key if it differs.
+
+    Example: ``section_name: str | None = Field(default=None, key="sectionName")``.
+
+    Args:
+        default: the value read when the manifest leaves the field out (a CRD default); no
+            default means the field is required.
+        key: the Kubernetes (camelCase) key; the attribute name when ``None``.
+    """
+    return FieldInfo(default=default, alias=key)
+
+
+class _Shape:
+    """How a field's stored value becomes its attribute value (decided from its type)."""
+
+    PLAIN = 0  # scalars, dicts and lists of scalars: the stored value itself
+    MODEL = 1  # a nested model: a view over the stored dict
+    MODELS = 2  # a tuple of nested models: a tuple of views
+
+
+class _FieldSpec:
+    """One field: attribute name, manifest key, default and, once resolved, its shape."""
+
+    __slots__ = ("default", "key", "model", "name", "shape")
+
+    def __init__(self, name: str, key: str, default: Any) -> None:
+        self.name = name
+        self.key = key
+        self.default = default  # _MISSING: required
+        self.shape = -1  # not resolved yet
+        self.model: Any = None
+
+
+class _FieldView:
+    """The descriptor of a field: reads the validated manifest, never copies it."""
+
+    __slots__ = ("spec",)
+
+    def __init__(self, spec: _FieldSpec) -> None:
+        self.spec = spec
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return self
+        spec = self.spec
+        value = _DATA.__get__(obj).get(spec.key, _MISSING)
+        if value is _MISSING:
+            if spec.default is _MISSING:
+                msg = f"{type(obj).__name__!r} object has no attribute {spec.name!r}"
+                raise AttributeError(msg)
+            return spec.default
+        shape = spec.shape
+        if shape < 0:
+            shape = _resolve(type(obj), spec)
+        if shape == 0 or value is None:
+            return value
+        if shape == 1:
+            return spec.model._view(value)
+        return tuple(map(spec.model._view, value))
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        _frozen(obj, self.spec.name, value)
+
+
+def _frozen(obj: Any, name: str, value: Any) -> None:
+    raise ValidationError.from_exception_data(
+        type(obj).__name__, [{"type": "frozen_instance", "loc": (name,), "input": value}]
     )
 
-    _python_only_names: ClassVar[dict[str, str]] = {}
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        # The key guard: a validator of the *keys of the extras*, so it runs only for keys that
-        # are not fields (none, for a valid manifest) instead of once per object. Declared per
-        # class, before pydantic collects the fields, because it names the class's own fields.
-        cls.__annotations__["__pydantic_extra__"] = dict[
-            Annotated[str, AfterValidator(partial(_reject_python_name, cls))], Any
-        ]
+@dataclass_transform(kw_only_default=True, frozen_default=True, field_specifiers=(Field,))
+class _ModelMeta(type):
+    """Builds a resource model class: one descriptor per field, no instance ``__dict__``."""
+
+    def __new__(mcs, name: str, bases: tuple[type, ...], ns: dict[str, Any], **kw: Any) -> Any:
+        ns.setdefault("__slots__", ())
+        own: dict[str, _FieldSpec] = {}
+        for field, annotation in ns.get("__annotations__", {}).items():
+            text = annotation if isinstance(annotation, str) else repr(annotation)
+            if field.startswith("_") or "ClassVar" in text:
+                continue
+            default = ns.pop(field, _MISSING)
+            key = field
+            if isinstance(default, FieldInfo):
+                key = default.alias or field
+                default = _MISSING if default.default is PydanticUndefined else default.default
+            own[field] = _FieldSpec(field, key, default)
+        cls = super().__new__(mcs, name, bases, ns, **kw)
+        fields: dict[str, _FieldSpec] = {}
+        for base in reversed(cls.__mro__[1:]):
+            fields.update(base.__dict__.get("_specs", {}))
+        fields.update(own)
+        type.__setattr__(cls, "_specs", fields)
+        type.__setattr__(cls, "_keys", {spec.key: spec for spec in fields.values()})
+        for spec in own.values():
+            setattr(cls, spec.name, _FieldView(spec))
+        hook = getattr(cls, "_model_init_subclass", None)
+        if hook is not None:
+            hook()
+        return cls
+
+    @property
+    def model_fields(cls) -> dict[str, FieldInfo]:
+        """Attribute name -> pydantic ``FieldInfo`` (annotation, default, ``alias`` = the key)."""
+        found = cls.__dict__.get("_field_infos")
+        if found is None:
+            hints = _hints(cls)
+            found = {
+                spec.name: FieldInfo(
+                    annotation=hints[spec.name],
+                    default=PydanticUndefined if spec.default is _MISSING else spec.default,
+                    alias=None if spec.key == spec.name else spec.key,
+                )
+                for spec in cls.__dict__["_specs"].values()
+            }
+            type.__setattr__(cls, "_field_infos", found)
+        return found
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    return get_type_hints(cls, include_extras=True)
+
+
+def _resolve(cls: type, spec: _FieldSpec) -> int:
+    """Decide (once) how a field's stored value is read: plain, a view, or a tuple of views."""
+    annotation = _hints(cls)[spec.name]
+    model, shape = _model_in(annotation)
+    spec.model = model
+    spec.shape = shape
+    return shape
+
+
+def _model_in(annotation: Any) -> tuple[Any, int]:
+    """(model class, shape) for ``M``, ``M | None``, ``tuple[M, ...]`` (``| None``)."""
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    if get_origin(annotation) in {Union, UnionType} and len(args) == 1:
+        return _model_in(args[0])
+    if isinstance(annotation, type) and issubclass(annotation, KubeModel):
+        return annotation, _Shape.MODEL
+    if get_origin(annotation) is tuple and len(args) == 2 and args[1] is Ellipsis:
+        inner = args[0]
+        if isinstance(inner, type) and issubclass(inner, KubeModel):
+            return inner, _Shape.MODELS
+    if _mentions_model(annotation):
+        msg = f"unsupported model field type {annotation!r}"
+        raise TypeError(msg)
+    return None, _Shape.PLAIN
+
+
+def _mentions_model(annotation: Any) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, KubeModel):
+        return True
+    return any(_mentions_model(a) for a in get_args(annotation))
+
+
+def _raw(annotation: Any) -> Any:
+    """``annotation`` with every model class replaced by its generated TypedDict."""
+    if isinstance(annotation, type) and issubclass(annotation, KubeModel):
+        return annotation._typed_dict()
+    origin = get_origin(annotation)
+    args = get_args(annotation)
+    if origin is None or not args or not any(_mentions_model(a) for a in args):
+        return annotation
+    if origin in {Union, UnionType}:
+        return Union[tuple(_raw(a) for a in args)]  # noqa: UP007
+    if origin is Annotated:
+        return Annotated[(_raw(args[0]), *annotation.__metadata__)]
+    return origin[tuple(_raw(a) for a in args)]
+
+
+_TD_CONFIG = ConfigDict(extra="allow", hide_input_in_errors=False)
+
+
+class KubeModel(metaclass=_ModelMeta):
+    """Base of every resource model: a frozen, typed, read-only view over a validated manifest.
+
+    A model holds the manifest as validated (a ``dict`` keyed by the Kubernetes names, with
+    only the keys the manifest has) and reads its attributes from it on access, so loading a
+    cluster makes no object per field and a round trip is lossless by construction. The
+    validation schema is a TypedDict generated from the class's own field declarations.
+    """
+
+    __slots__ = ("_data",)
+
+    _specs: ClassVar[dict[str, _FieldSpec]]
+    _keys: ClassVar[dict[str, _FieldSpec]]
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, **values: Any) -> None:
+            data = _by_name(type(self), self._from_values(values))
+            _DATA.__set__(self, type(self)._adapter().validate_python(data))
 
     @classmethod
-    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
-        super().__pydantic_init_subclass__(**kwargs)
-        cls._python_only_names = {
-            name: field.alias
-            for name, field in cls.model_fields.items()
-            if field.alias is not None and field.alias != name
-        }
+    def _view(cls, data: dict[str, Any]) -> Self:
+        """A view over an already validated manifest (no validation, no copy)."""
+        obj: Self = _NEW(cls)
+        _DATA.__set__(obj, data)
+        return obj
 
-    def __copy__(self) -> Self:
-        """A shallow copy with its own fields-set and extras (``model_copy`` changes them)."""
-        copied = super().__copy__()
-        unshare_containers(copied)
-        return copied
+    @classmethod
+    def _from_values(cls, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Manifest keys for attribute names (both are accepted) and manifests for models."""
+        specs = cls._specs
+        return {(specs[k].key if k in specs else k): _as_data(v) for k, v in values.items()}
 
-    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
-        """A deep copy with its own fields-set and extras."""
-        copied = super().__deepcopy__(memo)
-        unshare_containers(copied)
-        return copied
+    @classmethod
+    def _typed_dict(cls) -> Any:
+        """The TypedDict this class validates manifests with, generated from its fields."""
+        found = cls.__dict__.get("_td")
+        if found is not None:
+            return found
+        hints = _hints(cls)
+        check = cls.__dict__.get("_check_fields") or getattr(cls, "_check_fields", None)
+        items: dict[str, Any] = {}
+        for spec in cls._specs.values():
+            annotation = _raw(hints[spec.name])
+            checker = check(spec.name) if check is not None else None
+            if checker is not None:
+                annotation = Annotated[annotation, AfterValidator(checker)]
+            items[spec.key] = annotation if spec.default is _MISSING else NotRequired[annotation]
+        for spec in cls._specs.values():  # the key guard: attribute names are not keys
+            if spec.key != spec.name and spec.name not in items:
+                guard = BeforeValidator(partial(_reject_python_name, spec.name, spec.key))
+                items[spec.name] = NotRequired[Annotated[Any, guard]]
+        td: Any = TypedDict(cls.__name__, items)  # type: ignore[misc]
+        setattr(td, "__pydantic_config__", _TD_CONFIG)  # noqa: B010 - not a TypedDict key
+        td.__module__ = cls.__module__
+        type.__setattr__(cls, "_td", td)
+        return td
+
+    @classmethod
+    def _adapter(cls) -> TypeAdapter[dict[str, Any]]:
+        found = cls.__dict__.get("_ta")
+        if found is None:
+            found = TypeAdapter(cls._typed_dict())
+            type.__setattr__(cls, "_ta", found)
+        return found
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        """Inside a pydantic model or ``TypeAdapter``: validated as a manifest, kept as a view."""
+        return core_schema.union_schema(
+            [
+                core_schema.is_instance_schema(cls),
+                core_schema.no_info_after_validator_function(
+                    cls._view, handler.generate_schema(cls._typed_dict())
+                ),
+            ],
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                lambda v: v.model_dump(mode="json"), when_used="always"
+            ),
+        )
 
     @classmethod
     def model_validate(
@@ -144,7 +391,6 @@ class KubeModel(BaseModel):
         obj: Any,
         *,
         strict: bool | None = None,
-        extra: Any = None,
         from_attributes: bool | None = None,
         context: Any | None = None,
         by_alias: bool | None = None,
@@ -152,23 +398,247 @@ class KubeModel(BaseModel):
     ) -> Self:
         """Validate a manifest (a dict as ``json.loads`` returns it) by its Kubernetes keys.
 
-        Unlike pydantic's default for this class, attribute names are not accepted as keys
-        unless ``by_name=True`` is passed. Objects of the Python Kubernetes clients are accepted
-        as they are (kopf ``Body``, kr8s ``APIObject``, lightkube and cloudcoil resources, the
-        official client's models): they are converted by :func:`gatewaydns.to_manifest` first.
+        Attribute names are not accepted as keys unless ``by_name=True`` is passed (a manifest
+        key such as ``parent_refs`` is almost always a typo). Objects of the Python Kubernetes
+        clients are accepted as they are (kopf ``Body``, kr8s ``APIObject``, lightkube and
+        cloudcoil resources, the official client's models): they are converted by
+        :func:`gatewaydns.to_manifest` first. A model of this class is returned as it is.
+
+        Raises:
+            pydantic.ValidationError: the manifest is not valid; each error has its field path
+                (by Kubernetes keys) in ``loc``.
         """
-        if type(obj) is not dict and not isinstance(obj, cls):
+        if isinstance(obj, cls):
+            return obj
+        if type(obj) is not dict:
             with contextlib.suppress(UnrecognizedObjectError):  # pydantic reports its type
                 obj = to_manifest(obj)
-        return super().model_validate(
-            obj,
-            strict=strict,
-            extra=extra,
-            from_attributes=from_attributes,
-            context=context,
-            by_alias=True if by_alias is None else by_alias,
-            by_name=False if by_name is None else by_name,
+        if not isinstance(obj, Mapping):
+            raise ValidationError.from_exception_data(
+                cls.__name__,
+                [
+                    {
+                        "type": "model_type",
+                        "loc": (),
+                        "input": obj,
+                        "ctx": {"class_name": cls.__name__},
+                    }
+                ],
+            )
+        if by_name:
+            obj = _by_name(cls, obj)
+        data = cls._adapter().validate_python(
+            obj, strict=strict, from_attributes=from_attributes, context=context
         )
+        return cls._view(data)
+
+    @classmethod
+    def model_validate_json(cls, text: str | bytes) -> Self:
+        """Validate a manifest given as JSON text (see :meth:`model_validate`)."""
+        return cls._view(cls._adapter().validate_json(text))
+
+    @classmethod
+    def model_construct(cls, _fields_set: set[str] | None = None, **values: Any) -> Self:
+        """A model from trusted values (attribute names or keys), without validation."""
+        del _fields_set  # what is set is what is given
+        return cls._view(cls._from_values(values))
+
+    @property
+    def model_fields_set(self) -> set[str]:
+        """The attribute names of the fields the manifest has (a new set on each call)."""
+        keys = self._keys
+        return {keys[k].name for k in _DATA.__get__(self) if k in keys}
+
+    @property
+    def model_extra(self) -> dict[str, Any]:
+        """The manifest's keys that are not fields, with their values (a new dict)."""
+        keys = self._keys
+        return {k: v for k, v in _DATA.__get__(self).items() if k not in keys}
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy, with ``update`` (attribute names or keys -> values, not validated) applied."""
+        data = dict(_DATA.__get__(self))
+        if deep:
+            data = copy.deepcopy(data)
+        if update:
+            data.update(self._from_values(update))
+        return self._view(data)
+
+    def model_dump(
+        self,
+        *,
+        mode: str = "python",
+        by_alias: bool | None = None,
+        exclude_unset: bool = False,
+        exclude_defaults: bool = False,
+        exclude_none: bool = False,
+        round_trip: bool = False,
+    ) -> dict[str, Any]:
+        """The manifest as a new dict (by Kubernetes keys unless ``by_alias=False``).
+
+        ``model_dump(mode="json", by_alias=True, exclude_unset=True)`` gives back exactly the
+        manifest the model was validated from. Without ``exclude_unset`` the defaults of the
+        absent fields are included, as pydantic does.
+        """
+        del round_trip
+        options = _DumpOptions(
+            mode == "json", by_alias is not False, exclude_unset, exclude_defaults, exclude_none
+        )
+        return _dump(self, options)
+
+    def __copy__(self) -> Self:
+        return self._view(dict(_DATA.__get__(self)))
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        return self._view(copy.deepcopy(_DATA.__get__(self), memo))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self)._view, (_DATA.__get__(self),))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        _frozen(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        _frozen(self, name, None)
+
+    def _values(self) -> tuple[Any, ...]:
+        """Every field's value (defaults for absent ones) and the extras: what ``==`` compares."""
+        extra = self.model_extra
+        return (*(getattr(self, n, _MISSING) for n in self._specs), sorted(extra.items()))
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return _DATA.__get__(self) == _DATA.__get__(other) or self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash((type(self), self._values()[:-1]))
+
+    def __repr__(self) -> str:
+        shown = [f"{n}={getattr(self, n, _MISSING)!r}" for n in self._specs]
+        shown += [f"{k}={v!r}" for k, v in self.model_extra.items()]
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+
+_DATA: Any = KubeModel.__dict__["_data"]
+_NEW: Any = object.__new__
+
+
+def _as_data(value: Any) -> Any:
+    """A value given for a field, as the manifest stores it (models as their dicts)."""
+    if isinstance(value, KubeModel):
+        return _DATA.__get__(value)
+    if isinstance(value, tuple | list) and any(isinstance(v, KubeModel) for v in value):
+        return tuple(_as_data(v) for v in value)
+    return value
+
+
+def _by_name(cls: type[KubeModel], values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` with attribute names (``section_name``) turned into keys, at every level."""
+    specs = cls._specs
+    out: dict[str, Any] = {}
+    for name, given in values.items():
+        spec = specs.get(name) or cls._keys.get(name)
+        if spec is None:
+            out[name] = given
+            continue
+        if spec.shape < 0:
+            _resolve(cls, spec)
+        value = _as_data(given)
+        if spec.shape == _Shape.MODEL and isinstance(value, Mapping):
+            value = _by_name(spec.model, value)
+        elif spec.shape == _Shape.MODELS and isinstance(value, list | tuple):
+            value = [_by_name(spec.model, v) if isinstance(v, Mapping) else v for v in value]
+        out[spec.key] = value
+    return out
+
+
+@dataclass(frozen=True)
+class _DumpOptions:
+    json: bool
+    by_alias: bool
+    exclude_unset: bool
+    exclude_defaults: bool
+    exclude_none: bool
+
+
+def _dump(model: KubeModel, options: _DumpOptions) -> dict[str, Any]:
+    """The manifest's keys in its own order, then (unless ``exclude_unset``) absent defaults."""
+    data = _DATA.__get__(model)
+    keys = model._keys
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        spec = keys.get(key)
+        if value is None and options.exclude_none:
+            continue
+        if spec is None:  # not a field: kept as it is
+            out[key] = _plain(value, options.json)
+            continue
+        if options.exclude_defaults and _default_data(spec) == value:
+            continue
+        if spec.shape < 0:
+            _resolve(type(model), spec)
+        out[key if options.by_alias else spec.name] = _dump_value(spec, value, options)
+    if options.exclude_unset or options.exclude_defaults:
+        return out
+    for spec in model._specs.values():
+        if spec.key in data or spec.default is _MISSING:
+            continue
+        if spec.default is None and options.exclude_none:
+            continue
+        if spec.shape < 0:
+            _resolve(type(model), spec)
+        value = _default_data(spec)
+        out[spec.key if options.by_alias else spec.name] = _dump_value(spec, value, options)
+    return out
+
+
+def _default_data(spec: _FieldSpec) -> Any:
+    default = spec.default
+    return _DATA.__get__(default) if isinstance(default, KubeModel) else default
+
+
+def _dump_value(spec: _FieldSpec, value: Any, options: _DumpOptions) -> Any:
+    if value is None or spec.shape == _Shape.PLAIN:
+        return _plain(value, options.json)
+    if spec.shape == _Shape.MODEL:
+        return _dump(spec.model._view(value), options)
+    dumped = [_dump(spec.model._view(v), options) for v in value]
+    return dumped if options.json else tuple(dumped)
+
+
+def _plain(value: Any, json: bool) -> Any:
+    """A deep copy of a manifest value; tuples become lists in JSON mode."""
+    if isinstance(value, dict):
+        return {k: _plain(v, json) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v, json) for v in value]
+    if isinstance(value, tuple):
+        items = [_plain(v, json) for v in value]
+        return items if json else tuple(items)
+    return value
+
+
+def _reject_python_name(name: str, key: str, value: Any) -> Any:
+    """Reject a manifest key that is an attribute name, not the Kubernetes key (``parent_refs``).
+
+    Generated into every model's schema as an optional key, so it costs nothing on valid input.
+    """
+    del value
+    raise PydanticCustomError(
+        "python_name",
+        "unknown field {name}: manifests use the Kubernetes name {alias}",
+        {"name": repr(name), "alias": repr(key)},
+    )
+
+
+# --- shared fields-sets of the computation's pydantic models ----------------------------------
+# ``Endpoint`` and ``Diagnostic`` are pydantic models the computation makes by the thousand
+# without validation. Every pydantic instance carries a fields-set (a ``set``, tracked by the
+# cyclic garbage collector): equal ones are shared, read-only; copies get private ones.
+
+_SLOT_FIELDS_SET: Any = BaseModel.__dict__["__pydantic_fields_set__"]
+_SLOT_EXTRA: Any = BaseModel.__dict__["__pydantic_extra__"]
 
 
 def shared_fields_set(names: Iterable[str]) -> set[str]:
@@ -179,7 +649,12 @@ def shared_fields_set(names: Iterable[str]) -> set[str]:
     :func:`unshare_containers`), because ``model_copy`` changes a copy's set in place.
     """
     key = frozenset(names)
-    return _FIELDS_SETS.setdefault(key, _SharedSet(key))
+    found = _FIELDS_SETS.get(key)
+    if found is None:
+        found = _SharedSet(key)
+        if len(_FIELDS_SETS) < _MAX_SHARED:
+            _FIELDS_SETS[key] = found
+    return found
 
 
 def unshare_containers(model: BaseModel) -> None:
@@ -189,39 +664,9 @@ def unshare_containers(model: BaseModel) -> None:
     _SLOT_EXTRA.__set__(model, None if extra is None else dict(extra))
 
 
-def _reject_python_name(cls: type[KubeModel], key: str) -> str:
-    """Reject an unknown key that is a Python attribute name of ``cls`` (``parent_refs``).
-
-    Only keys that match no field reach this (pydantic's extras); with ``by_name=False`` (the
-    default of :meth:`KubeModel.model_validate`) an attribute name is such a key. Pydantic
-    reports the error at the key's own location; :func:`gatewaydns.format_loc` callers drop it.
-    """
-    alias = cls._python_only_names.get(key)
-    if alias is not None:
-        raise PydanticCustomError(
-            "python_name",
-            "unknown field {name}: manifests use the Kubernetes name {alias}",
-            {"name": repr(key), "alias": repr(alias)},
-        )
-    return key
-
-
-# --- shared bookkeeping ----------------------------------------------------------------------
-# Every pydantic model instance carries a fields-set (a ``set``, always tracked by the cyclic
-# garbage collector, 200-700 bytes) and an extras dict (64 bytes when empty). A route is about
-# twenty-five models, and the sets alone were a third of the objects the collector walked and
-# of the memory a loaded snapshot retained (#17). The models are frozen, so these containers are
-# never changed in place after validation: equal fields-sets are shared (one per distinct set of
-# field names) and every empty extras dict is one shared dict. Copies (``model_copy``, which
-# does change them in place) get private containers again, see ``KubeModel.__copy__``.
-
-_SLOT_FIELDS_SET: Any = BaseModel.__dict__["__pydantic_fields_set__"]
-_SLOT_EXTRA: Any = BaseModel.__dict__["__pydantic_extra__"]
-
-
 def _read_only(self: Any, *args: Any, **kwargs: Any) -> Any:
     msg = (
-        "the fields-set and extras of a gatewaydns model are shared with equal ones: read-only "
+        "the fields-set of a gatewaydns model is shared with equal ones: read-only "
         "(use model_copy(update=...))"
     )
     raise TypeError(msg)
@@ -236,54 +681,6 @@ class _SharedSet(set[str]):
     __ior__ = __iand__ = __isub__ = __ixor__ = _read_only
 
 
-class _SharedDict(dict[str, Any]):
-    """The empty extras dict shared by models: a ``dict`` that refuses changes."""
-
-    __slots__ = ()
-    __setitem__ = __delitem__ = setdefault = pop = popitem = clear = update = _read_only
-    __ior__ = _read_only
-
-
 _FIELDS_SETS: dict[frozenset[str], set[str]] = {}
-#: Distinct fields-sets shared at most. Only sets of a model's own field names are shared (a
-#: finite set per schema; the benchmark generator's clusters need about 50).
-_MAX_SHARED = 4096
-_NO_EXTRA: dict[str, Any] = _SharedDict()
-
-
-class _SharedFieldsSet:
-    """``__pydantic_fields_set__``: stores the shared set equal to the one assigned."""
-
-    def __get__(self, obj: Any, owner: Any = None) -> Any:
-        if obj is None:
-            return self
-        return _SLOT_FIELDS_SET.__get__(obj, owner)
-
-    def __set__(self, obj: Any, value: set[str]) -> None:
-        key = frozenset(value)
-        shared = _FIELDS_SETS.get(key)
-        if shared is None:
-            if len(_FIELDS_SETS) >= _MAX_SHARED or not key.issubset(type(obj).model_fields):
-                # unknown keys (extras) in the set, or the table is full: a private copy, so
-                # the table stays bounded by the schema whatever documents a process reads
-                _SLOT_FIELDS_SET.__set__(obj, set(value))
-                return
-            # a copy: the caller may still change the set it passed
-            shared = _FIELDS_SETS.setdefault(key, _SharedSet(key))
-        _SLOT_FIELDS_SET.__set__(obj, shared)
-
-
-class _SharedExtra:
-    """``__pydantic_extra__``: stores the shared empty dict when the extras are empty."""
-
-    def __get__(self, obj: Any, owner: Any = None) -> Any:
-        if obj is None:
-            return self
-        return _SLOT_EXTRA.__get__(obj, owner)
-
-    def __set__(self, obj: Any, value: dict[str, Any] | None) -> None:
-        _SLOT_EXTRA.__set__(obj, _NO_EXTRA if value is not None and not value else value)
-
-
-type.__setattr__(KubeModel, "__pydantic_fields_set__", _SharedFieldsSet())
-type.__setattr__(KubeModel, "__pydantic_extra__", _SharedExtra())
+#: Distinct fields-sets shared at most (a handful are ever made: one per model class).
+_MAX_SHARED = 64

@@ -111,13 +111,19 @@ def _converter(obj: object) -> Callable[[Any], dict[str, Any]] | None:
         return None
     if _is_official_model(obj):  # before pydantic: recent releases' models are pydantic ones
         return _from_official
-    if isinstance(obj, BaseModel):
+    if isinstance(obj, BaseModel) or _is_own_model(obj):
         return _from_pydantic
     if isinstance(getattr(obj, "raw", None), Mapping):
         return _from_raw
     if callable(getattr(obj, "to_dict", None)):
         return _from_to_dict
     return None
+
+
+def _is_own_model(obj: object) -> bool:
+    from gatewaydns._base import KubeModel  # noqa: PLC0415 - _base imports this module
+
+    return isinstance(obj, KubeModel)
 
 
 def _is_official_model(obj: object) -> bool:
@@ -129,7 +135,7 @@ def _is_official_model(obj: object) -> bool:
 
 
 # --- conversion ------------------------------------------------------------------------------
-def _from_pydantic(obj: BaseModel) -> dict[str, Any]:
+def _from_pydantic(obj: Any) -> dict[str, Any]:
     return _plain_mapping(obj.model_dump(mode="json", by_alias=True, exclude_none=True))
 
 

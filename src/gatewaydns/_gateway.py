@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, StrictInt, StrictStr
+from pydantic import StrictInt, StrictStr
 
-from gatewaydns._base import GATEWAY_GROUP, KubeModel
+from gatewaydns._base import GATEWAY_GROUP, Field, KubeModel
 from gatewaydns._meta import Condition, GatewayAPIResource, LabelSelector, ParentObjectReference
 
 __all__ = [
@@ -54,7 +54,7 @@ class RouteGroupKind(KubeModel):
 class RouteNamespaces(KubeModel):
     """``allowedRoutes.namespaces``: ``from`` is ``Same`` (default), ``All`` or ``Selector``."""
 
-    from_: StrictStr | None = Field("Same", alias="from")
+    from_: StrictStr | None = Field(default="Same", key="from")
     selector: LabelSelector | None = None
 
 
@@ -79,7 +79,7 @@ class ListenerTLSConfig(KubeModel):
 
     mode: StrictStr | None = "Terminate"
     certificate_refs: tuple[SecretObjectReference, ...] | None = Field(
-        None, alias="certificateRefs"
+        default=None, key="certificateRefs"
     )
     options: dict[StrictStr, StrictStr] | None = None
 
@@ -96,7 +96,7 @@ class Listener(KubeModel):
     port: StrictInt
     protocol: StrictStr
     tls: ListenerTLSConfig | None = None
-    allowed_routes: AllowedRoutes | None = Field(None, alias="allowedRoutes")
+    allowed_routes: AllowedRoutes | None = Field(default=None, key="allowedRoutes")
 
 
 class GatewayAddress(KubeModel):
@@ -112,7 +112,7 @@ class ListenerNamespaces(KubeModel):
     ``from`` is ``None`` (default), ``Same``, ``All`` or ``Selector``.
     """
 
-    from_: StrictStr | None = Field("None", alias="from")
+    from_: StrictStr | None = Field(default="None", key="from")
     selector: LabelSelector | None = None
 
 
@@ -135,7 +135,7 @@ class GatewayInfrastructure(KubeModel):
 
     labels: dict[StrictStr, StrictStr] | None = None
     annotations: dict[StrictStr, StrictStr] | None = None
-    parameters_ref: LocalParametersReference | None = Field(None, alias="parametersRef")
+    parameters_ref: LocalParametersReference | None = Field(default=None, key="parametersRef")
 
 
 class ObjectReference(KubeModel):
@@ -150,7 +150,9 @@ class ObjectReference(KubeModel):
 class FrontendTLSValidation(KubeModel):
     """Client-certificate validation of a Gateway's frontend TLS."""
 
-    ca_certificate_refs: tuple[ObjectReference, ...] | None = Field(None, alias="caCertificateRefs")
+    ca_certificate_refs: tuple[ObjectReference, ...] | None = Field(
+        default=None, key="caCertificateRefs"
+    )
     mode: StrictStr | None = "AllowValidOnly"
 
 
@@ -169,13 +171,15 @@ class GatewayTLSFrontend(KubeModel):
     """``spec.tls.frontend``."""
 
     default: TLSPortConfig | None = None
-    per_port: tuple[_PerPortTLS, ...] | None = Field(None, alias="perPort")
+    per_port: tuple[_PerPortTLS, ...] | None = Field(default=None, key="perPort")
 
 
 class GatewayBackendTLS(KubeModel):
     """``spec.tls.backend``."""
 
-    client_certificate_ref: SecretObjectReference | None = Field(None, alias="clientCertificateRef")
+    client_certificate_ref: SecretObjectReference | None = Field(
+        default=None, key="clientCertificateRef"
+    )
 
 
 class GatewayTLSConfig(KubeModel):
@@ -188,10 +192,10 @@ class GatewayTLSConfig(KubeModel):
 class GatewaySpec(KubeModel):
     """``Gateway.spec``."""
 
-    gateway_class_name: StrictStr | None = Field(None, alias="gatewayClassName")
+    gateway_class_name: StrictStr | None = Field(default=None, key="gatewayClassName")
     listeners: tuple[Listener, ...] | None = ()
     addresses: tuple[GatewayAddress, ...] | None = None
-    allowed_listeners: AllowedListeners | None = Field(None, alias="allowedListeners")
+    allowed_listeners: AllowedListeners | None = Field(default=None, key="allowedListeners")
     infrastructure: GatewayInfrastructure | None = None
     tls: GatewayTLSConfig | None = None
 
@@ -207,8 +211,8 @@ class ListenerStatus(KubeModel):
     """``status.listeners[]``: per-listener conditions, found by listener name."""
 
     name: StrictStr
-    attached_routes: StrictInt | None = Field(None, alias="attachedRoutes")
-    supported_kinds: tuple[RouteGroupKind, ...] | None = Field(None, alias="supportedKinds")
+    attached_routes: StrictInt | None = Field(default=None, key="attachedRoutes")
+    supported_kinds: tuple[RouteGroupKind, ...] | None = Field(default=None, key="supportedKinds")
     conditions: tuple[Condition, ...] | None = None
 
 
@@ -218,7 +222,7 @@ class GatewayStatus(KubeModel):
     addresses: tuple[GatewayStatusAddress, ...] | None = None
     conditions: tuple[Condition, ...] | None = None
     listeners: tuple[ListenerStatus, ...] | None = None
-    attached_listener_sets: StrictInt | None = Field(None, alias="attachedListenerSets")
+    attached_listener_sets: StrictInt | None = Field(default=None, key="attachedListenerSets")
 
 
 class Gateway(GatewayAPIResource):
@@ -241,7 +245,7 @@ class ParentGatewayReference(ParentObjectReference):
 class ListenerSetSpec(KubeModel):
     """``ListenerSet.spec``."""
 
-    parent_ref: ParentGatewayReference = Field(alias="parentRef")
+    parent_ref: ParentGatewayReference = Field(key="parentRef")
     listeners: tuple[Listener, ...] | None = ()
 
 

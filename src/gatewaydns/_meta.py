@@ -8,12 +8,13 @@ JSON types and structure only and never rejects a value the API server accepted 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, StrictBool, StrictInt, StrictStr, field_validator
+from pydantic import StrictBool, StrictInt, StrictStr
 
-from gatewaydns._base import GATEWAY_GROUP, KINDS_READ, KubeModel, Timestamp
+from gatewaydns._base import GATEWAY_GROUP, KINDS_READ, Field, KubeModel, Timestamp
 
 __all__ = [
     "Condition",
@@ -34,12 +35,12 @@ __all__ = [
 class OwnerReference(KubeModel):
     """``metadata.ownerReferences[]``."""
 
-    api_version: StrictStr | None = Field(None, alias="apiVersion")
+    api_version: StrictStr | None = Field(default=None, key="apiVersion")
     kind: StrictStr | None = None
     name: StrictStr | None = None
     uid: StrictStr | None = None
     controller: StrictBool | None = None
-    block_owner_deletion: StrictBool | None = Field(None, alias="blockOwnerDeletion")
+    block_owner_deletion: StrictBool | None = Field(default=None, key="blockOwnerDeletion")
 
 
 class ObjectMeta(KubeModel):
@@ -47,20 +48,22 @@ class ObjectMeta(KubeModel):
 
     name: StrictStr
     namespace: StrictStr | None = None
-    generate_name: StrictStr | None = Field(None, alias="generateName")
+    generate_name: StrictStr | None = Field(default=None, key="generateName")
     uid: StrictStr | None = None
-    resource_version: StrictStr | None = Field(None, alias="resourceVersion")
+    resource_version: StrictStr | None = Field(default=None, key="resourceVersion")
     generation: StrictInt | None = None
-    creation_timestamp: Timestamp | None = Field(None, alias="creationTimestamp")
-    deletion_timestamp: Timestamp | None = Field(None, alias="deletionTimestamp")
+    creation_timestamp: Timestamp | None = Field(default=None, key="creationTimestamp")
+    deletion_timestamp: Timestamp | None = Field(default=None, key="deletionTimestamp")
     deletion_grace_period_seconds: StrictInt | None = Field(
-        None, alias="deletionGracePeriodSeconds"
+        default=None, key="deletionGracePeriodSeconds"
     )
     labels: dict[StrictStr, StrictStr] | None = None
     annotations: dict[StrictStr, StrictStr] | None = None
     finalizers: tuple[StrictStr, ...] | None = None
-    owner_references: tuple[OwnerReference, ...] | None = Field(None, alias="ownerReferences")
-    managed_fields: tuple[dict[StrictStr, Any], ...] | None = Field(None, alias="managedFields")
+    owner_references: tuple[OwnerReference, ...] | None = Field(default=None, key="ownerReferences")
+    managed_fields: tuple[dict[StrictStr, Any], ...] | None = Field(
+        default=None, key="managedFields"
+    )
 
 
 class Condition(KubeModel):
@@ -72,8 +75,8 @@ class Condition(KubeModel):
 
     type: StrictStr
     status: StrictStr
-    observed_generation: StrictInt | None = Field(None, alias="observedGeneration")
-    last_transition_time: Timestamp | None = Field(None, alias="lastTransitionTime")
+    observed_generation: StrictInt | None = Field(default=None, key="observedGeneration")
+    last_transition_time: Timestamp | None = Field(default=None, key="lastTransitionTime")
     reason: StrictStr | None = None
     message: StrictStr | None = None
 
@@ -92,9 +95,9 @@ class LabelSelector(KubeModel):
     An empty selector matches everything.
     """
 
-    match_labels: dict[StrictStr, StrictStr] | None = Field(None, alias="matchLabels")
+    match_labels: dict[StrictStr, StrictStr] | None = Field(default=None, key="matchLabels")
     match_expressions: tuple[LabelSelectorRequirement, ...] | None = Field(
-        None, alias="matchExpressions"
+        default=None, key="matchExpressions"
     )
 
 
@@ -134,7 +137,7 @@ class ParentReference(ParentObjectReference):
     Adds ``sectionName`` (a listener) and ``port`` to the parent's identity.
     """
 
-    section_name: StrictStr | None = Field(None, alias="sectionName")
+    section_name: StrictStr | None = Field(default=None, key="sectionName")
     port: StrictInt | None = None
 
     def label(self, route_namespace: str) -> str:
@@ -151,13 +154,20 @@ class ParentReference(ParentObjectReference):
 class RouteParentStatus(KubeModel):
     """A route's ``status.parents[]`` item, written by the Gateway controller."""
 
-    parent_ref: ParentReference = Field(alias="parentRef")
-    controller_name: StrictStr | None = Field(None, alias="controllerName")
+    parent_ref: ParentReference = Field(key="parentRef")
+    controller_name: StrictStr | None = Field(default=None, key="controllerName")
     conditions: tuple[Condition, ...] | None = None
 
     def condition(self, type_: str) -> Condition | None:
         """The condition of the given type, found by type (never by position), or ``None``."""
         return find_condition(self.conditions, type_)
+
+
+def _check_api_version(served: tuple[str, ...], value: str) -> str:
+    if value not in served:
+        msg = f"unsupported apiVersion {value!r}; supported: {', '.join(served)}"
+        raise ValueError(msg)
+    return value
 
 
 def find_condition(conditions: Sequence[Condition] | None, type_: str) -> Condition | None:
@@ -177,23 +187,20 @@ class Resource(KubeModel):
 
     API_VERSIONS: ClassVar[tuple[str, ...]] = ()
 
-    api_version: StrictStr = Field(alias="apiVersion")
+    api_version: StrictStr = Field(key="apiVersion")
     metadata: ObjectMeta
 
     @classmethod
-    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
-        super().__pydantic_init_subclass__(**kwargs)
-        kind = cls.model_fields["kind"].default if "kind" in cls.model_fields else None
+    def _model_init_subclass(cls) -> None:
+        """Take the kind's apiVersions from ``KINDS_READ`` (once its fields are known)."""
+        kind = cls._specs["kind"].default if "kind" in cls._specs else None
         if isinstance(kind, str) and kind in KINDS_READ:
             cls.API_VERSIONS = KINDS_READ[kind].api_versions
 
-    @field_validator("api_version")
     @classmethod
-    def _check_api_version(cls, value: str) -> str:
-        if value not in cls.API_VERSIONS:
-            msg = f"unsupported apiVersion {value!r}; supported: {', '.join(cls.API_VERSIONS)}"
-            raise ValueError(msg)
-        return value
+    def _check_fields(cls, name: str) -> Callable[[Any], Any] | None:
+        """The extra check of field ``name`` generated into the schema: ``apiVersion``'s."""
+        return partial(_check_api_version, cls.API_VERSIONS) if name == "api_version" else None
 
     @property
     def name(self) -> str:
@@ -209,13 +216,13 @@ class Resource(KubeModel):
 class GatewayAPIResource(Resource):
     """Base of the ``gateway.networking.k8s.io`` kinds: ``apiVersion`` defaults to ``v1``."""
 
-    api_version: StrictStr = Field(f"{GATEWAY_GROUP}/v1", alias="apiVersion")
+    api_version: StrictStr = Field(default=f"{GATEWAY_GROUP}/v1", key="apiVersion")
 
 
 class Namespace(Resource):
     """A core ``v1`` Namespace; only its labels matter (``allowedRoutes`` selectors)."""
 
-    api_version: StrictStr = Field("v1", alias="apiVersion")
+    api_version: StrictStr = Field(default="v1", key="apiVersion")
     kind: Literal["Namespace"] = "Namespace"
     spec: dict[StrictStr, Any] | None = None
     status: dict[StrictStr, Any] | None = None

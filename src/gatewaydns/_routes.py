@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Literal, NamedTuple, TypeAlias
 
-from pydantic import Field, StrictBool, StrictInt, StrictStr
+from pydantic import StrictBool, StrictInt, StrictStr
 
-from gatewaydns._base import KubeModel
+from gatewaydns._base import Field, KubeModel
 from gatewaydns._meta import GatewayAPIResource, ParentReference, RouteParentStatus
 
 __all__ = [
@@ -113,7 +113,7 @@ class Fraction(KubeModel):
 class HTTPRequestMirrorFilter(KubeModel):
     """``requestMirror``: send a copy of requests to another backend."""
 
-    backend_ref: BackendObjectReference = Field(alias="backendRef")
+    backend_ref: BackendObjectReference = Field(key="backendRef")
     percent: StrictInt | None = None
     fraction: Fraction | None = None
 
@@ -122,8 +122,8 @@ class HTTPPathModifier(KubeModel):
     """A path rewrite: ``ReplaceFullPath`` or ``ReplacePrefixMatch``."""
 
     type: StrictStr
-    replace_full_path: StrictStr | None = Field(None, alias="replaceFullPath")
-    replace_prefix_match: StrictStr | None = Field(None, alias="replacePrefixMatch")
+    replace_full_path: StrictStr | None = Field(default=None, key="replaceFullPath")
+    replace_prefix_match: StrictStr | None = Field(default=None, key="replacePrefixMatch")
 
 
 class HTTPRequestRedirectFilter(KubeModel):
@@ -133,7 +133,7 @@ class HTTPRequestRedirectFilter(KubeModel):
     hostname: StrictStr | None = None
     path: HTTPPathModifier | None = None
     port: StrictInt | None = None
-    status_code: StrictInt | None = Field(302, alias="statusCode")
+    status_code: StrictInt | None = Field(default=302, key="statusCode")
 
 
 class HTTPURLRewriteFilter(KubeModel):
@@ -146,24 +146,28 @@ class HTTPURLRewriteFilter(KubeModel):
 class HTTPCORSFilter(KubeModel):
     """``cors``: cross-origin resource sharing (``maxAge`` defaults to 5)."""
 
-    allow_origins: tuple[StrictStr, ...] | None = Field(None, alias="allowOrigins")
-    allow_credentials: StrictBool | None = Field(None, alias="allowCredentials")
-    allow_methods: tuple[StrictStr, ...] | None = Field(None, alias="allowMethods")
-    allow_headers: tuple[StrictStr, ...] | None = Field(None, alias="allowHeaders")
-    expose_headers: tuple[StrictStr, ...] | None = Field(None, alias="exposeHeaders")
-    max_age: StrictInt | None = Field(5, alias="maxAge")
+    allow_origins: tuple[StrictStr, ...] | None = Field(default=None, key="allowOrigins")
+    allow_credentials: StrictBool | None = Field(default=None, key="allowCredentials")
+    allow_methods: tuple[StrictStr, ...] | None = Field(default=None, key="allowMethods")
+    allow_headers: tuple[StrictStr, ...] | None = Field(default=None, key="allowHeaders")
+    expose_headers: tuple[StrictStr, ...] | None = Field(default=None, key="exposeHeaders")
+    max_age: StrictInt | None = Field(default=5, key="maxAge")
 
 
 class HTTPRouteFilter(KubeModel):
     """An HTTPRoute filter; ``type`` names which of the other fields applies."""
 
     type: StrictStr
-    request_header_modifier: HTTPHeaderFilter | None = Field(None, alias="requestHeaderModifier")
-    response_header_modifier: HTTPHeaderFilter | None = Field(None, alias="responseHeaderModifier")
-    request_mirror: HTTPRequestMirrorFilter | None = Field(None, alias="requestMirror")
-    request_redirect: HTTPRequestRedirectFilter | None = Field(None, alias="requestRedirect")
-    url_rewrite: HTTPURLRewriteFilter | None = Field(None, alias="urlRewrite")
-    extension_ref: LocalObjectReference | None = Field(None, alias="extensionRef")
+    request_header_modifier: HTTPHeaderFilter | None = Field(
+        default=None, key="requestHeaderModifier"
+    )
+    response_header_modifier: HTTPHeaderFilter | None = Field(
+        default=None, key="responseHeaderModifier"
+    )
+    request_mirror: HTTPRequestMirrorFilter | None = Field(default=None, key="requestMirror")
+    request_redirect: HTTPRequestRedirectFilter | None = Field(default=None, key="requestRedirect")
+    url_rewrite: HTTPURLRewriteFilter | None = Field(default=None, key="urlRewrite")
+    extension_ref: LocalObjectReference | None = Field(default=None, key="extensionRef")
     cors: HTTPCORSFilter | None = None
 
 
@@ -195,7 +199,7 @@ class HTTPRouteMatch(KubeModel):
 
     path: HTTPPathMatch | None = None
     headers: tuple[HTTPHeaderMatch, ...] | None = None
-    query_params: tuple[HTTPQueryParamMatch, ...] | None = Field(None, alias="queryParams")
+    query_params: tuple[HTTPQueryParamMatch, ...] | None = Field(default=None, key="queryParams")
     method: StrictStr | None = None
 
 
@@ -209,7 +213,7 @@ class HTTPRouteTimeouts(KubeModel):
     """``timeouts``: Gateway API durations such as ``10s``."""
 
     request: StrictStr | None = None
-    backend_request: StrictStr | None = Field(None, alias="backendRequest")
+    backend_request: StrictStr | None = Field(default=None, key="backendRequest")
 
 
 class HTTPRouteRule(KubeModel):
@@ -218,7 +222,7 @@ class HTTPRouteRule(KubeModel):
     name: StrictStr | None = None
     matches: tuple[HTTPRouteMatch, ...] | None = None
     filters: tuple[HTTPRouteFilter, ...] | None = None
-    backend_refs: tuple[HTTPBackendRef, ...] | None = Field(None, alias="backendRefs")
+    backend_refs: tuple[HTTPBackendRef, ...] | None = Field(default=None, key="backendRefs")
     timeouts: HTTPRouteTimeouts | None = None
 
 
@@ -249,10 +253,14 @@ class GRPCRouteFilter(KubeModel):
     """A GRPCRoute filter; ``type`` names which of the other fields applies."""
 
     type: StrictStr
-    request_header_modifier: HTTPHeaderFilter | None = Field(None, alias="requestHeaderModifier")
-    response_header_modifier: HTTPHeaderFilter | None = Field(None, alias="responseHeaderModifier")
-    request_mirror: HTTPRequestMirrorFilter | None = Field(None, alias="requestMirror")
-    extension_ref: LocalObjectReference | None = Field(None, alias="extensionRef")
+    request_header_modifier: HTTPHeaderFilter | None = Field(
+        default=None, key="requestHeaderModifier"
+    )
+    response_header_modifier: HTTPHeaderFilter | None = Field(
+        default=None, key="responseHeaderModifier"
+    )
+    request_mirror: HTTPRequestMirrorFilter | None = Field(default=None, key="requestMirror")
+    extension_ref: LocalObjectReference | None = Field(default=None, key="extensionRef")
 
 
 class GRPCBackendRef(BackendRef):
@@ -267,14 +275,14 @@ class GRPCRouteRule(KubeModel):
     name: StrictStr | None = None
     matches: tuple[GRPCRouteMatch, ...] | None = None
     filters: tuple[GRPCRouteFilter, ...] | None = None
-    backend_refs: tuple[GRPCBackendRef, ...] | None = Field(None, alias="backendRefs")
+    backend_refs: tuple[GRPCBackendRef, ...] | None = Field(default=None, key="backendRefs")
 
 
 class StreamRouteRule(KubeModel):
     """A TLSRoute, TCPRoute or UDPRoute rule: weighted backends only."""
 
     name: StrictStr | None = None
-    backend_refs: tuple[BackendRef, ...] | None = Field(None, alias="backendRefs")
+    backend_refs: tuple[BackendRef, ...] | None = Field(default=None, key="backendRefs")
 
 
 # --- specs ---------------------------------------------------------------------------------
@@ -283,7 +291,7 @@ class StreamRouteRule(KubeModel):
 class RouteSpec(KubeModel):
     """What every route spec has: ``parentRefs``."""
 
-    parent_refs: tuple[ParentReference, ...] | None = Field(None, alias="parentRefs")
+    parent_refs: tuple[ParentReference, ...] | None = Field(default=None, key="parentRefs")
 
     def route_hostnames(self) -> tuple[str, ...]:
         """``spec.hostnames`` for the kinds that have them, else ``()``."""
