@@ -165,34 +165,79 @@ class _FieldSpec:
 
 
 class _FieldView:
-    """The descriptor of a field: reads the validated manifest, never copies it."""
+    """A field's descriptor until it is first read: then it installs the field's reader.
 
-    __slots__ = ("spec",)
+    A reader is a ``property`` specialised to the field's shape once the field's type can be
+    resolved (models may name classes defined after them): reading a plain field is one
+    ``dict.get``, reading a model field makes a view over the nested dict.
+    """
 
-    def __init__(self, spec: _FieldSpec) -> None:
+    __slots__ = ("owner", "spec")
+
+    def __init__(self, spec: _FieldSpec, owner: type) -> None:
         self.spec = spec
+        self.owner = owner
 
     def __get__(self, obj: Any, owner: Any = None) -> Any:
         if obj is None:
             return self
-        spec = self.spec
-        value = _DATA.__get__(obj).get(spec.key, _MISSING)
-        if value is _MISSING:
-            if spec.default is _MISSING:
-                msg = f"{type(obj).__name__!r} object has no attribute {spec.name!r}"
-                raise AttributeError(msg)
-            return spec.default
-        shape = spec.shape
-        if shape < 0:
-            shape = _resolve(type(obj), spec)
-        if shape == 0 or value is None:
-            return value
-        if shape == 1:
-            return spec.model._view(value)
-        return tuple(map(spec.model._view, value))
+        if self.spec.shape < 0:
+            _resolve(self.owner, self.spec)
+        reader = _reader(self.spec)
+        type.__setattr__(self.owner, self.spec.name, reader)
+        return reader.__get__(obj, owner)
 
     def __set__(self, obj: Any, value: Any) -> None:
         _frozen(obj, self.spec.name, value)
+
+
+def _reader(spec: _FieldSpec) -> property:
+    """The ``property`` that reads field ``spec`` of a model's manifest."""
+    key, default, name = spec.key, spec.default, spec.name
+    make = spec.model._view if spec.model is not None else None
+
+    def missing(obj: Any) -> Any:
+        if default is _MISSING:
+            msg = f"{type(obj).__name__!r} object has no attribute {name!r}"
+            raise AttributeError(msg)
+        return default
+
+    if spec.shape == _Shape.PLAIN:
+        if default is _MISSING:
+
+            def read_required(obj: Any) -> Any:
+                try:
+                    return obj._data[key]
+                except KeyError:
+                    return missing(obj)
+
+            return property(read_required, doc=name)
+
+        def read(obj: Any) -> Any:
+            return obj._data.get(key, default)
+
+        return property(read, doc=name)
+    if spec.shape == _Shape.MODEL:
+
+        def read_model(obj: Any) -> Any:
+            value = obj._data.get(key, _MISSING)
+            if value is None:
+                return None
+            if value is _MISSING:
+                return missing(obj)
+            return make(value)  # type: ignore[misc]
+
+        return property(read_model, doc=name)
+
+    def read_models(obj: Any) -> Any:
+        value = obj._data.get(key, _MISSING)
+        if value is None:
+            return None
+        if value is _MISSING:
+            return missing(obj)
+        return tuple(map(make, value))  # type: ignore[arg-type]
+
+    return property(read_models, doc=name)
 
 
 def _frozen(obj: Any, name: str, value: Any) -> None:
@@ -226,7 +271,7 @@ class _ModelMeta(type):
         type.__setattr__(cls, "_specs", fields)
         type.__setattr__(cls, "_keys", {spec.key: spec for spec in fields.values()})
         for spec in own.values():
-            setattr(cls, spec.name, _FieldView(spec))
+            type.__setattr__(cls, spec.name, _FieldView(spec, cls))
         hook = getattr(cls, "_model_init_subclass", None)
         if hook is not None:
             hook()
@@ -318,7 +363,14 @@ class KubeModel(metaclass=_ModelMeta):
     _specs: ClassVar[dict[str, _FieldSpec]]
     _keys: ClassVar[dict[str, _FieldSpec]]
 
-    if not TYPE_CHECKING:
+    if TYPE_CHECKING:
+
+        @property
+        def _data(self) -> dict[str, Any]:
+            """The validated manifest this model reads (never changed)."""
+            ...
+
+    else:
 
         def __init__(self, **values: Any) -> None:
             data = _by_name(type(self), self._from_values(values))
@@ -328,7 +380,7 @@ class KubeModel(metaclass=_ModelMeta):
     def _view(cls, data: dict[str, Any]) -> Self:
         """A view over an already validated manifest (no validation, no copy)."""
         obj: Self = _NEW(cls)
-        _DATA.__set__(obj, data)
+        _SET_DATA(obj, data)
         return obj
 
     @classmethod
@@ -521,6 +573,7 @@ class KubeModel(metaclass=_ModelMeta):
 
 
 _DATA: Any = KubeModel.__dict__["_data"]
+_SET_DATA: Any = _DATA.__set__
 _NEW: Any = object.__new__
 
 

@@ -205,12 +205,13 @@ class Resource(KubeModel):
     @property
     def name(self) -> str:
         """``metadata.name``."""
-        return self.metadata.name
+        # read from the manifest itself: the most read fields, without a view per read
+        return self._data["metadata"]["name"]  # type: ignore[no-any-return]
 
     @property
     def namespace(self) -> str:
         """``metadata.namespace``, or ``default`` when absent (``""`` for cluster-scoped kinds)."""
-        return self.metadata.namespace or "default"
+        return self._data["metadata"].get("namespace") or "default"
 
 
 class GatewayAPIResource(Resource):
