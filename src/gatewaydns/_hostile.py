@@ -198,6 +198,8 @@ def might_be_hostile(doc: Any) -> bool:
 
 def surrogate_position(text: str) -> tuple[int, int, str] | None:
     """(line, column, code point) of the first surrogate code point in a text, 1-based."""
+    if text.isascii():
+        return None
     match = _SURROGATE.search(text)
     if match is None:
         return None

@@ -25,6 +25,7 @@ from gatewaydns._clientobjects import (
     type_name,
 )
 from gatewaydns._errors import ManifestError, ManifestProblem
+from gatewaydns._fastload import load_json_fast
 from gatewaydns._gateway import Gateway, ListenerSet
 from gatewaydns._hostile import (
     Marks,
@@ -162,6 +163,9 @@ class Snapshot:
             ['app']
         """
         limits = limits or DEFAULT_LIMITS
+        fast = _load_fast(docs, limits)
+        if fast is not None:
+            return cls.from_objects(fast)
         problems: list[ManifestProblem] = []
         objects: list[Resource] = []
         seen: dict[tuple[str, str, str], str] = {}
@@ -201,6 +205,22 @@ class Snapshot:
         if problems:
             raise ManifestError(problems)
         return cls.from_objects(objects)
+
+
+def _load_fast(docs: ManifestInput, limits: LoadLimits) -> list[Resource] | None:
+    """JSON text loaded in one validation pass (:mod:`gatewaydns._fastload`), or ``None``."""
+    if not isinstance(docs, bytes | str) or len(docs) > limits.max_bytes:
+        return None
+    if isinstance(docs, bytes):
+        try:
+            docs = docs.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return None
+    if docs.lstrip()[:1] not in ("{", "["):
+        return None
+    if surrogate_position(docs) is not None or has_surrogate_escape(docs):
+        return None
+    return load_json_fast(docs, limits.max_documents)
 
 
 def _documents(
