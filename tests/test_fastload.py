@@ -8,10 +8,10 @@ import random
 from typing import Any
 
 import pytest
+from benchmarks.generate import manifest_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from benchmarks.generate import manifest_text
 from gatewaydns import ManifestError, Snapshot
 from gatewaydns._fastload import load_json_fast
 from gatewaydns._snapshot import DEFAULT_LIMITS
