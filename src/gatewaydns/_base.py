@@ -194,7 +194,6 @@ class _FieldView:
 def _reader(spec: _FieldSpec) -> property:
     """The ``property`` that reads field ``spec`` of a model's manifest."""
     key, default, name = spec.key, spec.default, spec.name
-    make = spec.model._view if spec.model is not None else None
 
     def missing(obj: Any) -> Any:
         if default is _MISSING:
@@ -217,6 +216,7 @@ def _reader(spec: _FieldSpec) -> property:
             return obj._data.get(key, default)
 
         return property(read, doc=name)
+    model = spec.model
     if spec.shape == _Shape.MODEL:
 
         def read_model(obj: Any) -> Any:
@@ -225,7 +225,9 @@ def _reader(spec: _FieldSpec) -> property:
                 return None
             if value is _MISSING:
                 return missing(obj)
-            return make(value)  # type: ignore[misc]
+            view = _NEW(model)  # what KubeModel._view does, without its call
+            _SET_DATA(view, value)
+            return view
 
         return property(read_model, doc=name)
 
@@ -235,7 +237,12 @@ def _reader(spec: _FieldSpec) -> property:
             return None
         if value is _MISSING:
             return missing(obj)
-        return tuple(map(make, value))  # type: ignore[arg-type]
+        views = []
+        for item in value:
+            view = _NEW(model)
+            _SET_DATA(view, item)
+            views.append(view)
+        return tuple(views)
 
     return property(read_models, doc=name)
 
