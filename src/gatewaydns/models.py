@@ -1,7 +1,8 @@
 """Every Gateway API resource model gatewaydns reads, and their building blocks.
 
-Frozen pydantic v2 models of the v1.6.1 CRDs (snake_case attributes, camelCase aliases, every
-field typed, unknown fields kept). The kinds themselves and the most used parts are also
+Frozen, typed, read-only views over validated manifests, for the v1.6.1 CRDs (snake_case
+attributes, camelCase manifest keys, every field typed, unknown fields kept); the validation
+schema is generated from the field declarations (see :class:`KubeModel`). The kinds themselves and the most used parts are also
 exported by :mod:`gatewaydns`; this module holds all of them, so that code which builds or
 inspects objects field by field has one place to import from::
 
