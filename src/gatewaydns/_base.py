@@ -284,10 +284,17 @@ class _ModelMeta(type):
             hook()
         return cls
 
-    @property
-    def model_fields(cls) -> dict[str, FieldInfo]:
-        """Attribute name -> pydantic ``FieldInfo`` (annotation, default, ``alias`` = the key)."""
-        found = cls.__dict__.get("_field_infos")
+
+class _ModelFields:
+    """``Model.model_fields`` (also on instances): attribute name -> pydantic ``FieldInfo``.
+
+    Built on first use (the annotations may name classes defined later): the field's
+    annotation, its default, and ``alias`` = its Kubernetes key when that is not the name.
+    """
+
+    def __get__(self, obj: Any, owner: Any = None) -> dict[str, FieldInfo]:
+        cls = owner if owner is not None else type(obj)
+        found: dict[str, FieldInfo] | None = cls.__dict__.get("_field_infos")
         if found is None:
             hints = _hints(cls)
             found = {
@@ -296,7 +303,7 @@ class _ModelMeta(type):
                     default=PydanticUndefined if spec.default is _MISSING else spec.default,
                     alias=None if spec.key == spec.name else spec.key,
                 )
-                for spec in cls.__dict__["_specs"].values()
+                for spec in cls._specs.values()
             }
             type.__setattr__(cls, "_field_infos", found)
         return found
@@ -369,6 +376,7 @@ class KubeModel(metaclass=_ModelMeta):
 
     _specs: ClassVar[dict[str, _FieldSpec]]
     _keys: ClassVar[dict[str, _FieldSpec]]
+    model_fields: ClassVar[dict[str, FieldInfo]] = _ModelFields()  # type: ignore[assignment]
 
     if TYPE_CHECKING:
 
