@@ -7,23 +7,32 @@ The fast path must agree with the general loader on every text (the same snapsho
 
 from __future__ import annotations
 
+import functools
 import json
 import math
+import pickle
 import random
+import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from typing import Any
 from unittest import mock
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel, ValidationError
 
-from gatewaydns import ManifestError, Snapshot
+from gatewaydns import Gateway, HTTPRoute, ManifestError, ObjectMeta, ParentReference, Snapshot
 from gatewaydns import _snapshot as snapshot_module
+from gatewaydns._base import Field
 from gatewaydns._fastload import load_json_fast
+from gatewaydns._gateway import GatewaySpec
 from gatewaydns._snapshot import LoadLimits
 
-from .helpers import G, accepted, gateway, listener, listener_set, namespace, route
+from .helpers import G, gateway, listener, listener_set, namespace, route
 
 # --- the fast path and the general loader agree on every text ---------------------------------
 
@@ -31,7 +40,7 @@ from .helpers import G, accepted, gateway, listener, listener_set, namespace, ro
 @contextmanager
 def _general_only() -> Iterator[None]:
     """The general loader alone: the fast path never answers."""
-    with mock.patch.object(snapshot_module, "load_json_fast", lambda text, limit: None):
+    with mock.patch.object(snapshot_module, "load_json_fast", return_value=None):
         yield
 
 
@@ -77,14 +86,18 @@ _SCALARS = st.one_of(
     st.sampled_from([0, -1, 10**18, 10**19, -(2**63), 2**63 - 1, 2**63, -(2**63) - 1]),
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(
-        st.characters(codec="utf-8", exclude_categories=("Cs",))
+        st.characters(codec="utf-8", exclude_categories=["Cs"])
         | st.sampled_from(list(':"\\/{}[],\x00\x1f\u2028\ufeff'))
     ),
 )
 _VALUES = st.recursive(
     _SCALARS,
-    lambda inner: st.lists(inner, max_size=3)
-    | st.dictionaries(st.text(st.sampled_from(list('ab:"\\é\u2028')), max_size=4), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.text(st.sampled_from(list('ab:"\\é\u2028')), max_size=4), inner, max_size=3
+        )
+    ),
     max_leaves=8,
 )
 _PYTHON_NAMES = ["parent_refs", "section_name", "api_version", "gateway_class_name", "from_"]
@@ -117,7 +130,7 @@ def _base_docs() -> st.SearchStrategy[dict[str, Any]]:
             names,
         ),
         st.builds(lambda n: namespace(n, labels={"team": n}), names),
-        st.builds(lambda n: listener_set(n), names),
+        st.builds(listener_set, names),
         st.just({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm"}}),
         st.just({**gateway("istio"), "apiVersion": "networking.istio.io/v1"}),
         st.just({**route("v"), "apiVersion": "gateway.networking.k8s.io/v9"}),
@@ -140,7 +153,7 @@ def _containers(value: Any, out: list[Any]) -> list[Any]:
 @st.composite
 def _mutated(draw: st.DrawFn) -> dict[str, Any]:
     """A manifest with a few changes: extras anywhere, wrong types, Python names, deletions."""
-    doc = json.loads(json.dumps(draw(_base_docs())))
+    doc: dict[str, Any] = json.loads(json.dumps(draw(_base_docs())))
     for _ in range(draw(st.integers(0, 3))):
         target = draw(st.sampled_from(_containers(doc, [])))
         action = draw(st.sampled_from(["extra", "replace", "python-name", "delete"]))
@@ -202,8 +215,10 @@ class _Writer:
         if math.isnan(value):
             return "NaN"
         if math.isinf(value):
-            return ("Infinity" if value > 0 else "-Infinity") if self.rng.random() < 0.5 else (
-                "1e999" if value > 0 else "-1e999"
+            return (
+                ("Infinity" if value > 0 else "-Infinity")
+                if self.rng.random() < 0.5
+                else ("1e999" if value > 0 else "-1e999")
             )
         text = repr(value)
         if self.rng.random() < 0.3 and "e" not in text:
@@ -230,7 +245,9 @@ class _Writer:
             where = self.rng.randint(0, len(pairs))
             dup = self.rng.choice([v for _, v in pairs] + [None, "x:y", 1, {"a": 1}])
             pairs.insert(where, (key, dup))
-        members = [ws() + self.string(k) + ws() + ":" + ws() + self.write(v) + ws() for k, v in pairs]
+        members = [
+            ws() + self.string(k) + ws() + ":" + ws() + self.write(v) + ws() for k, v in pairs
+        ]
         return "{" + ws() + ",".join(members) + "}"
 
 
@@ -241,9 +258,7 @@ def _list(items: list[Any], kind: str = "List", api: str = "v1") -> dict[str, An
 @st.composite
 def _texts(draw: st.DrawFn) -> tuple[str | bytes, LoadLimits | None]:
     docs = draw(st.lists(_base_docs() | _mutated(), max_size=4))
-    shape = draw(
-        st.sampled_from(["list", "array", "one", "lists", "nested", "typed", "null-item"])
-    )
+    shape = draw(st.sampled_from(["list", "array", "one", "lists", "nested", "typed", "null-item"]))
     value: Any
     if shape == "list" or (shape == "one" and not docs):
         value = _list(docs)
@@ -265,12 +280,20 @@ def _texts(draw: st.DrawFn) -> tuple[str | bytes, LoadLimits | None]:
         value = _list([*docs, None])
     rng = draw(st.randoms(use_true_random=False))
     text = _Writer(rng, draw(st.sampled_from([0.0, 0.0, 0.05, 0.3]))).write(value)
-    text = draw(st.sampled_from(["", " ", "\n\t", "\ufeff"])) + text + draw(
-        st.sampled_from(["", "\n", " \r\n"])
+    text = (
+        draw(st.sampled_from(["", " ", "\n\t", "\ufeff"]))
+        + text
+        + draw(st.sampled_from(["", "\n", " \r\n"]))
     )
-    count = sum(1 for d in docs if isinstance(d, dict))
+    count = len(docs)
     limits = draw(
-        st.sampled_from([None, LoadLimits(max_documents=max(count, 1)), LoadLimits(max_documents=max(count - 1, 1))])
+        st.sampled_from(
+            [
+                None,
+                LoadLimits(max_documents=max(count, 1)),
+                LoadLimits(max_documents=max(count - 1, 1)),
+            ]
+        )
     )
     if draw(st.booleans()):
         encoded = text.encode("utf-8", "surrogatepass")
@@ -301,3 +324,218 @@ def test_fast_path_takes_formatted_and_escaped_texts() -> None:
 
 
 # --- the models: what the pydantic models did ---------------------------------------------------
+
+
+def test_json_dumps_hold_only_json_values() -> None:
+    """A caller's own YAML loader gives ``datetime`` values; in fields typed ``Any`` (managedFields)
+    and unknown fields they are kept, and ``model_dump(mode="json")`` writes them as RFC 3339
+    text, as the pydantic models did (it returned the ``datetime``: not JSON)."""
+    when = datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    meta = ObjectMeta.model_validate(
+        {"name": "a", "managedFields": [{"time": when, "manager": "m"}], "x-seen": when}
+    )
+    dumped = meta.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    assert dumped == {
+        "name": "a",
+        "managedFields": [{"time": "2024-01-02T03:04:05Z", "manager": "m"}],
+        "x-seen": "2024-01-02T03:04:05Z",
+    }
+    assert json.loads(meta.model_dump_json(exclude_unset=True)) == dumped
+    assert meta.model_dump(exclude_unset=True)["x-seen"] == when  # python mode keeps it
+
+
+class _Holder(BaseModel):
+    ref: ParentReference
+    refs: tuple[ParentReference, ...] = ()
+    route: HTTPRoute | None = None
+
+
+def _locs(exc: ValidationError) -> list[tuple[tuple[int | str, ...], str]]:
+    return [(tuple(e["loc"]), e["type"]) for e in exc.errors()]
+
+
+def test_models_as_fields_of_pydantic_models_validate_with_clean_paths() -> None:
+    """Errors name the field path by Kubernetes keys only, once (not once per branch of an
+    internal union with ``is-instance[...]`` / ``function-after[...]`` in the path)."""
+    with pytest.raises(ValidationError) as bad:
+        _Holder.model_validate({"ref": {"name": 1}})
+    assert _locs(bad.value) == [(("ref", "name"), "string_type")]
+    with pytest.raises(ValidationError) as guard:
+        _Holder.model_validate({"ref": {"name": "a", "section_name": "s"}})
+    assert _locs(guard.value) == [(("ref", "section_name"), "python_name")]
+    with pytest.raises(ValidationError) as deep:
+        _Holder.model_validate({"ref": {"name": "a"}, "route": {**route("r"), "spec": 5}})
+    assert _locs(deep.value) == [(("route", "spec"), "dict_type")]
+    given = ParentReference(name="a")
+    assert _Holder(ref=given).ref is given
+    loaded = _Holder.model_validate_json('{"ref": {"name": "a", "port": 443}}')
+    assert loaded.ref.port == 443
+
+
+def test_models_as_fields_of_pydantic_models_dump_with_the_callers_options() -> None:
+    """``exclude_unset=True`` gives back the manifest (the defaults were inserted), python mode
+    keeps tuples, ``by_alias=False`` gives attribute names."""
+    doc = route("r", hostnames=["r.example.com"])
+    given: dict[str, Any] = {"ref": {"name": "a", "sectionName": "s"}, "refs": [{"name": "b"}]}
+    holder = _Holder.model_validate({**given, "route": doc})
+    lossless = holder.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    assert lossless == {
+        "ref": {"name": "a", "sectionName": "s"},
+        "refs": [{"name": "b"}],
+        "route": doc,
+    }
+    assert _Holder.model_validate(lossless) == holder
+    assert json.loads(holder.model_dump_json(exclude_unset=True)) == lossless
+    python = holder.model_dump(exclude_unset=True)
+    assert python["route"]["spec"]["hostnames"] == ("r.example.com",)
+    assert holder.model_dump(by_alias=False)["ref"]["section_name"] == "s"
+    assert holder.model_dump()["ref"] == {
+        "name": "a",
+        "sectionName": "s",
+        "group": "gateway.networking.k8s.io",
+        "kind": "Gateway",
+        "namespace": None,
+        "port": None,
+    }
+
+
+def test_a_field_given_by_attribute_name_and_by_key_is_an_error() -> None:
+    """Building a model with both ``section_name`` and ``sectionName`` took one of them silently;
+    the pydantic models reported the attribute name (the key guard)."""
+    with pytest.raises(ValidationError) as exc:
+        ParentReference(name="a", section_name="x", sectionName="y")  # type: ignore[call-arg]
+    assert _locs(exc.value) == [(("section_name",), "python_name")]
+    with pytest.raises(ValidationError):
+        HTTPRoute(
+            metadata={"name": "r"},  # type: ignore[arg-type]
+            spec={"parent_refs": [], "parentRefs": []},  # type: ignore[arg-type]
+        )
+    ref = ParentReference(name="a")
+    with pytest.raises(TypeError, match="given twice"):
+        ref.model_copy(update={"section_name": "x", "sectionName": "y"})
+    with pytest.raises(TypeError, match="given twice"):
+        ParentReference.model_construct(name="a", section_name="x", sectionName="y")
+
+
+def test_model_copy_and_construct_take_nested_dicts_by_attribute_name() -> None:
+    """``update={"metadata": {"resource_version": "7"}}`` kept ``resource_version`` as a manifest
+    key: the field read ``None`` and the dump was no manifest."""
+    r = HTTPRoute.model_validate(route("r"))
+    changed = r.model_copy(update={"metadata": {"name": "z", "resource_version": "7"}})
+    assert changed.metadata.resource_version == "7"
+    assert changed.model_dump(mode="json", exclude_unset=True)["metadata"] == {
+        "name": "z",
+        "resourceVersion": "7",
+    }
+    refs = r.spec.model_copy(update={"parent_refs": [{"name": "g", "section_name": "s"}]})
+    assert [p.section_name for p in refs.parent_refs or ()] == ["s"]
+    built = HTTPRoute.model_construct(metadata={"name": "c", "resource_version": "1"})
+    assert built.metadata.resource_version == "1"
+    again = HTTPRoute.model_validate(changed.model_dump(mode="json", exclude_unset=True))
+    assert again == changed
+
+
+def test_exclude_defaults_compares_nested_models_as_models() -> None:
+    """``spec: {listeners: []}`` equals the default ``GatewaySpec()`` (listeners default to
+    ``()``): the pydantic models left it out of ``exclude_defaults`` dumps; the views wrote
+    ``spec: {}``."""
+    gw = Gateway.model_validate({"metadata": {"name": "g"}, "spec": {"listeners": []}})
+    assert gw.spec == GatewaySpec()
+    assert gw.model_dump(exclude_defaults=True) == {"metadata": {"name": "g"}}
+    other = Gateway.model_validate({"metadata": {"name": "g"}, "spec": {"gatewayClassName": "c"}})
+    assert other.model_dump(exclude_defaults=True)["spec"] == {"gatewayClassName": "c"}
+
+
+def test_model_dump_json_and_json_schema_exist_as_on_the_pydantic_models() -> None:
+    ref = ParentReference(name="a", section_name="s")
+    assert ref.model_dump_json(exclude_unset=True) == '{"name":"a","sectionName":"s"}'
+    assert json.loads(ref.model_dump_json(indent=2)) == ref.model_dump(mode="json")
+    schema = ParentReference.model_json_schema()
+    assert schema["required"] == ["name"]
+    assert "sectionName" in schema["properties"]
+
+
+class _MyRef(ParentReference):
+    team: str | None = Field(default=None, key="teamName")
+
+    @functools.cached_property
+    def shout(self) -> str:
+        return self.name.upper()
+
+
+def test_a_users_subclass_has_its_fields_and_cached_properties() -> None:
+    """A user's subclass adds a keyed field, and ``functools.cached_property`` works on it (the
+    views had no instance ``__dict__``: ``TypeError``)."""
+    mine = _MyRef.model_validate({"name": "a", "teamName": "t"})
+    assert (mine.team, mine.shout, mine.shout) == ("t", "A", "A")
+    assert mine.model_dump(exclude_unset=True) == {"name": "a", "teamName": "t"}
+    assert pickle.loads(pickle.dumps(mine)) == mine
+    with pytest.raises(ValidationError):
+        mine.team = "u"  # type: ignore[misc]
+    with pytest.raises(ValidationError):
+        _MyRef.model_validate({"name": "a", "team": "t"})  # the key guard covers it too
+    assert not hasattr(ParentReference(name="a"), "__dict__")  # the library's own: no dict
+
+
+def _first_read(
+    start: threading.Barrier, seen: dict[int, tuple[Any, ...]], i: int, obj: Any
+) -> None:
+    start.wait()
+    seen[i] = (obj.spec.hostnames, obj.metadata.generation, obj.spec.parent_refs[0].name)
+
+
+def test_first_reads_from_many_threads_agree() -> None:
+    """Readers are installed on a field's first read: threads reading fresh classes' fields
+    for the first time at once all get the right values."""
+    for round_ in range(20):
+        cls: Any = type(f"_Fresh{round_}", (HTTPRoute,), {"__module__": __name__})
+        objs = [
+            cls.model_validate(route(f"r{i}", hostnames=[f"r{i}.example.com"])) for i in range(8)
+        ]
+        start = threading.Barrier(len(objs))
+        seen: dict[int, tuple[Any, ...]] = {}
+        threads = [
+            threading.Thread(target=_first_read, args=(start, seen, i, o))
+            for i, o in enumerate(objs)
+        ]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        assert seen == {i: ((f"r{i}.example.com",), 1, "gw") for i in range(8)}
+
+
+def _module_state() -> dict[str, int]:
+    """Sizes of every container held at module level by the library's modules."""
+    sizes: dict[str, int] = {}
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("gatewaydns"):
+            continue
+        for attr, value in vars(module).items():
+            if isinstance(value, dict | list | set):
+                sizes[f"{name}.{attr}"] = len(value)
+    return sizes
+
+
+def test_module_state_does_not_grow_with_distinct_documents() -> None:
+    def docs(batch: int) -> list[dict[str, Any]]:
+        out = []
+        for i in range(200):
+            doc = route(f"r{batch}-{i}", hostnames=[f"h{i}.example.com"])
+            doc["metadata"][f"x-{batch}-{i}"] = {f"k{i}": [i]}
+            doc["spec"][f"y-{batch}-{i}"] = i
+            out.append(doc)
+        return out
+
+    Snapshot.from_manifests(json.dumps(docs(0)))  # warm: classes, schemas, readers
+    Snapshot.from_manifests(docs(0))
+    before = _module_state()
+    for batch in range(1, 4):
+        for snap in (
+            Snapshot.from_manifests(json.dumps(docs(batch))),
+            Snapshot.from_manifests(docs(batch)),
+        ):
+            for r in snap.routes:
+                r.model_dump(mode="json", exclude_unset=True)
+                _ = (r.model_fields_set, r.metadata.model_extra, hash(r.parent_refs[0]))
+    assert _module_state() == before

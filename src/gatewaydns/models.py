@@ -2,9 +2,9 @@
 
 Frozen, typed, read-only views over validated manifests, for the v1.6.1 CRDs (snake_case
 attributes, camelCase manifest keys, every field typed, unknown fields kept); the validation
-schema is generated from the field declarations (see :class:`KubeModel`). The kinds themselves and the most used parts are also
-exported by :mod:`gatewaydns`; this module holds all of them, so that code which builds or
-inspects objects field by field has one place to import from::
+schema is generated from the field declarations (see :class:`KubeModel`). The kinds themselves
+and the most used parts are also exported by :mod:`gatewaydns`; this module holds all of them,
+so that code which builds or inspects objects field by field has one place to import from::
 
     from gatewaydns.models import Gateway, GatewayTLSConfig, HTTPRouteRule
 """
