@@ -539,3 +539,22 @@ def test_module_state_does_not_grow_with_distinct_documents() -> None:
                 r.model_dump(mode="json", exclude_unset=True)
                 _ = (r.model_fields_set, r.metadata.model_extra, hash(r.parent_refs[0]))
     assert _module_state() == before
+
+
+def test_models_given_to_from_manifests_are_loaded_as_their_manifests() -> None:
+    """A model of this library given to ``Snapshot.from_manifests`` went through the client-object
+    conversion (``exclude_none``, defaults inserted): an explicit ``group: null`` became the
+    default group, and the loaded route differed from the one given."""
+    doc = route("a", parents=[{"name": "gw", "namespace": "infra", "group": None, "x-seen": None}])
+    given = HTTPRoute.model_validate(doc)
+    for docs in ([given], given):
+        (loaded,) = Snapshot.from_manifests(docs).routes
+        assert loaded == given
+        assert loaded.parent_refs[0].group is None
+        assert loaded.model_dump(mode="json", by_alias=True, exclude_unset=True) == doc
+    built = Snapshot.from_manifests([HTTPRoute(metadata=ObjectMeta(name="b"))])  # defaults
+    assert [(r.api_version, r.kind, r.name) for r in built.routes] == [
+        ("gateway.networking.k8s.io/v1", "HTTPRoute", "b")
+    ]
+    with pytest.raises(ManifestError, match="document 0: apiVersion: field required"):
+        Snapshot.from_manifests([ParentReference(name="a")])
