@@ -135,6 +135,11 @@ def _base_docs() -> st.SearchStrategy[dict[str, Any]]:
         st.just({**gateway("istio"), "apiVersion": "networking.istio.io/v1"}),
         st.just({**route("v"), "apiVersion": "gateway.networking.k8s.io/v9"}),
         st.just({**route("w"), "apiVersion": "v1"}),
+        st.builds(
+            lambda doc, key: {k: v for k, v in doc.items() if k != key},
+            st.sampled_from([gateway("x"), route("x"), namespace("x"), listener_set("x")]),
+            st.sampled_from(["apiVersion", "kind"]),
+        ),
     )
 
 
@@ -558,3 +563,22 @@ def test_models_given_to_from_manifests_are_loaded_as_their_manifests() -> None:
     ]
     with pytest.raises(ManifestError, match="document 0: apiVersion: field required"):
         Snapshot.from_manifests([ParentReference(name="a")])
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {k: v for k, v in d.items() if k != "apiVersion"}
+        for d in (gateway("g"), route("r"), namespace("n"), listener_set("s"))
+    ],
+    ids=["gateway", "route", "namespace", "listenerset"],
+)
+def test_a_document_without_api_version_is_an_error_on_both_paths(doc: dict[str, Any]) -> None:
+    """The models default ``apiVersion``, so the one-pass schema took a document without it; the
+    general loader requires it (it chooses the model by API group): the fast path loaded what
+    the general loader reports (found by the property test above)."""
+    for text in (json.dumps(doc), json.dumps(_list([doc])), json.dumps([doc])):
+        assert load_json_fast(text, 10) is None
+        outcome = _agree(text)
+        assert outcome[0] == "error"
+        assert "apiVersion: field required" in outcome[1]
