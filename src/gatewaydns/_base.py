@@ -692,7 +692,11 @@ class _DumpOptions:
 
 
 def _dump(model: KubeModel, options: _DumpOptions) -> dict[str, Any]:
-    """The manifest's keys in its own order, then (unless ``exclude_unset``) absent defaults."""
+    """A model's manifest as a new dict, with the defaults of absent fields unless excluded.
+
+    Keys come as validated: fields in declaration order, then unknown keys (a model made by
+    ``model_construct`` or ``model_copy`` keeps the order it was given).
+    """
     data = _DATA.__get__(model)
     keys = model._keys
     out: dict[str, Any] = {}
