@@ -56,7 +56,13 @@ from pydantic import (
     ValidationError,
 )
 from pydantic.fields import FieldInfo
-from pydantic_core import PydanticCustomError, PydanticUndefined, core_schema
+from pydantic_core import (
+    PydanticCustomError,
+    PydanticUndefined,
+    core_schema,
+    to_json,
+    to_jsonable_python,
+)
 from typing_extensions import NotRequired, Self, TypedDict, dataclass_transform
 
 from gatewaydns._clientobjects import UnrecognizedObjectError, to_manifest
@@ -258,7 +264,10 @@ class _ModelMeta(type):
     """Builds a resource model class: one descriptor per field, no instance ``__dict__``."""
 
     def __new__(mcs, name: str, bases: tuple[type, ...], ns: dict[str, Any], **kw: Any) -> Any:
-        ns.setdefault("__slots__", ())
+        if str(ns.get("__module__", "")).partition(".")[0] == "gatewaydns":
+            # the library's models: no instance dict (memory, #17); a user's subclass keeps one,
+            # so ``functools.cached_property`` works on it as on a pydantic model
+            ns.setdefault("__slots__", ())
         own: dict[str, _FieldSpec] = {}
         for field, annotation in ns.get("__annotations__", {}).items():
             text = annotation if isinstance(annotation, str) else repr(annotation)
@@ -388,7 +397,7 @@ class KubeModel(metaclass=_ModelMeta):
     else:
 
         def __init__(self, **values: Any) -> None:
-            data = _by_name(type(self), self._from_values(values))
+            data = _by_name(type(self), values)
             _DATA.__set__(self, type(self)._adapter().validate_python(data))
 
     @classmethod
@@ -397,12 +406,6 @@ class KubeModel(metaclass=_ModelMeta):
         obj: Self = _NEW(cls)
         _SET_DATA(obj, data)
         return obj
-
-    @classmethod
-    def _from_values(cls, values: Mapping[str, Any]) -> dict[str, Any]:
-        """Manifest keys for attribute names (both are accepted) and manifests for models."""
-        specs = cls._specs
-        return {(specs[k].key if k in specs else k): _as_data(v) for k, v in values.items()}
 
     @classmethod
     def _typed_dict(cls) -> Any:
@@ -439,16 +442,25 @@ class KubeModel(metaclass=_ModelMeta):
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> Any:
-        """Inside a pydantic model or ``TypeAdapter``: validated as a manifest, kept as a view."""
-        return core_schema.union_schema(
-            [
-                core_schema.is_instance_schema(cls),
-                core_schema.no_info_after_validator_function(
-                    cls._view, handler.generate_schema(cls._typed_dict())
-                ),
-            ],
+        """Inside a pydantic model or ``TypeAdapter``: validated as a manifest, kept as a view.
+
+        An instance is taken as it is; anything else is validated by the generated schema (its
+        errors carry the field path by Kubernetes keys, nothing else). Dumping honours the
+        caller's ``mode``, ``by_alias``, ``exclude_unset``, ``exclude_defaults`` and
+        ``exclude_none``, so ``exclude_unset=True`` gives back the manifest.
+        """
+
+        def validate(value: Any, inner: core_schema.ValidatorFunctionWrapHandler) -> Any:
+            if isinstance(value, cls):
+                return value
+            return cls._view(inner(value))
+
+        validate.__name__ = validate.__qualname__ = cls.__name__  # a union names it so
+        return core_schema.no_info_wrap_validator_function(
+            validate,
+            handler.generate_schema(cls._typed_dict()),
             serialization=core_schema.plain_serializer_function_ser_schema(
-                lambda v: v.model_dump(mode="json"), when_used="always"
+                _serialize, info_arg=True, when_used="always"
             ),
         )
 
@@ -506,9 +518,12 @@ class KubeModel(metaclass=_ModelMeta):
 
     @classmethod
     def model_construct(cls, _fields_set: set[str] | None = None, **values: Any) -> Self:
-        """A model from trusted values (attribute names or keys), without validation."""
+        """A model from trusted values (attribute names or keys), without validation.
+
+        Nested models may be given as models or as dicts (by attribute name or key).
+        """
         del _fields_set  # what is set is what is given
-        return cls._view(cls._from_values(values))
+        return cls._view(_by_name(cls, values, validated=False))
 
     @property
     def model_fields_set(self) -> set[str]:
@@ -523,12 +538,15 @@ class KubeModel(metaclass=_ModelMeta):
         return {k: v for k, v in _DATA.__get__(self).items() if k not in keys}
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
-        """A copy, with ``update`` (attribute names or keys -> values, not validated) applied."""
+        """A copy, with ``update`` (attribute names or keys -> values, not validated) applied.
+
+        Nested models in ``update`` may be models or dicts (by attribute name or key).
+        """
         data = dict(_DATA.__get__(self))
         if deep:
             data = copy.deepcopy(data)
         if update:
-            data.update(self._from_values(update))
+            data.update(_by_name(type(self), update, validated=False))
         return self._view(data)
 
     def model_dump(
@@ -552,6 +570,30 @@ class KubeModel(metaclass=_ModelMeta):
             mode == "json", by_alias is not False, exclude_unset, exclude_defaults, exclude_none
         )
         return _dump(self, options)
+
+    def model_dump_json(
+        self,
+        *,
+        indent: int | None = None,
+        by_alias: bool | None = None,
+        exclude_unset: bool = False,
+        exclude_defaults: bool = False,
+        exclude_none: bool = False,
+    ) -> str:
+        """:meth:`model_dump` in JSON mode, as JSON text (compact unless ``indent`` is given)."""
+        dumped = self.model_dump(
+            mode="json",
+            by_alias=by_alias,
+            exclude_unset=exclude_unset,
+            exclude_defaults=exclude_defaults,
+            exclude_none=exclude_none,
+        )
+        return to_json(dumped, indent=indent).decode()
+
+    @classmethod
+    def model_json_schema(cls, by_alias: bool = True) -> dict[str, Any]:
+        """The JSON schema of the manifests this class validates (by Kubernetes keys)."""
+        return TypeAdapter(cls).json_schema(by_alias=by_alias)
 
     def __copy__(self) -> Self:
         return self._view(dict(_DATA.__get__(self)))
@@ -601,24 +643,51 @@ def _as_data(value: Any) -> Any:
     return value
 
 
-def _by_name(cls: type[KubeModel], values: Mapping[str, Any]) -> dict[str, Any]:
-    """``values`` with attribute names (``section_name``) turned into keys, at every level."""
+def _by_name(
+    cls: type[KubeModel], values: Mapping[str, Any], *, validated: bool = True
+) -> dict[str, Any]:
+    """``values`` with attribute names (``section_name``) turned into keys, at every level.
+
+    Models given as values become their manifests as they are (already by key). A field given
+    both by attribute name and by key is a conflict: with ``validated`` the attribute name is
+    left as a key, for the schema's key guard to report; without (``model_copy``,
+    ``model_construct``), ``TypeError``.
+    """
     specs = cls._specs
     out: dict[str, Any] = {}
     for name, given in values.items():
         spec = specs.get(name) or cls._keys.get(name)
         if spec is None:
+            out[name] = _as_data(given)
+            continue
+        if name != spec.key and spec.key in values:
+            if not validated:
+                msg = f"{cls.__name__}: field {name!r} given twice, also as {spec.key!r}"
+                raise TypeError(msg)
             out[name] = given
             continue
         if spec.shape < 0:
             _resolve(cls, spec)
-        value = _as_data(given)
-        if spec.shape == _Shape.MODEL and isinstance(value, Mapping):
-            value = _by_name(spec.model, value)
-        elif spec.shape == _Shape.MODELS and isinstance(value, list | tuple):
-            value = [_by_name(spec.model, v) if isinstance(v, Mapping) else v for v in value]
-        out[spec.key] = value
+        out[spec.key] = _value_by_name(spec, given, validated)
     return out
+
+
+def _value_by_name(spec: _FieldSpec, given: Any, validated: bool) -> Any:
+    """One field's value for :func:`_by_name`: models as manifests, dicts by key."""
+    if isinstance(given, KubeModel):
+        return _DATA.__get__(given)
+    if spec.shape == _Shape.MODEL and isinstance(given, Mapping):
+        return _by_name(spec.model, given, validated=validated)
+    if spec.shape == _Shape.MODELS and isinstance(given, list | tuple):
+        return tuple(
+            _DATA.__get__(v)
+            if isinstance(v, KubeModel)
+            else _by_name(spec.model, v, validated=validated)
+            if isinstance(v, Mapping)
+            else v
+            for v in given
+        )
+    return _as_data(given)
 
 
 @dataclass(frozen=True)
@@ -631,7 +700,11 @@ class _DumpOptions:
 
 
 def _dump(model: KubeModel, options: _DumpOptions) -> dict[str, Any]:
-    """The manifest's keys in its own order, then (unless ``exclude_unset``) absent defaults."""
+    """A model's manifest as a new dict, with the defaults of absent fields unless excluded.
+
+    Keys come as validated: fields in declaration order, then unknown keys (a model made by
+    ``model_construct`` or ``model_copy`` keeps the order it was given).
+    """
     data = _DATA.__get__(model)
     keys = model._keys
     out: dict[str, Any] = {}
@@ -642,10 +715,10 @@ def _dump(model: KubeModel, options: _DumpOptions) -> dict[str, Any]:
         if spec is None:  # not a field: kept as it is
             out[key] = _plain(value, options.json)
             continue
-        if options.exclude_defaults and _default_data(spec) == value:
-            continue
         if spec.shape < 0:
             _resolve(type(model), spec)
+        if options.exclude_defaults and _is_default(spec, value):
+            continue
         out[key if options.by_alias else spec.name] = _dump_value(spec, value, options)
     if options.exclude_unset or options.exclude_defaults:
         return out
@@ -659,6 +732,16 @@ def _dump(model: KubeModel, options: _DumpOptions) -> dict[str, Any]:
         value = _default_data(spec)
         out[spec.key if options.by_alias else spec.name] = _dump_value(spec, value, options)
     return out
+
+
+def _is_default(spec: _FieldSpec, value: Any) -> bool:
+    """Whether a stored value equals the field's default (nested models compare as models)."""
+    default = spec.default
+    if default is _MISSING:
+        return False
+    if isinstance(default, KubeModel) and isinstance(value, Mapping):
+        return bool(spec.model._view(value) == default)
+    return bool(_default_data(spec) == value)
 
 
 def _default_data(spec: _FieldSpec) -> Any:
@@ -676,15 +759,35 @@ def _dump_value(spec: _FieldSpec, value: Any, options: _DumpOptions) -> Any:
 
 
 def _plain(value: Any, json: bool) -> Any:
-    """A deep copy of a manifest value; tuples become lists in JSON mode."""
+    """A deep copy of a manifest value (tuples kept); in JSON mode, JSON values only.
+
+    In JSON mode tuples become lists and values JSON has no type for (a ``datetime`` the
+    caller's own YAML loader made, in a field typed ``Any`` or an unknown one) become what
+    pydantic makes of them (RFC 3339 text), as the pydantic models did.
+    """
+    if json:
+        return to_jsonable_python(value)
     if isinstance(value, dict):
         return {k: _plain(v, json) for k, v in value.items()}
     if isinstance(value, list):
         return [_plain(v, json) for v in value]
     if isinstance(value, tuple):
-        items = [_plain(v, json) for v in value]
-        return items if json else tuple(items)
+        return tuple(_plain(v, json) for v in value)
     return value
+
+
+def _serialize(value: Any, info: Any) -> Any:
+    """A model inside a pydantic model or ``TypeAdapter``, dumped with the caller's options."""
+    if not isinstance(value, KubeModel):
+        return to_jsonable_python(value) if info.mode_is_json() else value
+    options = _DumpOptions(
+        info.mode_is_json(),
+        info.by_alias is not False,
+        info.exclude_unset,
+        info.exclude_defaults,
+        info.exclude_none,
+    )
+    return _dump(value, options)
 
 
 def _reject_python_name(name: str, key: str, value: Any) -> Any:

@@ -23,6 +23,8 @@ names every problem by document and field path:
   - lone surrogates: pydantic-core refuses their escapes, and texts with any surrogate escape
     or surrogate character never reach this path;
 
+* a document without ``apiVersion`` (the models default it, the general loader requires it
+  to choose the model by API group);
 * more documents than ``LoadLimits.max_documents``, or two documents for one object.
 """
 
@@ -103,6 +105,8 @@ def _objects(value: Any, max_documents: int) -> list[Resource] | None:
     for doc in docs:
         items = doc["items"] if doc["kind"] == "List" else (doc,)
         for item in items:
+            if "apiVersion" not in item:
+                return None  # the models default it; the general loader requires it
             obj = _CLASSES[item["kind"]]._view(item)
             key = (item["kind"], obj.namespace, obj.name)
             if key in seen or len(objects) >= max_documents:

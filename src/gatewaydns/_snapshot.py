@@ -17,7 +17,7 @@ from typing import Any, TypeAlias
 
 from pydantic import ValidationError
 
-from gatewaydns._base import GATEWAY_GROUP
+from gatewaydns._base import GATEWAY_GROUP, KubeModel
 from gatewaydns._clientobjects import (
     UnrecognizedObjectError,
     is_client_object,
@@ -279,6 +279,8 @@ def _as_document(index: int, obj: object, problems: list[ManifestProblem]) -> tu
     """
     if type(obj) is dict or isinstance(obj, str | int | float | list | type(None)):
         return True, obj
+    if isinstance(obj, KubeModel):
+        return True, _own_manifest(obj)
     try:
         return True, to_manifest(obj)
     except UnrecognizedObjectError as exc:
@@ -289,6 +291,19 @@ def _as_document(index: int, obj: object, problems: list[ManifestProblem]) -> tu
         msg = f"could not read the {type_name(obj)} object: {type(exc).__name__}: {exc}"
         problems.append(_problem(index, "", None, "", msg))
     return False, None
+
+
+def _own_manifest(model: KubeModel) -> dict[str, Any]:
+    """The manifest a model of this library was made from, exactly.
+
+    Explicit nulls and unknown fields are kept; ``apiVersion`` and ``kind`` (defaults when the
+    model was built in Python) come first.
+    """
+    manifest = model.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    if not isinstance(model, Resource):
+        return manifest
+    head = {"apiVersion": model.api_version, "kind": getattr(model, "kind", None)}
+    return {k: v for k, v in head.items() if isinstance(v, str)} | manifest
 
 
 def _not_a_manifest(obj: object) -> str:
