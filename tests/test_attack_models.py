@@ -25,7 +25,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
-from gatewaydns import Gateway, HTTPRoute, ManifestError, ObjectMeta, ParentReference, Snapshot
+from gatewaydns import (
+    Gateway,
+    HTTPRoute,
+    ManifestError,
+    ObjectMeta,
+    ParentReference,
+    Snapshot,
+    to_manifest,
+)
 from gatewaydns import _snapshot as snapshot_module
 from gatewaydns._base import Field
 from gatewaydns._fastload import load_json_fast
@@ -582,3 +590,19 @@ def test_a_document_without_api_version_is_an_error_on_both_paths(doc: dict[str,
         outcome = _agree(text)
         assert outcome[0] == "error"
         assert "apiVersion: field required" in outcome[1]
+
+
+def test_iterating_a_model_gives_its_fields_then_its_extras() -> None:
+    ref = ParentReference.model_validate({"name": "a", "port": 443, "x-color": "blue"})
+    pairs = dict(ref)
+    assert pairs["name"] == "a"
+    assert pairs["port"] == 443
+    assert pairs["group"] == "gateway.networking.k8s.io"  # a default, as pydantic gives it
+    assert pairs["x-color"] == "blue"
+    assert list(pairs)[-1] == "x-color"
+
+
+def test_to_manifest_of_an_own_model_is_its_manifest() -> None:
+    doc = {"name": "a", "group": None, "x-color": "blue"}
+    ref = ParentReference.model_validate(doc)
+    assert to_manifest(ref) == doc

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
@@ -603,6 +603,14 @@ class KubeModel(metaclass=_ModelMeta):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self)._view, (_DATA.__get__(self),))
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        """(name, value) of every field (defaults included), then the extras, as pydantic does."""
+        for name in self._specs:
+            value = getattr(self, name, _MISSING)
+            if value is not _MISSING:
+                yield name, value
+        yield from self.model_extra.items()
 
     def __setattr__(self, name: str, value: Any) -> None:
         _frozen(self, name, value)

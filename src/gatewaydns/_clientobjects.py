@@ -111,7 +111,9 @@ def _converter(obj: object) -> Callable[[Any], dict[str, Any]] | None:
         return None
     if _is_official_model(obj):  # before pydantic: recent releases' models are pydantic ones
         return _from_official
-    if isinstance(obj, BaseModel) or _is_own_model(obj):
+    if _is_own_model(obj):
+        return _from_own_model
+    if isinstance(obj, BaseModel):
         return _from_pydantic
     if isinstance(getattr(obj, "raw", None), Mapping):
         return _from_raw
@@ -135,6 +137,11 @@ def _is_official_model(obj: object) -> bool:
 
 
 # --- conversion ------------------------------------------------------------------------------
+def _from_own_model(obj: Any) -> dict[str, Any]:
+    # gatewaydns's own models: exactly the manifest they were validated from
+    return obj.model_dump(mode="json", by_alias=True, exclude_unset=True)  # type: ignore[no-any-return]
+
+
 def _from_pydantic(obj: Any) -> dict[str, Any]:
     return _plain_mapping(obj.model_dump(mode="json", by_alias=True, exclude_none=True))
 

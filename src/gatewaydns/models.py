@@ -11,7 +11,7 @@ so that code which builds or inspects objects field by field has one place to im
 
 from __future__ import annotations
 
-from gatewaydns._base import KubeModel
+from gatewaydns._base import Field, KubeModel
 from gatewaydns._gateway import (
     AllowedListeners,
     AllowedRoutes,
@@ -102,6 +102,7 @@ __all__ = [
     "BackendObjectReference",
     "BackendRef",
     "Condition",
+    "Field",
     "Fraction",
     "FrontendTLSValidation",
     "GRPCBackendRef",
