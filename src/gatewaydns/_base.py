@@ -51,7 +51,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     GetCoreSchemaHandler,
-    StrictStr,
     TypeAdapter,
     ValidationError,
 )
@@ -114,11 +113,26 @@ def _timestamp(value: Any) -> Any:
         if value.tzinfo is None:
             value = value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return value
+    raise PydanticCustomError("string_type", "Input should be a valid string")
+
+
+class _TimestampSchema:
+    """A string as it is (no Python call: most timestamps), or a ``datetime`` made one."""
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        return core_schema.union_schema(
+            [
+                core_schema.str_schema(strict=True),
+                core_schema.no_info_plain_validator_function(_timestamp),
+            ],
+            mode="left_to_right",
+            custom_error_type="string_type",
+        )
 
 
 #: An RFC 3339 timestamp, kept as the string Kubernetes wrote.
-Timestamp = Annotated[StrictStr, BeforeValidator(_timestamp)]
+Timestamp = Annotated[str, _TimestampSchema]
 
 
 # --- the resource models: typed read-only views over validated manifests --------------------
