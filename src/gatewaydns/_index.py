@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from gatewaydns._config import SourceConfig
 from gatewaydns._gateway import Gateway, ListenerSet
@@ -22,10 +22,18 @@ from gatewaydns._snapshot import Snapshot
 from gatewaydns._targetfilter import TargetNetFilter
 from gatewaydns._targets import Targets, parent_targets
 
-__all__ = ["Index", "ParentKey", "build_index"]
+__all__ = ["MEMO_LIMIT", "Index", "ParentKey", "build_index", "memo_table", "remember"]
 
 #: A parent object: (``Gateway`` or ``ListenerSet``, namespace, name).
 ParentKey = tuple[str, str, str]
+
+#: How many entries one memo table holds before it is emptied. A reconciler keeps its index
+#: from one Gateway event to the next, through any number of route events: tables keyed by what
+#: routes carry (namespaces, parentRefs, annotation values) must not grow without bound.
+MEMO_LIMIT = 65536
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 
 @dataclass(frozen=True)
@@ -94,3 +102,23 @@ def build_index(snapshot: Snapshot, config: SourceConfig) -> Index:
         targets=targets,
         target_filter=config.target_filter(),
     )
+
+
+def memo_table(index: Index, name: str) -> dict[Any, Any]:
+    """The memo table ``name`` of ``index`` (made empty on first use).
+
+    Tables are keyed by *values* (strings, tuples of them), never by object identity, and hold
+    only what the rule that owns the table computed from those values and the index.
+    """
+    table = index.memo.get(name)
+    if table is None:
+        table = index.memo[name] = {}
+    return table
+
+
+def remember(table: dict[_K, _V], key: _K, value: _V) -> _V:
+    """Store ``value`` under ``key`` in a memo table, emptying it first when it is full."""
+    if len(table) >= MEMO_LIMIT:
+        table.clear()
+    table[key] = value
+    return value

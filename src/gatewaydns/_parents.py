@@ -27,9 +27,9 @@ from typing import NamedTuple
 from gatewaydns._base import GATEWAY_GROUP
 from gatewaydns._diagnostics import Rejection
 from gatewaydns._gateway import Gateway, Listener, ListenerSet
-from gatewaydns._generation import GenerationVerdict, generation_verdicts
-from gatewaydns._index import Index, ParentKey
-from gatewaydns._meta import ParentReference, RouteParentStatus, find_condition
+from gatewaydns._generation import GenerationVerdict, verdicts_of
+from gatewaydns._index import Index, ParentKey, memo_table, remember
+from gatewaydns._meta import Condition, ParentReference, find_condition
 from gatewaydns._namespaces import NamespaceQuery, admission, invalid_selector
 from gatewaydns._routes import Route
 from gatewaydns._types import GenerationPolicy
@@ -102,72 +102,119 @@ class Parent:
     selectors: tuple[RefSelector, ...]
 
 
-def resolve_parents(route: Route, index: Index) -> tuple[tuple[Parent, ...], tuple[Rejection, ...]]:
+class _Static(NamedTuple):
+    """What rules 1-4, 7 and 8 decide about one status entry.
+
+    They read only the entry's reference, the route's spec refs and the index, so routes that
+    share those share it.
+
+    Attributes:
+        label: how diagnostics name the parent.
+        early: the rejection of rules 1-4 (then rules 5-8 are not asked).
+        parent: the parent rules 7 and 8 leave (``None``: they drop it).
+        late: what rules 7 and 8 say, after rules 5 and 6.
+    """
+
+    label: str
+    early: Rejection | None
+    parent: Parent | None = None
+    late: tuple[Rejection, ...] = ()
+
+
+def resolve_parents(
+    route: Route, index: Index, refs: Sequence[ParentReference] | None = None
+) -> tuple[tuple[Parent, ...], tuple[Rejection, ...]]:
     """The parents that count for ``route``, and why each other status entry does not.
+
+    Rules 1-4, 7 and 8 read only the entry's reference, the route's spec refs and the index:
+    what they decide is kept in the index's memo, keyed by those values (:class:`_Static`).
+    Rules 5 and 6 read the entry's conditions and are asked for every entry.
 
     Args:
         route: the route.
         index: the snapshot's index.
+        refs: ``route.parent_refs``, when the caller has read them already.
 
     Returns:
         The parents, in ``status.parents`` order, and the rejections, in the same order.
     """
-    config = index.config
-    spec_refs = tuple(RefIdentity.of(ref, route.namespace) for ref in route.parent_refs)
     entries = route.parent_statuses
-    verdicts = generation_verdicts(
+    if not entries:
+        return (), ()
+    config = index.config
+    namespace = route.namespace
+    spec_refs = tuple(
+        RefIdentity.of(ref, namespace) for ref in (route.parent_refs if refs is None else refs)
+    )
+    accepted = [entry.condition("Accepted") for entry in entries]
+    policy = config.generation_policy
+    verdicts = verdicts_of(
         route.metadata.generation,
-        entries,
-        config.generation_policy,
+        [None if cond is None else cond.observed_generation for cond in accepted],
+        [e.controller_name or "" for e in entries] if policy == "latest" else None,
+        policy,
         config.missing_observed_generation,
     )
+    table = memo_table(index, "parents")
     parents: list[Parent] = []
     found: list[Rejection] = []
-    for entry, verdict in zip(entries, verdicts, strict=True):
-        parent, rejections = _parent(route.namespace, entry, verdict, spec_refs, index)
-        found.extend(rejections)
-        if parent is not None:
-            parents.append(parent)
+    for entry, cond, verdict in zip(entries, accepted, verdicts, strict=True):
+        entry_ref = entry.parent_ref
+        ref = RefIdentity.of(entry_ref, namespace)
+        key = (ref, spec_refs)
+        static = table.get(key)
+        if static is None:
+            static = remember(table, key, _static(entry_ref, namespace, ref, spec_refs, index))
+        if static.early is not None:  # rules 1-4
+            found.append(static.early)
+            continue
+        rejection = _not_accepted(cond, static.label)  # rule 5
+        if rejection is not None:
+            found.append(rejection)
+            continue
+        counts, notes = _generation(verdict, static.label, policy)  # rule 6
+        found += notes
+        if not counts:
+            continue
+        found += static.late  # rules 7 and 8
+        if static.parent is not None:
+            parents.append(static.parent)
     return tuple(parents), tuple(found)
 
 
-def _parent(
+def _static(
+    entry_ref: ParentReference,
     namespace: str,
-    entry: RouteParentStatus,
-    verdict: GenerationVerdict,
+    ref: RefIdentity,
     spec_refs: Sequence[RefIdentity],
     index: Index,
-) -> tuple[Parent | None, tuple[Rejection, ...]]:
-    """One status entry through rules 1-8."""
-    label = entry.parent_ref.label(namespace)
-    ref = RefIdentity.of(entry.parent_ref, namespace)
+) -> _Static:
+    """Rules 1-4, 7 and 8 for a status entry whose reference ``entry_ref`` is ``ref``.
+
+    The label is a function of ``ref`` too: the identity, ``sectionName`` and ``port``.
+    """
+    label = entry_ref.label(namespace)
     selectors = tuple(
         sorted({s.selector for s in spec_refs if stands_for(ref, s)}, key=_selector_order)
     )
     if not selectors:  # rule 1
-        return None, (_not_in_spec(ref, spec_refs, label),)
+        return _Static(label, _not_in_spec(ref, spec_refs, label))
     found = _unsupported(ref, label, index) or _lookup(ref, label, index)  # rules 2-4
     if isinstance(found, Rejection):
-        return None, (found,)
+        return _Static(label, found)
     gateway, listener_set = found
-    rejection = _not_accepted(entry, label)  # rule 5
-    if rejection is not None:
-        return None, (rejection,)
-    counts, notes = _generation(verdict, label, index.config.generation_policy)  # rule 6
-    if not counts:
-        return None, notes
     if listener_set is not None:  # rule 7
         refusals = _not_attached(listener_set, gateway, label, index)
         if refusals:
-            return None, (*notes, *refusals)
+            return _Static(label, None, None, refusals)
     owner = listener_set or gateway
     listeners, more = _listeners(owner.listeners, selectors, listener_set, label)  # rule 8
     if listeners is None:
-        return None, (*notes, *more)
+        return _Static(label, None, None, more)
     kind = ref.parent[1]
     key = (kind, owner.namespace, owner.name)
     parent = Parent(label, key, gateway, listener_set, listeners, owner.namespace, selectors)
-    return parent, (*notes, *more)
+    return _Static(label, None, parent, more)
 
 
 def _selector_order(selector: RefSelector) -> tuple[str, int]:
@@ -252,9 +299,8 @@ def _lookup(
     return gateway, listener_set
 
 
-def _not_accepted(entry: RouteParentStatus, label: str) -> Rejection | None:
-    """Rule 5: the entry's ``Accepted`` condition, found by type, is True."""
-    cond = entry.condition("Accepted")
+def _not_accepted(cond: Condition | None, label: str) -> Rejection | None:
+    """Rule 5: the entry's ``Accepted`` condition (``cond``, found by type) is True."""
     if cond is not None and cond.status == "True":
         return None
     state = "no Accepted condition" if cond is None else f"Accepted={cond.status}"
