@@ -226,10 +226,6 @@ def compute_endpoints(
     return finish(snapshot.routes, dict(zip(keys, found, strict=True)), config, keys=keys)
 
 
-#: An attachment's fields: (route, parent, listener, hostname).
-_AttachmentRow = tuple[str, str, str, str]
-
-
 class RouteOutcome:
     """One route's share of a result, before the merge (what a reconciler caches per route).
 
@@ -243,7 +239,8 @@ class RouteOutcome:
         endpoints: the route's endpoints, sorted.
         rejections: the rules' rejections, in the order found.
         who: (kind, namespace, name) of the route.
-        attachment_rows: the attachments' fields (route, parent, listener, hostname), made into
+        attachment_rows: the attachments' fields but the route's, one after the other (parent,
+            listener, hostname, parent, ...: one tuple, not one per attachment), made into
             :class:`Attachment` values when first read, like the diagnostics.
         held: the route is behind its controller and kept its previous endpoints.
         address_lost: a parent's Gateway had no usable address: the outcome depends on
@@ -268,7 +265,7 @@ class RouteOutcome:
         endpoints: tuple[Endpoint, ...],
         rejections: tuple[Rejection, ...],
         who: tuple[str, str, str],
-        attachment_rows: tuple[_AttachmentRow, ...],
+        attachment_rows: tuple[str, ...],
         held: bool,
         address_lost: bool = False,
         key: str = "",
@@ -315,7 +312,10 @@ class RouteOutcome:
         """The route's attachments, in the order they were found."""
         found = self._attachments
         if found is None:
-            found = self._attachments = tuple(Attachment(*row) for row in self.attachment_rows)
+            rows = self.attachment_rows
+            found = self._attachments = tuple(
+                Attachment(self.key, *rows[i : i + 3]) for i in range(0, len(rows), 3)
+            )
         return found
 
     @property
@@ -337,7 +337,7 @@ class _Path(NamedTuple):
     """
 
     rejections: tuple[Rejection, ...]
-    attachments: tuple[_AttachmentRow, ...] = ()
+    attachments: tuple[str, ...] = ()
     published: Published | None = None
     held: tuple[Endpoint, ...] = ()
     property_rejections: tuple[Rejection, ...] = ()
@@ -357,7 +357,8 @@ def compute_route(
     config = idx.config
     kind, namespace, _name = who = (route.kind, route.namespace, route.name)
     resource = str(RouteKey(*who))  # the route key, made once
-    ann = Annotations(route.metadata.annotations, config.annotation_prefix)
+    raw = route.metadata.annotations
+    ann = Annotations(raw, config.annotation_prefix) if raw else _no_annotations(idx)
     rejection = route_rejection(route, ann, idx.scope)  # section 1
     if rejection is not None:
         return _outcome(RouteOutcome((), (rejection,), who, (), False, False, resource))
@@ -369,7 +370,7 @@ def compute_route(
     found += hostnames.rejections
     if not hostnames.names:
         found.append(Rejection("no-hostname", "no hostname from spec, template or annotation"))
-    parents, rejections = resolve_parents(route, idx, refs)  # section 4
+    parents, rejections = resolve_parents(route, idx, refs, namespace)  # section 4
     found += rejections
     own = route_targets(ann) if config.route_targets else None
     previous = held_from.get(resource) if held_from and config.hold_on_address_loss else None
@@ -389,7 +390,7 @@ def compute_route(
         found += _path_rejections(paths)
         published = [p.published for p in paths if p.published is not None]
         held = tuple(ep for p in paths for ep in p.held)
-        attachments = tuple(att for p in paths for att in p.attachments)
+        attachments = tuple(field for p in paths for field in p.attachments)
         address_lost = any(p.address_lost for p in paths)
     endpoints = route_endpoints(resource, published, held) if published or held else []
     behind = behind_hold(route, config, held_from) if held_from is not None else None  # sec. 9
@@ -409,6 +410,17 @@ def compute_route(
         resource,
     )
     return _outcome(outcome)
+
+
+def _no_annotations(idx: Index) -> Annotations:
+    """The annotations of a route without any (one value per computation)."""
+    found = idx.memo.get(_NO_ANNOTATIONS)
+    if found is None:
+        found = idx.memo[_NO_ANNOTATIONS] = Annotations(None, idx.config.annotation_prefix)
+    return found
+
+
+_NO_ANNOTATIONS = "no-annotations"
 
 
 def _outcome(outcome: RouteOutcome) -> RouteOutcome:
@@ -442,7 +454,7 @@ def _through(  # noqa: PLR0917 - one call site, the pipeline's
 ) -> _Path:
     """What route ``resource`` publishes (or holds) through ``parent`` (sections 5-8, 9)."""
     serving = serving_listeners(parent, kind, namespace, idx)  # section 5
-    names, attachments, intersections = _intersect(resource, parent, serving, hostnames)
+    names, attachments, intersections = _intersect(parent, serving, hostnames)
     found = (*serving.rejections, *intersections) if intersections else serving.rejections
     if not names:
         return _Path(found, attachments)
@@ -468,19 +480,19 @@ def _through(  # noqa: PLR0917 - one call site, the pipeline's
 
 
 def _intersect(
-    route: str,
     parent: Parent,
     serving: Serving,
     hostnames: Sequence[Hostname | None],
-) -> tuple[tuple[Hostname, ...], tuple[_AttachmentRow, ...], tuple[Rejection, ...]]:
+) -> tuple[tuple[Hostname, ...], tuple[str, ...], tuple[Rejection, ...]]:
     """Each serving listener's hostname by each route hostname (section 6).
 
     Returns:
-        The names agreed on (each once, in order), one attachment per agreement, and a
-        rejection per listener hostname that is invalid and per pair that does not intersect.
+        The names agreed on (each once, in order), the attachments (parent, listener and
+        hostname of each agreement, one after the other), and a rejection per listener hostname
+        that is invalid and per pair that does not intersect.
     """
     names: list[Hostname] = []
-    attachments: list[_AttachmentRow] = []
+    attachments: list[str] = []
     found: list[Rejection] = []
     label = parent.label
     for listener, raw in zip(serving.names, serving.hostnames, strict=True):
@@ -492,7 +504,7 @@ def _intersect(
         for host in hostnames:
             got = intersect_hostnames(lst_host, host)
             if got is not None:
-                attachments.append((route, label, listener, got))
+                attachments += (label, listener, got)
                 if got not in names:
                     names.append(got)
                 continue

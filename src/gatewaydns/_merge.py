@@ -390,12 +390,14 @@ def merge_all(
         policy: the conflict policy.
         entry: the merge's view of a route (its age, for groups several routes want).
     """
-    owner: dict[_Group, str] = {}
-    shared: dict[_Group, list[str]] = {}
+    # a group is keyed by its name alone when it has no set identifier (no tuple per endpoint)
+    owner: dict[str | _Group, str] = {}
+    shared: dict[str | _Group, list[str]] = {}
     contested: set[str] = set()  # routes with an endpoint in a group others want too
     for key, eps in routes.items():
         for ep in eps:
-            group = (ep.dns_name, ep.set_identifier)
+            sid = ep.set_identifier
+            group = (ep.dns_name, sid) if sid else ep.dns_name
             first = owner.setdefault(group, key)
             if first != key:
                 members = shared.get(group)
@@ -414,7 +416,8 @@ def merge_all(
             merged.extend(eps)
             continue
         for ep in eps:
-            group = (ep.dns_name, ep.set_identifier)
+            sid = ep.set_identifier
+            group = (ep.dns_name, sid) if sid else ep.dns_name
             if group in shared:
                 continue
             if plain:
@@ -424,7 +427,8 @@ def merge_all(
     entries: dict[str, RouteEntry] = {}
     conflicted: dict[_Group, tuple[Diagnostic, ...]] = {}
     dropped: dict[str, set[_Group]] = {}
-    for group, keys in general.items():
+    for name_or_group, keys in general.items():
+        group = name_or_group if isinstance(name_or_group, tuple) else (name_or_group, "")
         for key in keys:
             if key not in entries:
                 entries[key] = entry(key)

@@ -122,18 +122,23 @@ class _Static(NamedTuple):
 
 
 def resolve_parents(
-    route: Route, index: Index, refs: Sequence[ParentReference] | None = None
+    route: Route,
+    index: Index,
+    refs: Sequence[ParentReference] | None = None,
+    namespace: str | None = None,
 ) -> tuple[tuple[Parent, ...], tuple[Rejection, ...]]:
     """The parents that count for ``route``, and why each other status entry does not.
 
-    Rules 1-4, 7 and 8 read only the entry's reference, the route's spec refs and the index:
-    what they decide is kept in the index's memo, keyed by those values (:class:`_Static`).
+    Rules 1-4, 7 and 8 read only the entry's reference, the route's spec refs (with the route's
+    namespace, which completes them) and the index: what they decide is kept in the index's
+    memo, keyed by those values as written (:class:`_Static`).
     Rules 5 and 6 read the entry's conditions and are asked for every entry.
 
     Args:
         route: the route.
         index: the snapshot's index.
         refs: ``route.parent_refs``, when the caller has read them already.
+        namespace: ``route.namespace``, likewise.
 
     Returns:
         The parents, in ``status.parents`` order, and the rejections, in the same order.
@@ -142,10 +147,9 @@ def resolve_parents(
     if not entries:
         return (), ()
     config = index.config
-    namespace = route.namespace
-    spec_refs = tuple(
-        RefIdentity.of(ref, namespace) for ref in (route.parent_refs if refs is None else refs)
-    )
+    namespace = route.namespace if namespace is None else namespace
+    refs = route.parent_refs if refs is None else refs
+    spec = tuple(map(_raw, refs))
     accepted = [entry.condition("Accepted") for entry in entries]
     policy = config.generation_policy
     verdicts = verdicts_of(
@@ -160,11 +164,10 @@ def resolve_parents(
     found: list[Rejection] = []
     for entry, cond, verdict in zip(entries, accepted, verdicts, strict=True):
         entry_ref = entry.parent_ref
-        ref = RefIdentity.of(entry_ref, namespace)
-        key = (ref, spec_refs)
+        key = (namespace, _raw(entry_ref), spec)
         static = table.get(key)
         if static is None:
-            static = remember(table, key, _static(entry_ref, namespace, ref, spec_refs, index))
+            static = remember(table, key, _static(entry_ref, namespace, refs, index))
         if static.early is not None:  # rules 1-4
             found.append(static.early)
             continue
@@ -173,27 +176,33 @@ def resolve_parents(
             found.append(rejection)
             continue
         counts, notes = _generation(verdict, static.label, policy)  # rule 6
-        found += notes
+        if notes:
+            found += notes
         if not counts:
             continue
-        found += static.late  # rules 7 and 8
+        if static.late:
+            found += static.late  # rules 7 and 8
         if static.parent is not None:
             parents.append(static.parent)
     return tuple(parents), tuple(found)
 
 
-def _static(
-    entry_ref: ParentReference,
-    namespace: str,
-    ref: RefIdentity,
-    spec_refs: Sequence[RefIdentity],
-    index: Index,
-) -> _Static:
-    """Rules 1-4, 7 and 8 for a status entry whose reference ``entry_ref`` is ``ref``.
+#: A parentRef as written: (group, kind, namespace, name, sectionName, port).
+_RawRef = tuple[str | None, str | None, str | None, str, str | None, int | None]
 
-    The label is a function of ``ref`` too: the identity, ``sectionName`` and ``port``.
-    """
+
+def _raw(ref: ParentReference) -> _RawRef:
+    """A parentRef's fields as written: with the route's namespace, all its identity depends on."""
+    return (ref.group, ref.kind, ref.namespace, ref.name, ref.section_name, ref.port)
+
+
+def _static(
+    entry_ref: ParentReference, namespace: str, refs: Sequence[ParentReference], index: Index
+) -> _Static:
+    """Rules 1-4, 7 and 8 for a status entry's reference, given the route's spec refs."""
     label = entry_ref.label(namespace)
+    ref = RefIdentity.of(entry_ref, namespace)
+    spec_refs = [RefIdentity.of(spec_ref, namespace) for spec_ref in refs]
     selectors = tuple(
         sorted({s.selector for s in spec_refs if stands_for(ref, s)}, key=_selector_order)
     )
