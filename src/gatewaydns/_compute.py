@@ -366,29 +366,32 @@ def compute_route(
     refs = route.parent_refs
     if not refs:
         found.append(Rejection("no-parent-refs", "the route has no spec.parentRefs"))
-    hostnames = route_hostnames(route, config, ann)  # section 3
-    found += hostnames.rejections
-    if not hostnames.names:
+    names, rejections = route_hostnames(route, config, ann)  # section 3
+    if rejections:
+        found += rejections
+    if not names:
         found.append(Rejection("no-hostname", "no hostname from spec, template or annotation"))
     parents, rejections = resolve_parents(route, idx, refs, namespace)  # section 4
-    found += rejections
+    if rejections:
+        found += rejections
     own = route_targets(ann) if config.route_targets else None
     previous = held_from.get(resource) if held_from and config.hold_on_address_loss else None
-    paths = [
-        _through(kind, namespace, resource, ann, p, hostnames.names, own, previous, idx)
-        for p in parents
-    ]
-    if len(paths) == 1:  # the common case: one parent
-        path = paths[0]
-        found += path.rejections
-        found += path.property_rejections
-        published = [path.published] if path.published is not None else []
+    if len(parents) == 1:  # the common case: one parent
+        path = _through(kind, namespace, resource, ann, parents[0], names, own, previous, idx)
+        if path.rejections:
+            found += path.rejections
+        if path.property_rejections:
+            found += path.property_rejections
+        published: tuple[Published, ...] = () if path.published is None else (path.published,)
         held = path.held
         attachments = path.attachments
         address_lost = path.address_lost
     else:
+        paths = [
+            _through(kind, namespace, resource, ann, p, names, own, previous, idx) for p in parents
+        ]
         found += _path_rejections(paths)
-        published = [p.published for p in paths if p.published is not None]
+        published = tuple(p.published for p in paths if p.published is not None)
         held = tuple(ep for p in paths for ep in p.held)
         attachments = tuple(field for p in paths for field in p.attachments)
         address_lost = any(p.address_lost for p in paths)

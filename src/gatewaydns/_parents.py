@@ -130,8 +130,8 @@ def resolve_parents(
     """The parents that count for ``route``, and why each other status entry does not.
 
     Rules 1-4, 7 and 8 read only the entry's reference, the route's spec refs (with the route's
-    namespace, which completes them) and the index: what they decide is kept in the index's
-    memo, keyed by those values as written (:class:`_Static`).
+    namespace, which completes references without one) and the index: what they decide is kept
+    in the index's memo, keyed by those values as written (:class:`_Static`).
     Rules 5 and 6 read the entry's conditions and are asked for every entry.
 
     Args:
@@ -150,21 +150,35 @@ def resolve_parents(
     namespace = route.namespace if namespace is None else namespace
     refs = route.parent_refs if refs is None else refs
     spec = tuple(map(_raw, refs))
+    # the route's namespace completes only references without a namespace of their own: the
+    # memo is keyed by it only then (else routes of every namespace share the entries)
+    local = any(not raw[2] for raw in spec)
     accepted = [entry.condition("Accepted") for entry in entries]
     policy = config.generation_policy
-    verdicts = verdicts_of(
-        route.metadata.generation,
-        [None if cond is None else cond.observed_generation for cond in accepted],
-        [e.controller_name or "" for e in entries] if policy == "latest" else None,
-        policy,
-        config.missing_observed_generation,
+    generation = route.metadata.generation
+    observed = [None if cond is None else cond.observed_generation for cond in accepted]
+    # rule 6 without a GenerationVerdict per entry in the usual case: strict, every entry has
+    # an observedGeneration, and an entry that observed the route's generation is "current"
+    # (it counts, nothing to say); any other entry is asked to verdicts_of alone ("stale")
+    usual = generation if policy == "strict" else None
+    verdicts = (
+        None
+        if usual is not None and None not in observed
+        else verdicts_of(
+            generation,
+            observed,
+            [e.controller_name or "" for e in entries] if policy == "latest" else None,
+            policy,
+            config.missing_observed_generation,
+        )
     )
     table = memo_table(index, "parents")
     parents: list[Parent] = []
     found: list[Rejection] = []
-    for entry, cond, verdict in zip(entries, accepted, verdicts, strict=True):
+    for i, (entry, cond) in enumerate(zip(entries, accepted, strict=True)):
         entry_ref = entry.parent_ref
-        key = (namespace, _raw(entry_ref), spec)
+        raw = _raw(entry_ref)
+        key = (namespace if local or not raw[2] else None, raw, spec)
         static = table.get(key)
         if static is None:
             static = remember(table, key, _static(entry_ref, namespace, refs, index))
@@ -175,11 +189,17 @@ def resolve_parents(
         if rejection is not None:
             found.append(rejection)
             continue
-        counts, notes = _generation(verdict, static.label, policy)  # rule 6
-        if notes:
-            found += notes
-        if not counts:
-            continue
+        if verdicts is not None or observed[i] != usual:  # rule 6
+            verdict = (
+                verdicts[i]
+                if verdicts is not None
+                else verdicts_of(generation, observed[i : i + 1], None, policy, "trust")[0]
+            )
+            counts, notes = _generation(verdict, static.label, policy)
+            if notes:
+                found += notes
+            if not counts:
+                continue
         if static.late:
             found += static.late  # rules 7 and 8
         if static.parent is not None:
