@@ -31,7 +31,7 @@ from gatewaydns._config import SourceConfig
 from gatewaydns._diagnostics import Diagnostic, Rejection, diagnostics_logged
 from gatewaydns._endpoint import Endpoint
 from gatewaydns._hold import address_loss_hold, behind_hold
-from gatewaydns._hostnames import intersect_hostnames, normalize_hostname
+from gatewaydns._hostnames import intersect_hostnames
 from gatewaydns._index import Index, build_index
 from gatewaydns._listeners import Serving, serving_listeners
 from gatewaydns._merge import Merged, MergeState, RouteEntry, merge_all, route_entry
@@ -498,8 +498,9 @@ def _intersect(
     attachments: list[str] = []
     found: list[Rejection] = []
     label = parent.label
-    for listener, raw in zip(serving.names, serving.hostnames, strict=True):
-        lst_host = normalize_hostname(raw) if raw else None
+    for listener, raw, lst_host in zip(
+        serving.names, serving.hostnames, serving.normalized, strict=True
+    ):
         if raw and lst_host is None:
             message = f"listener hostname {raw!r} is not a valid DNS name"
             found.append(Rejection("invalid-hostname", message, parent=label, listener=listener))

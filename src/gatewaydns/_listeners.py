@@ -18,9 +18,11 @@ from typing import NamedTuple
 from gatewaydns._base import GATEWAY_GROUP
 from gatewaydns._diagnostics import ReasonCode, Rejection
 from gatewaydns._gateway import Listener
+from gatewaydns._hostnames import normalize_hostname
 from gatewaydns._index import Index, memo_table, remember
 from gatewaydns._namespaces import NamespaceQuery, admission, invalid_selector
 from gatewaydns._parents import Parent
+from gatewaydns._types import Hostname
 
 __all__ = [
     "LISTENER_RULES",
@@ -177,12 +179,15 @@ class Serving(NamedTuple):
         rejections: one rejection for each other listener.
         names: the serving listeners' names.
         hostnames: the serving listeners' hostnames as written (``None`` when unset).
+        normalized: those hostnames normalised (``None`` when unset or invalid), what hostname
+            intersection (section 6) compares; kept here so that it is done once per listener.
     """
 
     listeners: tuple[Listener, ...]
     rejections: tuple[Rejection, ...]
     names: tuple[str, ...]
     hostnames: tuple[str | None, ...]
+    normalized: tuple[Hostname | None, ...]
 
 
 class _Check(NamedTuple):
@@ -279,9 +284,11 @@ def _serving(
             served.append(listener)
         else:
             rejections.append(rejection)
+    hostnames = tuple(lst.hostname for lst in served)
     return Serving(
         tuple(served),
         tuple(rejections),
         tuple(lst.name for lst in served),
-        tuple(lst.hostname for lst in served),
+        hostnames,
+        tuple(normalize_hostname(h) if h else None for h in hostnames),
     )
