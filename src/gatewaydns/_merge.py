@@ -393,7 +393,8 @@ def merge_all(
     # a group is keyed by its name alone when it has no set identifier (no tuple per endpoint)
     owner: dict[str | _Group, str] = {}
     shared: dict[str | _Group, list[str]] = {}
-    contested: set[str] = set()  # routes with an endpoint in a group others want too
+    merged: list[Endpoint] = []  # the endpoints of plain routes, as they are
+    mixed: list[str] = []  # routes whose endpoints are not plain
     for key, eps in routes.items():
         for ep in eps:
             sid = ep.set_identifier
@@ -403,26 +404,26 @@ def merge_all(
                 members = shared.get(group)
                 if members is None:
                     shared[group] = [first, key]
-                    contested.add(first)
                 elif members[-1] != key:  # a route's endpoints are seen together
                     members.append(key)
-                contested.add(key)
+        if _plain(eps):
+            merged += eps
+        else:
+            mixed.append(key)
     del owner
-    merged: list[Endpoint] = []
+    if shared:  # what several routes want is merged below, not published as one route has it
+        merged = [
+            ep
+            for ep in merged
+            if ((ep.dns_name, ep.set_identifier) if ep.set_identifier else ep.dns_name)
+            not in shared
+        ]
     general = dict(shared)
-    for key, eps in routes.items():
-        plain = _plain(eps)
-        if plain and key not in contested:
-            merged.extend(eps)
-            continue
-        for ep in eps:
+    for key in mixed:
+        for ep in routes[key]:
             sid = ep.set_identifier
             group = (ep.dns_name, sid) if sid else ep.dns_name
-            if group in shared:
-                continue
-            if plain:
-                merged.append(ep)
-            elif group not in general:
+            if group not in general:
                 general[group] = [key]
     entries: dict[str, RouteEntry] = {}
     conflicted: dict[_Group, tuple[Diagnostic, ...]] = {}
