@@ -153,7 +153,7 @@ def resolve_parents(
     # the route's namespace completes only references without a namespace of their own: the
     # memo is keyed by it only then (else routes of every namespace share the entries)
     local = any(not raw[2] for raw in spec)
-    accepted = [entry.condition("Accepted") for entry in entries]
+    accepted = [find_condition(entry.conditions, "Accepted") for entry in entries]
     policy = config.generation_policy
     generation = route.metadata.generation
     observed = [None if cond is None else cond.observed_generation for cond in accepted]

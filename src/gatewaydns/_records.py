@@ -91,6 +91,8 @@ def parent_record_properties(
     values, and without any (no source has an annotation) it is the empty properties.
     """
     config = index.config
+    if route.empty and not config.inherit_gateway_annotations:  # the usual case
+        return _NO_PROPERTIES
     if config.inherit_gateway_annotations:
         owners = memo_table(index, "owner_annotations")
         inherited = owners.get(parent.key)

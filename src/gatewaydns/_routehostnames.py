@@ -8,7 +8,7 @@ gets the empty hostname, "whatever the listener's hostname is" (``None`` here).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -98,8 +98,12 @@ def route_hostnames(route: Route, config: SourceConfig, annotations: Annotations
     return _normalized(candidates.default() if choose is None else choose(candidates), rejections)
 
 
-def _normalized(items: Iterable[str | None], rejections: list[Rejection]) -> RouteHostnames:
+def _normalized(items: Sequence[str | None], rejections: list[Rejection]) -> RouteHostnames:
     """The chosen hostnames normalised, each once; a rejection for each invalid one."""
+    if len(items) == 1 and items[0] is not None:  # one hostname: nothing to de-duplicate
+        name = normalize_hostname(items[0])
+        if name is not None:
+            return RouteHostnames((name,), tuple(rejections))
     names: list[Hostname | None] = []
     for item in items:
         name = None if item is None else normalize_hostname(item)
