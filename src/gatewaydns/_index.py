@@ -5,8 +5,12 @@ parents are visible (SPEC section 2) and why the others are not, the labels of e
 (``Selector`` admission), and each visible parent's targets (section 7), computed once per
 Gateway or ListenerSet whatever the number of routes. An immutable value: computing a route reads
 it and changes nothing but its ``memo``, where rules whose outcome depends only on the index and a
-few route properties keep what they found (the listeners of a parent that serve a route kind in
-a namespace: computed once, not once per route).
+few values routes share keep what they found, one table per rule (:func:`memo_table`): the
+parent rules of section 4 per status entry's parentRef and spec parentRefs, the listeners of a
+parent that serve a route kind (section 5), record properties per parent and annotation values
+(section 8): computed once, not once per route. Tables are keyed by values, never by object
+identity, and bounded (:data:`MEMO_LIMIT`, :func:`remember`): a reconciler keeps its index
+through any number of route events.
 """
 
 from __future__ import annotations
@@ -51,9 +55,10 @@ class Index:
         targets: the targets of each visible Gateway, and of each visible ListenerSet whose
             Gateway is visible, by :data:`ParentKey`.
         target_filter: the parsed target filters.
-        memo: what rules computed from the index alone (plus the few route properties in the
-            key), so that thousands of routes on one Gateway do not repeat it; private to the
-            rules that fill it, never part of a result.
+        memo: what rules computed from the index alone (plus the few route values in the
+            key), so that thousands of routes on one Gateway do not repeat it: table name ->
+            table (:func:`memo_table`); private to the rules that fill it, never part of a
+            result.
     """
 
     config: SourceConfig
