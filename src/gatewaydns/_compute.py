@@ -32,7 +32,7 @@ from gatewaydns._diagnostics import Diagnostic, Rejection, diagnostics_logged
 from gatewaydns._endpoint import Endpoint
 from gatewaydns._hold import address_loss_hold, behind_hold
 from gatewaydns._hostnames import intersect_hostnames
-from gatewaydns._index import Index, build_index
+from gatewaydns._index import Index, build_index, memo_table
 from gatewaydns._listeners import Serving, serving_listeners
 from gatewaydns._merge import Merged, MergeState, RouteEntry, merge_all, route_entry
 from gatewaydns._parents import Parent, resolve_parents
@@ -417,13 +417,11 @@ def compute_route(
 
 def _no_annotations(idx: Index) -> Annotations:
     """The annotations of a route without any (one value per computation)."""
-    found = idx.memo.get(_NO_ANNOTATIONS)
+    table = memo_table(idx, "no-annotations")
+    found: Annotations | None = table.get(None)
     if found is None:
-        found = idx.memo[_NO_ANNOTATIONS] = Annotations(None, idx.config.annotation_prefix)
+        found = table[None] = Annotations(None, idx.config.annotation_prefix)
     return found
-
-
-_NO_ANNOTATIONS = "no-annotations"
 
 
 def _outcome(outcome: RouteOutcome) -> RouteOutcome:
