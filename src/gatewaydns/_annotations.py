@@ -85,6 +85,11 @@ class Annotations:
                         values[key[len(pfx) :]] = value
         self._values = values
 
+    @property
+    def empty(self) -> bool:
+        """Whether no annotation with the prefix (or its legacy twin) is set."""
+        return not self._values
+
     def get(self, key: str) -> str | None:
         """The value of ``<prefix><key>`` (or its legacy twin), or ``None``."""
         return self._values.get(key)

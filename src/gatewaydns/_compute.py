@@ -20,27 +20,26 @@ objects in the input.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from itertools import chain
 from operator import attrgetter
+from typing import NamedTuple
 
 from gatewaydns._annotations import Annotations
 from gatewaydns._config import SourceConfig
 from gatewaydns._diagnostics import Diagnostic, Rejection, diagnostics_logged
 from gatewaydns._endpoint import Endpoint
-from gatewaydns._gateway import Listener
 from gatewaydns._hold import address_loss_hold, behind_hold
-from gatewaydns._hostnames import intersect_hostnames, normalize_hostname
-from gatewaydns._index import Index, build_index
-from gatewaydns._listeners import serving_listeners
-from gatewaydns._merge import MergeState, route_entry
+from gatewaydns._hostnames import intersect_hostnames
+from gatewaydns._index import Index, build_index, memo_table
+from gatewaydns._listeners import Serving, serving_listeners
+from gatewaydns._merge import Merged, MergeState, RouteEntry, merge_all, route_entry
 from gatewaydns._parents import Parent, resolve_parents
 from gatewaydns._records import (
     Published,
+    parent_record_properties,
     post_process,
-    property_sources,
-    record_properties,
     route_endpoints,
 )
 from gatewaydns._routehostnames import route_hostnames
@@ -222,49 +221,101 @@ def compute_endpoints(
     config = config or SourceConfig()
     idx = build_index(snapshot, config)
     held_from = previous.previous_endpoints() if isinstance(previous, Result) else previous
-    keys = [r.resource for r in snapshot.routes]
-    outcomes = {
-        key: compute_route(r, idx, held_from) for key, r in zip(keys, snapshot.routes, strict=True)
-    }
-    return finish(snapshot.routes, outcomes, config, keys=keys)
+    found = [compute_route(r, idx, held_from) for r in snapshot.routes]
+    keys = [out.key for out in found]
+    return finish(snapshot.routes, dict(zip(keys, found, strict=True)), config, keys=keys)
 
 
-#: An attachment's fields: (route, parent, listener, hostname).
-_AttachmentRow = tuple[str, str, str, str]
-
-
-@dataclass(frozen=True, slots=True)
 class RouteOutcome:
     """One route's share of a result, before the merge (what a reconciler caches per route).
 
     The diagnostics are kept as the rules' rejections and stamped with the route (``who``:
     kind, namespace, name) when first read: most results are never asked for them, and a
     thousand routes' diagnostics are a thousand objects more for the garbage collector (#17).
+    A value: nothing changes it after it is made (a plain class with slots, cheaper to build
+    than a frozen dataclass, one per route and computation).
+
+    Attributes:
+        endpoints: the route's endpoints, sorted.
+        rejections: the rules' rejections, in the order found.
+        who: (kind, namespace, name) of the route.
+        attachment_rows: the attachments' fields but the route's, one after the other (parent,
+            listener, hostname, parent, ...: one tuple, not one per attachment), made into
+            :class:`Attachment` values when first read, like the diagnostics.
+        held: the route is behind its controller and kept its previous endpoints.
+        address_lost: a parent's Gateway had no usable address: the outcome depends on
+            ``previous``.
+        key: the route key (``resource``), ``""`` when not given.
     """
 
-    endpoints: tuple[Endpoint, ...]
-    rejections: tuple[Rejection, ...]
-    who: tuple[str, str, str]
-    #: the attachments' fields (route, parent, listener, hostname), made into
-    #: :class:`Attachment` values when first read, like the diagnostics
-    attachment_rows: tuple[_AttachmentRow, ...]
-    held: bool
-    #: a parent's Gateway had no usable address: the outcome depends on ``previous``
-    address_lost: bool = False
-    _diagnostics: tuple[Diagnostic, ...] | None = field(
-        default=None, init=False, compare=False, repr=False
+    __slots__ = (
+        "_attachments",
+        "_diagnostics",
+        "address_lost",
+        "attachment_rows",
+        "endpoints",
+        "held",
+        "key",
+        "rejections",
+        "who",
     )
-    _attachments: tuple[Attachment, ...] | None = field(
-        default=None, init=False, compare=False, repr=False
-    )
+
+    def __init__(  # noqa: PLR0917 - one per route: positional for speed
+        self,
+        endpoints: tuple[Endpoint, ...],
+        rejections: tuple[Rejection, ...],
+        who: tuple[str, str, str],
+        attachment_rows: tuple[str, ...],
+        held: bool,
+        address_lost: bool = False,
+        key: str = "",
+    ) -> None:
+        self.key = key
+        self.endpoints = endpoints
+        self.rejections = rejections
+        self.who = who
+        self.attachment_rows = attachment_rows
+        self.held = held
+        self.address_lost = address_lost
+        self._diagnostics: tuple[Diagnostic, ...] | None = None
+        self._attachments: tuple[Attachment, ...] | None = None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RouteOutcome):
+            return NotImplemented
+        return (
+            self.endpoints,
+            self.rejections,
+            self.who,
+            self.attachment_rows,
+            self.held,
+            self.address_lost,
+        ) == (
+            other.endpoints,
+            other.rejections,
+            other.who,
+            other.attachment_rows,
+            other.held,
+            other.address_lost,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"RouteOutcome(who={self.who!r}, endpoints={len(self.endpoints)}, "
+            f"rejections={len(self.rejections)}, held={self.held})"
+        )
 
     @property
     def attachments(self) -> tuple[Attachment, ...]:
         """The route's attachments, in the order they were found."""
         found = self._attachments
         if found is None:
-            found = tuple(Attachment(*row) for row in self.attachment_rows)
-            object.__setattr__(self, "_attachments", found)
+            rows = self.attachment_rows
+            found = self._attachments = tuple(
+                Attachment(self.key, *rows[i : i + 3]) for i in range(0, len(rows), 3)
+            )
         return found
 
     @property
@@ -274,12 +325,11 @@ class RouteOutcome:
         if found is None:
             kind, namespace, name = self.who
             found = tuple(r.stamp(kind, namespace, name) for r in self.rejections)
-            object.__setattr__(self, "_diagnostics", found)
+            self._diagnostics = found
         return found
 
 
-@dataclass(frozen=True)
-class _Path:
+class _Path(NamedTuple):
     """What a route gets through one parent (sections 5-8, and address-loss hold).
 
     ``property_rejections`` are kept apart: a route reports them for its first parent only
@@ -287,7 +337,7 @@ class _Path:
     """
 
     rejections: tuple[Rejection, ...]
-    attachments: tuple[_AttachmentRow, ...] = ()
+    attachments: tuple[str, ...] = ()
     published: Published | None = None
     held: tuple[Endpoint, ...] = ()
     property_rejections: tuple[Rejection, ...] = ()
@@ -305,30 +355,48 @@ def compute_route(
         held_from: route key -> the previous endpoints, for hold (``None``: no hold).
     """
     config = idx.config
-    resource = route.resource  # the route key, computed once
-    ann = Annotations(route.metadata.annotations, config.annotation_prefix)
+    kind, namespace, _name = who = (route.kind, route.namespace, route.name)
+    resource = str(RouteKey(*who))  # the route key, made once
+    raw = route.metadata.annotations
+    ann = Annotations(raw, config.annotation_prefix) if raw else _no_annotations(idx)
     rejection = route_rejection(route, ann, idx.scope)  # section 1
     if rejection is not None:
-        return _outcome(RouteOutcome((), (rejection,), _who(route), (), held=False))
+        return _outcome(RouteOutcome((), (rejection,), who, (), False, False, resource))
     found: list[Rejection] = []
-    if not route.parent_refs:
+    refs = route.parent_refs
+    if not refs:
         found.append(Rejection("no-parent-refs", "the route has no spec.parentRefs"))
-    hostnames = route_hostnames(route, config, ann)  # section 3
-    found += hostnames.rejections
-    if not hostnames.names:
+    names, rejections = route_hostnames(route, config, ann)  # section 3
+    if rejections:
+        found += rejections
+    if not names:
         found.append(Rejection("no-hostname", "no hostname from spec, template or annotation"))
-    parents, rejections = resolve_parents(route, idx)  # section 4
-    found += rejections
+    parents, rejections = resolve_parents(route, idx, refs, namespace)  # section 4
+    if rejections:
+        found += rejections
     own = route_targets(ann) if config.route_targets else None
     previous = held_from.get(resource) if held_from and config.hold_on_address_loss else None
-    paths = [
-        _through(route, resource, ann, p, hostnames.names, own, previous, idx) for p in parents
-    ]
-    found += _path_rejections(paths)
-    published = [p.published for p in paths if p.published is not None]
-    held = [ep for p in paths for ep in p.held]
-    endpoints = route_endpoints(resource, published, held)
-    behind = behind_hold(route, config, held_from)  # section 9
+    if len(parents) == 1:  # the common case: one parent
+        path = _through(kind, namespace, resource, ann, parents[0], names, own, previous, idx)
+        if path.rejections:
+            found += path.rejections
+        if path.property_rejections:
+            found += path.property_rejections
+        published: tuple[Published, ...] = () if path.published is None else (path.published,)
+        held = path.held
+        attachments = path.attachments
+        address_lost = path.address_lost
+    else:
+        paths = [
+            _through(kind, namespace, resource, ann, p, names, own, previous, idx) for p in parents
+        ]
+        found += _path_rejections(paths)
+        published = tuple(p.published for p in paths if p.published is not None)
+        held = tuple(ep for p in paths for ep in p.held)
+        attachments = tuple(field for p in paths for field in p.attachments)
+        address_lost = any(p.address_lost for p in paths)
+    endpoints = route_endpoints(resource, published, held) if published or held else []
+    behind = behind_hold(route, config, held_from) if held_from is not None else None  # sec. 9
     if behind is not None:
         endpoints = list(behind[0])
         found.append(behind[1])
@@ -338,16 +406,22 @@ def compute_route(
     outcome = RouteOutcome(
         tuple(endpoints),
         tuple(found),
-        _who(route),
-        tuple(att for p in paths for att in p.attachments),
-        held=behind is not None,
-        address_lost=any(p.address_lost for p in paths),
+        who,
+        attachments,
+        behind is not None,
+        address_lost,
+        resource,
     )
     return _outcome(outcome)
 
 
-def _who(route: Route) -> tuple[str, str, str]:
-    return (route.kind, route.namespace, route.name)
+def _no_annotations(idx: Index) -> Annotations:
+    """The annotations of a route without any (one value per computation)."""
+    table = memo_table(idx, "no-annotations")
+    found: Annotations | None = table.get(None)
+    if found is None:
+        found = table[None] = Annotations(None, idx.config.annotation_prefix)
+    return found
 
 
 def _outcome(outcome: RouteOutcome) -> RouteOutcome:
@@ -369,7 +443,8 @@ def _path_rejections(paths: Sequence[_Path]) -> list[Rejection]:
 
 
 def _through(  # noqa: PLR0917 - one call site, the pipeline's
-    route: Route,
+    kind: str,
+    namespace: str,
     resource: str,
     ann: Annotations,
     parent: Parent,
@@ -378,10 +453,10 @@ def _through(  # noqa: PLR0917 - one call site, the pipeline's
     previous: Sequence[Endpoint] | None,
     idx: Index,
 ) -> _Path:
-    """What ``route`` publishes (or holds) through ``parent`` (sections 5-8, 9)."""
-    listeners, rejections = serving_listeners(parent, route.kind, route.namespace, idx)  # section 5
-    names, attachments, intersections = _intersect(resource, parent, listeners, hostnames)
-    found = (*rejections, *intersections)
+    """What route ``resource`` publishes (or holds) through ``parent`` (sections 5-8, 9)."""
+    serving = serving_listeners(parent, kind, namespace, idx)  # section 5
+    names, attachments, intersections = _intersect(parent, serving, hostnames)
+    found = (*serving.rejections, *intersections) if intersections else serving.rejections
     if not names:
         return _Path(found, attachments)
     targets = own or idx.targets[parent.key]  # section 7
@@ -390,47 +465,48 @@ def _through(  # noqa: PLR0917 - one call site, the pipeline's
         held, rejection = address_loss_hold(parent, lost, names, previous)
         if rejection is not None:
             return _Path((*found, rejection), attachments, held=held, address_lost=True)
-    found = (*found, *targets.at(parent.label))
+    if targets.problems:
+        found = (*found, *targets.at(parent.label))
     if not targets.values:
         return _Path(found, attachments, address_lost=lost is not None)
-    sources = property_sources(ann, parent, idx.config)
-    properties, property_rejections = record_properties(sources, parent.label)  # section 8
+    properties, property_rejections = parent_record_properties(ann, parent, idx)  # section 8
     return _Path(
         found,
         attachments,
-        published=Published(names, targets.values, properties),
-        property_rejections=property_rejections,
-        address_lost=lost is not None,
+        Published(names, targets.values, properties, targets.by_type),
+        (),
+        property_rejections,
+        lost is not None,
     )
 
 
 def _intersect(
-    route: str,
     parent: Parent,
-    listeners: Iterable[Listener],
+    serving: Serving,
     hostnames: Sequence[Hostname | None],
-) -> tuple[tuple[Hostname, ...], tuple[_AttachmentRow, ...], tuple[Rejection, ...]]:
+) -> tuple[tuple[Hostname, ...], tuple[str, ...], tuple[Rejection, ...]]:
     """Each serving listener's hostname by each route hostname (section 6).
 
     Returns:
-        The names agreed on (each once, in order), one attachment per agreement, and a
-        rejection per listener hostname that is invalid and per pair that does not intersect.
+        The names agreed on (each once, in order), the attachments (parent, listener and
+        hostname of each agreement, one after the other), and a rejection per listener hostname
+        that is invalid and per pair that does not intersect.
     """
     names: list[Hostname] = []
-    attachments: list[_AttachmentRow] = []
+    attachments: list[str] = []
     found: list[Rejection] = []
-    for lst in listeners:
-        lst_host = normalize_hostname(lst.hostname) if lst.hostname else None
-        if lst.hostname and lst_host is None:
-            message = f"listener hostname {lst.hostname!r} is not a valid DNS name"
-            found.append(
-                Rejection("invalid-hostname", message, parent=parent.label, listener=lst.name)
-            )
+    label = parent.label
+    for listener, raw, lst_host in zip(
+        serving.names, serving.hostnames, serving.normalized, strict=True
+    ):
+        if raw and lst_host is None:
+            message = f"listener hostname {raw!r} is not a valid DNS name"
+            found.append(Rejection("invalid-hostname", message, parent=label, listener=listener))
             continue
         for host in hostnames:
             got = intersect_hostnames(lst_host, host)
             if got is not None:
-                attachments.append((route, parent.label, lst.name, got))
+                attachments += (label, listener, got)
                 if got not in names:
                     names.append(got)
                 continue
@@ -443,11 +519,7 @@ def _intersect(
                 )
             found.append(
                 Rejection(
-                    "no-hostname-match",
-                    why,
-                    parent=parent.label,
-                    listener=lst.name,
-                    hostname=host or "",
+                    "no-hostname-match", why, parent=label, listener=listener, hostname=host or ""
                 )
             )
     return tuple(names), tuple(attachments), tuple(found)
@@ -467,23 +539,20 @@ def finish(
     """
     if keys is None:
         keys = [r.resource for r in routes]
-    state = MergeState(config.conflict_policy)
-    state.update(
-        {
-            key: route_entry(r, out.endpoints)
-            for key, r in zip(keys, routes, strict=True)
-            if (out := outcomes[key]).endpoints
-        }
-    )
-    order = sorted(
-        zip(keys, routes, strict=True), key=lambda p: (p[1].kind, p[1].namespace, p[1].name)
-    )
-    return assemble([key for key, _ in order], sorted(keys), outcomes, state)
+    by_key: dict[str, Route] = {}
 
+    def entry(key: str) -> RouteEntry:  # only for DNS names several routes want
+        if not by_key:
+            by_key.update(zip(keys, routes, strict=True))
+        return route_entry(by_key[key], outcomes[key].endpoints)
 
-def _by_route_identity(pair: tuple[str, Route]) -> tuple[str, str, str]:
-    route = pair[1]
-    return (route.kind, route.namespace, route.name)
+    merged = merge_all(
+        {key: out.endpoints for key in keys if (out := outcomes[key]).endpoints},
+        config.conflict_policy,
+        entry,
+    )
+    route_order = sorted(keys, key=lambda key: outcomes[key].who)
+    return assemble(route_order, sorted(keys), outcomes, merged)
 
 
 @dataclass(frozen=True)
@@ -506,7 +575,7 @@ def assemble(
     route_order: Sequence[str],
     key_order: Sequence[str],
     outcomes: Mapping[str, RouteOutcome],
-    state: MergeState,
+    state: MergeState | Merged,
 ) -> Result:
     """Build a Result from per-route outcomes and a merge state.
 
@@ -518,7 +587,7 @@ def assemble(
         route_order: route keys by (kind, namespace, name): the order of diagnostics.
         key_order: route keys sorted as strings: the order of ``by_route``.
         outcomes: route key -> outcome.
-        state: the merge of every route's endpoints.
+        state: the merge of every route's endpoints (incremental, or all at once).
     """
     parts = _Parts(
         state.kept(),

@@ -7,8 +7,7 @@ severity and a one-line explanation; the docs page ``docs/diagnostics.md`` is ch
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, NamedTuple, TypeAlias
 
 from pydantic import BaseModel, ConfigDict
 from typing_extensions import Self
@@ -254,8 +253,7 @@ def make_diagnostic(
 _DIAGNOSTIC_FIELDS = shared_fields_set(Diagnostic.model_fields)
 
 
-@dataclass(frozen=True, slots=True)
-class Rejection:
+class Rejection(NamedTuple):
     """What a rule found about one route, before it is stamped with the route (a Diagnostic).
 
     The rules of the computation return these values instead of appending to shared state;
@@ -269,6 +267,9 @@ class Rejection:
         parent: where: the parent involved (``Gateway ns/name ...``), if any.
         listener: where: the listener involved, if any.
         hostname: where: the hostname involved, if any.
+
+    A named tuple (#17): cheap to build, and a tuple of strings is one the garbage collector
+    stops tracking at its first pass, so the rejections a computation keeps cost it nothing.
     """
 
     reason: ReasonCode

@@ -163,10 +163,9 @@ class Endpoint(_Value):
         What ``model_construct`` does, without its generic overhead (the computation makes one
         per record set). ``tests/test_endpoint.py`` checks the result equals a validated one.
         """
-        ep = cls.__new__(cls)
-        object.__setattr__(
+        ep = _new(cls)
+        _set_dict(
             ep,
-            "__dict__",
             {
                 "dns_name": dns_name,
                 "targets": targets,
@@ -179,9 +178,9 @@ class Endpoint(_Value):
         )
         # one read-only set shared by every trusted endpoint (#17: a set per endpoint is a
         # container the garbage collector tracks); a copy gets its own set (__copy__)
-        object.__setattr__(ep, "__pydantic_fields_set__", _ALL_FIELDS_SET)
-        object.__setattr__(ep, "__pydantic_extra__", None)
-        object.__setattr__(ep, "__pydantic_private__", None)
+        _set_fields_set(ep, _ALL_FIELDS_SET)
+        _set_extra(ep, None)
+        _set_private(ep, None)
         return ep
 
     def __copy__(self) -> Self:
@@ -230,6 +229,13 @@ def record_key(name: str, record_type: str, set_identifier: str = "") -> RecordK
 
 
 _ENDPOINT_FIELDS = frozenset(Endpoint.model_fields)
+# the slots every pydantic model has, set through their descriptors (what object.__setattr__
+# finds, without looking them up per call): Endpoint.trusted builds one endpoint per record set
+_new = object.__new__
+_set_dict = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 _ALL_FIELDS_SET = shared_fields_set(_ENDPOINT_FIELDS)
 
 

@@ -40,13 +40,12 @@ module holds no state.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal, TypeAlias
+from typing import Literal, NamedTuple, TypeAlias
 
 from gatewaydns._meta import RouteParentStatus
 from gatewaydns._types import GenerationPolicy, MissingObservedGeneration
 
-__all__ = ["GenerationVerdict", "Verdict", "generation_verdicts", "is_behind"]
+__all__ = ["GenerationVerdict", "Verdict", "generation_verdicts", "is_behind", "verdicts_of"]
 
 #: ``current``: counts; ``stale``: written for another generation; ``untracked``: no
 #: observedGeneration (counted under ``trust``); ``untracked-rejected``: dropped under ``reject``;
@@ -54,8 +53,7 @@ __all__ = ["GenerationVerdict", "Verdict", "generation_verdicts", "is_behind"]
 Verdict: TypeAlias = Literal["current", "stale", "untracked", "untracked-rejected", "unchecked"]
 
 
-@dataclass(frozen=True)
-class GenerationVerdict:
+class GenerationVerdict(NamedTuple):
     """The generation check of one ``status.parents`` entry.
 
     Attributes:
@@ -97,27 +95,47 @@ def generation_verdicts(
     Returns:
         One verdict per entry, in order.
     """
-    observed = [_observed(e) for e in entries]
+    controllers = [e.controller_name or "" for e in entries] if policy == "latest" else None
+    return verdicts_of(generation, [_observed(e) for e in entries], controllers, policy, missing)
+
+
+def verdicts_of(
+    generation: int | None,
+    observed: Sequence[int | None],
+    controllers: Sequence[str] | None,
+    policy: GenerationPolicy,
+    missing: MissingObservedGeneration,
+) -> list[GenerationVerdict]:
+    """:func:`generation_verdicts` from what it reads of the entries.
+
+    Args:
+        generation: the route's ``metadata.generation``.
+        observed: each entry's ``Accepted.observedGeneration`` (``None``: unset or no
+            ``Accepted`` condition).
+        controllers: each entry's ``controllerName`` (``""`` when unset); read only under
+            ``latest`` (``None`` under the other policies).
+        policy: ``strict``, ``latest`` or ``off``.
+        missing: ``trust`` or ``reject``.
+    """
     if policy == "off" or (policy == "strict" and generation is None):
         return [GenerationVerdict("unchecked", o, None) for o in observed]
-    expected: list[int | None]
+    expected: Sequence[int | None]
     if policy == "strict":
-        expected = [generation] * len(entries)
+        expected = [generation] * len(observed)
     else:
+        assert controllers is not None
         latest: dict[str, int] = {}
-        for entry, obs in zip(entries, observed, strict=True):
+        for ctrl, obs in zip(controllers, observed, strict=True):
             if obs is not None:
-                ctrl = entry.controller_name or ""
                 latest[ctrl] = max(latest.get(ctrl, obs), obs)
-        expected = [latest.get(e.controller_name or "") for e in entries]
-    out = []
-    for obs, exp in zip(observed, expected, strict=True):
-        if obs is None:
-            verdict: Verdict = "untracked" if missing == "trust" else "untracked-rejected"
-        else:
-            verdict = "current" if obs == exp else "stale"
-        out.append(GenerationVerdict(verdict, obs, exp))
-    return out
+        expected = [latest.get(ctrl) for ctrl in controllers]
+    untracked: Verdict = "untracked" if missing == "trust" else "untracked-rejected"
+    return [
+        GenerationVerdict(
+            untracked if obs is None else "current" if obs == exp else "stale", obs, exp
+        )
+        for obs, exp in zip(observed, expected, strict=True)
+    ]
 
 
 def is_behind(generation: int | None, entries: Sequence[RouteParentStatus]) -> bool:

@@ -5,15 +5,19 @@ parents are visible (SPEC section 2) and why the others are not, the labels of e
 (``Selector`` admission), and each visible parent's targets (section 7), computed once per
 Gateway or ListenerSet whatever the number of routes. An immutable value: computing a route reads
 it and changes nothing but its ``memo``, where rules whose outcome depends only on the index and a
-few route properties keep what they found (the listeners of a parent that serve a route kind in
-a namespace: computed once, not once per route).
+few values routes share keep what they found, one table per rule (:func:`memo_table`): the
+parent rules of section 4 per status entry's parentRef and spec parentRefs, the listeners of a
+parent that serve a route kind (section 5), record properties per parent and annotation values
+(section 8): computed once, not once per route. Tables are keyed by values, never by object
+identity, and bounded (:data:`MEMO_LIMIT`, :func:`remember`): a reconciler keeps its index
+through any number of route events.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from gatewaydns._config import SourceConfig
 from gatewaydns._gateway import Gateway, ListenerSet
@@ -22,10 +26,18 @@ from gatewaydns._snapshot import Snapshot
 from gatewaydns._targetfilter import TargetNetFilter
 from gatewaydns._targets import Targets, parent_targets
 
-__all__ = ["Index", "ParentKey", "build_index"]
+__all__ = ["MEMO_LIMIT", "Index", "ParentKey", "build_index", "memo_table", "remember"]
 
 #: A parent object: (``Gateway`` or ``ListenerSet``, namespace, name).
 ParentKey = tuple[str, str, str]
+
+#: How many entries one memo table holds before it is emptied. A reconciler keeps its index
+#: from one Gateway event to the next, through any number of route events: tables keyed by what
+#: routes carry (namespaces, parentRefs, annotation values) must not grow without bound.
+MEMO_LIMIT = 65536
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 
 @dataclass(frozen=True)
@@ -43,9 +55,10 @@ class Index:
         targets: the targets of each visible Gateway, and of each visible ListenerSet whose
             Gateway is visible, by :data:`ParentKey`.
         target_filter: the parsed target filters.
-        memo: what rules computed from the index alone (plus the few route properties in the
-            key), so that thousands of routes on one Gateway do not repeat it; private to the
-            rules that fill it, never part of a result.
+        memo: what rules computed from the index alone (plus the few route values in the
+            key), so that thousands of routes on one Gateway do not repeat it: table name ->
+            table (:func:`memo_table`); private to the rules that fill it, never part of a
+            result.
     """
 
     config: SourceConfig
@@ -94,3 +107,23 @@ def build_index(snapshot: Snapshot, config: SourceConfig) -> Index:
         targets=targets,
         target_filter=config.target_filter(),
     )
+
+
+def memo_table(index: Index, name: str) -> dict[Any, Any]:
+    """The memo table ``name`` of ``index`` (made empty on first use).
+
+    Tables are keyed by *values* (strings, tuples of them), never by object identity, and hold
+    only what the rule that owns the table computed from those values and the index.
+    """
+    table = index.memo.get(name)
+    if table is None:
+        table = index.memo[name] = {}
+    return table
+
+
+def remember(table: dict[_K, _V], key: _K, value: _V) -> _V:
+    """Store ``value`` under ``key`` in a memo table, emptying it first when it is full."""
+    if len(table) >= MEMO_LIMIT:
+        table.clear()
+    table[key] = value
+    return value

@@ -11,17 +11,27 @@ labels: :func:`admitted_listeners` is a pure function of those values.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from gatewaydns._base import GATEWAY_GROUP
 from gatewaydns._diagnostics import ReasonCode, Rejection
 from gatewaydns._gateway import Listener
-from gatewaydns._index import Index
+from gatewaydns._hostnames import normalize_hostname
+from gatewaydns._index import Index, memo_table, remember
 from gatewaydns._namespaces import NamespaceQuery, admission, invalid_selector
 from gatewaydns._parents import Parent
+from gatewaydns._types import Hostname
 
-__all__ = ["LISTENER_RULES", "PROTOCOLS", "Candidate", "admitted_listeners", "serving_listeners"]
+__all__ = [
+    "LISTENER_RULES",
+    "PROTOCOLS",
+    "Candidate",
+    "Serving",
+    "admitted_listeners",
+    "serving_listeners",
+]
 
 #: Route kind -> listener protocols that can serve it (SPEC section 5).
 PROTOCOLS: dict[str, frozenset[str]] = {
@@ -161,15 +171,57 @@ def admitted_listeners(
     return tuple(served), tuple(rejections)
 
 
-def serving_listeners(
-    parent: Parent, kind: str, namespace: str, index: Index
-) -> tuple[tuple[Listener, ...], tuple[Rejection, ...]]:
-    """:func:`admitted_listeners`, computed once per parent, route kind and route namespace.
+class Serving(NamedTuple):
+    """The listeners of a parent that serve a route, as :func:`serving_listeners` finds them.
+
+    Attributes:
+        listeners: the serving listeners, in order.
+        rejections: one rejection for each other listener.
+        names: the serving listeners' names.
+        hostnames: the serving listeners' hostnames as written (``None`` when unset).
+        normalized: those hostnames normalised (``None`` when unset or invalid), what hostname
+            intersection (section 6) compares; kept here so that it is done once per listener.
+    """
+
+    listeners: tuple[Listener, ...]
+    rejections: tuple[Rejection, ...]
+    names: tuple[str, ...]
+    hostnames: tuple[str | None, ...]
+    normalized: tuple[Hostname | None, ...]
+
+
+class _Check(NamedTuple):
+    """One listener's rules, split at the namespace rule (the only one the namespace decides).
+
+    Attributes:
+        listener: the listener.
+        before: the rejection of a rule before the namespace rule (then it is not asked).
+        ask: whether the namespace rule must be asked (``False``: it admits every namespace).
+        after: the rejection of a rule after the namespace rule.
+    """
+
+    listener: Listener
+    before: Rejection | None
+    ask: bool
+    after: Rejection | None
+
+
+class _Plan(NamedTuple):
+    """What :func:`serving_listeners` keeps per parent and route kind."""
+
+    checks: tuple[_Check, ...]
+    blind: Serving | None  # the outcome, when no listener's namespace rule must be asked
+    by_namespace: dict[str, Serving]
+
+
+def serving_listeners(parent: Parent, kind: str, namespace: str, index: Index) -> Serving:
+    """:func:`admitted_listeners`, kept per parent, route kind and (when it matters) namespace.
 
     The outcome depends on nothing else (the parent's listeners and owner come from its object
-    and the ``sectionName``/``port`` selectors, the Namespaces from the index), and on the
-    namespace only when one of the listeners does not admit ``All`` namespaces; routes that
-    share these share the outcome, kept in ``index.memo``.
+    and the ``sectionName``/``port`` selectors, the Namespaces from the index). Of the rules,
+    only the namespace rule reads the route's namespace: the others are asked once per parent
+    and route kind, the namespace rule once per namespace, and not at all for listeners that
+    admit ``All`` namespaces. Kept in the index's memo, keyed by those values.
 
     Args:
         parent: the parent.
@@ -178,22 +230,65 @@ def serving_listeners(
         index: the snapshot's index.
 
     Returns:
-        As :func:`admitted_listeners`.
+        As :func:`admitted_listeners`, with the serving listeners' names and hostnames.
     """
-    owner = parent.listener_set or parent.gateway
-    # the namespace matters only to a listener that does not admit every namespace
-    blind = all(_admits_all(listener) for listener in parent.listeners)
-    key = (
-        "serving_listeners",
-        id(owner),
-        parent.label,
-        parent.selectors,
-        kind,
-        None if blind else namespace,
-    )
-    hit = index.memo.get(key)
-    if hit is not None and hit[0] is owner:  # the same object, not one at a reused address
-        return hit[1]  # type: ignore[no-any-return]
-    found = admitted_listeners(parent, kind, namespace, index.namespaces)
-    index.memo[key] = (owner, found)
+    table = memo_table(index, "serving_listeners")
+    key = (parent.key, parent.label, parent.selectors, kind)
+    plan: _Plan | None = table.get(key)
+    if plan is None:
+        plan = remember(table, key, _plan(parent, kind, namespace, index))
+    if plan.blind is not None:
+        return plan.blind
+    found: Serving | None = plan.by_namespace.get(namespace)
+    if found is None:
+        found = plan.by_namespace[namespace] = _serving(plan.checks, parent, kind, namespace, index)
     return found
+
+
+def _plan(parent: Parent, kind: str, namespace: str, index: Index) -> _Plan:
+    checks = []
+    for listener in parent.listeners:
+        candidate = Candidate(parent, listener, kind, namespace, index.namespaces)
+        before = after = None
+        ask = False
+        rules = iter(LISTENER_RULES)
+        for rule in rules:
+            if rule is _namespace:
+                ask = not _admits_all(listener)
+                after = next(filter(None, (later(candidate) for later in rules)), None)
+                break
+            before = rule(candidate)
+            if before is not None:
+                break
+        checks.append(_Check(listener, before, ask, after))
+    blind = not any(check.ask for check in checks)
+    plan = _Plan(tuple(checks), None, {})
+    if blind:
+        return plan._replace(blind=_serving(plan.checks, parent, kind, namespace, index))
+    return plan
+
+
+def _serving(
+    checks: Sequence[_Check], parent: Parent, kind: str, namespace: str, index: Index
+) -> Serving:
+    """The rules of each listener, the namespace rule asked about ``namespace``."""
+    served: list[Listener] = []
+    rejections: list[Rejection] = []
+    for listener, before, ask, after in checks:
+        rejection = before
+        if rejection is None and ask:
+            rejection = _namespace(Candidate(parent, listener, kind, namespace, index.namespaces))
+        if rejection is None:
+            rejection = after
+        if rejection is None:
+            served.append(listener)
+        else:
+            rejections.append(rejection)
+    hostnames = tuple(lst.hostname for lst in served)
+    return Serving(
+        tuple(served),
+        tuple(rejections),
+        tuple(lst.name for lst in served),
+        hostnames,
+        tuple(normalize_hostname(h) if h else None for h in hostnames),
+    )

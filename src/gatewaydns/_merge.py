@@ -15,8 +15,9 @@ rule) and drops the others with a diagnostic.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from operator import attrgetter
 from types import MappingProxyType
 from typing import Any
 
@@ -25,7 +26,15 @@ from gatewaydns._endpoint import Endpoint, endpoint_sort_key
 from gatewaydns._routes import Route
 from gatewaydns._types import ConflictPolicy
 
-__all__ = ["MergeState", "RouteEntry", "route_entry", "route_sort_key"]
+__all__ = [
+    "MergeState",
+    "Merged",
+    "RouteEntry",
+    "merge_all",
+    "route_entry",
+    "route_sort_key",
+    "sorted_endpoints",
+]
 
 
 def route_sort_key(route: Route) -> tuple[Any, ...]:
@@ -215,7 +224,7 @@ class MergeState:
     def _resort(self, removed: list[Endpoint], added: list[Endpoint]) -> None:
         """Keep the merged endpoints sorted: sort once in bulk, then bisect per change."""
         if not self._eps:
-            self._eps = sorted(added, key=endpoint_sort_key)
+            self._eps = sorted_endpoints(added)
             self._keys = None
             return
         if self._keys is None:
@@ -292,3 +301,152 @@ def _mark(groups: set[_Group], group: _Group, on: bool) -> None:
 def route_entry(route: Route, endpoints: tuple[Endpoint, ...]) -> RouteEntry:
     """The merge's view of a route."""
     return RouteEntry(route_sort_key(route), route.kind, route.namespace, route.name, endpoints)
+
+
+#: The leading fields of :func:`~gatewaydns._endpoint.endpoint_sort_key`.
+_LEADING = attrgetter("dns_name", "record_type", "set_identifier", "record_ttl", "targets")
+
+
+def sorted_endpoints(endpoints: list[Endpoint]) -> list[Endpoint]:
+    """Merged endpoints sorted by :func:`~gatewaydns._endpoint.endpoint_sort_key`, in place.
+
+    Merged endpoints differ in (name, type, set identifier, TTL, targets): a merge keeps one
+    endpoint per (name, set identifier, type, TTL), and per CNAME target set. Sorting by those
+    fields (built in C) then gives the order of the whole key; should two ever agree on them,
+    the whole key decides.
+    """
+    endpoints.sort(key=_LEADING)
+    if len(set(map(_LEADING, endpoints))) != len(endpoints):
+        endpoints.sort(key=endpoint_sort_key)
+    return endpoints
+
+
+class Merged:
+    """The merge of every route at once (:func:`merge_all`): what a full computation reads.
+
+    The same three readings as :class:`MergeState` (``endpoints``, ``kept``, ``diagnostics``),
+    without the per-name state an incremental update needs.
+    """
+
+    __slots__ = ("_diagnostics", "_endpoints", "_kept")
+
+    def __init__(
+        self,
+        endpoints: tuple[Endpoint, ...],
+        kept: dict[str, tuple[Endpoint, ...]],
+        diagnostics: list[Diagnostic],
+    ) -> None:
+        self._endpoints = endpoints
+        self._kept = kept
+        self._diagnostics = diagnostics
+
+    def endpoints(self) -> tuple[Endpoint, ...]:
+        """The merged endpoints, sorted."""
+        return self._endpoints
+
+    def kept(self) -> dict[str, tuple[Endpoint, ...]]:
+        """Route key -> its endpoints after the conflict policy (unordered)."""
+        return self._kept
+
+    def diagnostics(self) -> list[Diagnostic]:
+        """The ``dns-conflict`` diagnostics, by DNS name then route age."""
+        return list(self._diagnostics)
+
+
+_ADDRESS_TYPES = frozenset({"A", "AAAA"})
+
+
+def _plain(endpoints: tuple[Endpoint, ...]) -> bool:
+    """Whether one route's endpoints, alone at their names, merge as they are, in no conflict.
+
+    True when every endpoint is an ``A`` or ``AAAA`` record and no two share (name, type, set
+    identifier): then each of the route's (name, set identifier) groups holds at most one
+    endpoint per type, none a CNAME, which :func:`_merge_group` leaves as it is.
+    ``tests/test_compute_speed.py`` checks this against :class:`MergeState`.
+    """
+    for ep in endpoints:
+        if ep.record_type not in _ADDRESS_TYPES:
+            return False
+    if len(endpoints) < 2:
+        return True
+    return len({(ep.dns_name, ep.record_type, ep.set_identifier) for ep in endpoints}) == len(
+        endpoints
+    )
+
+
+def merge_all(
+    routes: Mapping[str, tuple[Endpoint, ...]],
+    policy: ConflictPolicy,
+    entry: Callable[[str], RouteEntry],
+) -> Merged:
+    """Merge every route's endpoints at once: what :class:`MergeState` gives fed them all.
+
+    A DNS name (per set identifier) that one route alone wants, with :func:`_plain` endpoints,
+    is published as that route has it; every other group goes through :func:`_merge_group`, as
+    in :class:`MergeState`.
+
+    Args:
+        routes: route key -> its endpoints (routes without endpoints may be left out).
+        policy: the conflict policy.
+        entry: the merge's view of a route (its age, for groups several routes want).
+    """
+    # a group is keyed by its name alone when it has no set identifier (no tuple per endpoint)
+    owner: dict[str | _Group, str] = {}
+    shared: dict[str | _Group, list[str]] = {}
+    merged: list[Endpoint] = []  # the endpoints of plain routes, as they are
+    mixed: list[str] = []  # routes whose endpoints are not plain
+    for key, eps in routes.items():
+        for ep in eps:
+            sid = ep.set_identifier
+            group = (ep.dns_name, sid) if sid else ep.dns_name
+            first = owner.setdefault(group, key)
+            if first != key:
+                members = shared.get(group)
+                if members is None:
+                    shared[group] = [first, key]
+                elif members[-1] != key:  # a route's endpoints are seen together
+                    members.append(key)
+        if _plain(eps):
+            merged += eps
+        else:
+            mixed.append(key)
+    del owner
+    if shared:  # what several routes want is merged below, not published as one route has it
+        merged = [
+            ep
+            for ep in merged
+            if ((ep.dns_name, ep.set_identifier) if ep.set_identifier else ep.dns_name)
+            not in shared
+        ]
+    general = dict(shared)
+    for key in mixed:
+        for ep in routes[key]:
+            sid = ep.set_identifier
+            group = (ep.dns_name, sid) if sid else ep.dns_name
+            if group not in general:
+                general[group] = [key]
+    entries: dict[str, RouteEntry] = {}
+    conflicted: dict[_Group, tuple[Diagnostic, ...]] = {}
+    dropped: dict[str, set[_Group]] = {}
+    for name_or_group, keys in general.items():
+        group = name_or_group if isinstance(name_or_group, tuple) else (name_or_group, "")
+        for key in keys:
+            if key not in entries:
+                entries[key] = entry(key)
+        out = _merge_group(group, keys, entries, policy)
+        merged.extend(out.merged)
+        if out.diagnostics:
+            conflicted[group] = out.diagnostics
+        for key in out.dropped:
+            dropped.setdefault(key, set()).add(group)
+    kept = dict(routes)
+    for key, groups in dropped.items():
+        left = tuple(ep for ep in kept[key] if (ep.dns_name, ep.set_identifier) not in groups)
+        if left:
+            kept[key] = left
+        else:
+            del kept[key]
+    for key in [key for key, eps in kept.items() if not eps]:
+        del kept[key]
+    diagnostics = [d for group in sorted(conflicted) for d in conflicted[group]]
+    return Merged(tuple(sorted_endpoints(merged)), kept, diagnostics)

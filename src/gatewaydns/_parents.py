@@ -27,9 +27,9 @@ from typing import NamedTuple
 from gatewaydns._base import GATEWAY_GROUP
 from gatewaydns._diagnostics import Rejection
 from gatewaydns._gateway import Gateway, Listener, ListenerSet
-from gatewaydns._generation import GenerationVerdict, generation_verdicts
-from gatewaydns._index import Index, ParentKey
-from gatewaydns._meta import ParentReference, RouteParentStatus, find_condition
+from gatewaydns._generation import GenerationVerdict, verdicts_of
+from gatewaydns._index import Index, ParentKey, memo_table, remember
+from gatewaydns._meta import Condition, ParentReference, find_condition
 from gatewaydns._namespaces import NamespaceQuery, admission, invalid_selector
 from gatewaydns._routes import Route
 from gatewaydns._types import GenerationPolicy
@@ -102,72 +102,148 @@ class Parent:
     selectors: tuple[RefSelector, ...]
 
 
-def resolve_parents(route: Route, index: Index) -> tuple[tuple[Parent, ...], tuple[Rejection, ...]]:
+class _Static(NamedTuple):
+    """What rules 1-4, 7 and 8 decide about one status entry.
+
+    They read only the entry's reference, the route's spec refs and the index, so routes that
+    share those share it.
+
+    Attributes:
+        label: how diagnostics name the parent.
+        early: the rejection of rules 1-4 (then rules 5-8 are not asked).
+        parent: the parent rules 7 and 8 leave (``None``: they drop it).
+        late: what rules 7 and 8 say, after rules 5 and 6.
+    """
+
+    label: str
+    early: Rejection | None
+    parent: Parent | None = None
+    late: tuple[Rejection, ...] = ()
+
+
+def resolve_parents(
+    route: Route,
+    index: Index,
+    refs: Sequence[ParentReference] | None = None,
+    namespace: str | None = None,
+) -> tuple[tuple[Parent, ...], tuple[Rejection, ...]]:
     """The parents that count for ``route``, and why each other status entry does not.
+
+    Rules 1-4, 7 and 8 read only the entry's reference, the route's spec refs (with the route's
+    namespace, which completes references without one) and the index: what they decide is kept
+    in the index's memo, keyed by those values as written (:class:`_Static`).
+    Rules 5 and 6 read the entry's conditions and are asked for every entry.
 
     Args:
         route: the route.
         index: the snapshot's index.
+        refs: ``route.parent_refs``, when the caller has read them already.
+        namespace: ``route.namespace``, likewise.
 
     Returns:
         The parents, in ``status.parents`` order, and the rejections, in the same order.
     """
-    config = index.config
-    spec_refs = tuple(RefIdentity.of(ref, route.namespace) for ref in route.parent_refs)
     entries = route.parent_statuses
-    verdicts = generation_verdicts(
-        route.metadata.generation,
-        entries,
-        config.generation_policy,
-        config.missing_observed_generation,
+    if not entries:
+        return (), ()
+    config = index.config
+    namespace = route.namespace if namespace is None else namespace
+    refs = route.parent_refs if refs is None else refs
+    spec = tuple(map(_raw, refs))
+    # the route's namespace completes only references without a namespace of their own: the
+    # memo is keyed by it only then (else routes of every namespace share the entries)
+    local = any(not raw[2] for raw in spec)
+    accepted = [find_condition(entry.conditions, "Accepted") for entry in entries]
+    policy = config.generation_policy
+    generation = route.metadata.generation
+    observed = [None if cond is None else cond.observed_generation for cond in accepted]
+    # rule 6 without a GenerationVerdict per entry in the usual case: strict, every entry has
+    # an observedGeneration, and an entry that observed the route's generation is "current"
+    # (it counts, nothing to say); any other entry is asked to verdicts_of alone ("stale")
+    usual = generation if policy == "strict" else None
+    verdicts = (
+        None
+        if usual is not None and None not in observed
+        else verdicts_of(
+            generation,
+            observed,
+            [e.controller_name or "" for e in entries] if policy == "latest" else None,
+            policy,
+            config.missing_observed_generation,
+        )
     )
+    table = memo_table(index, "parents")
     parents: list[Parent] = []
     found: list[Rejection] = []
-    for entry, verdict in zip(entries, verdicts, strict=True):
-        parent, rejections = _parent(route.namespace, entry, verdict, spec_refs, index)
-        found.extend(rejections)
-        if parent is not None:
-            parents.append(parent)
+    for i, (entry, cond) in enumerate(zip(entries, accepted, strict=True)):
+        entry_ref = entry.parent_ref
+        raw = _raw(entry_ref)
+        key = (namespace if local or not raw[2] else None, raw, spec)
+        static = table.get(key)
+        if static is None:
+            static = remember(table, key, _static(entry_ref, namespace, refs, index))
+        if static.early is not None:  # rules 1-4
+            found.append(static.early)
+            continue
+        rejection = _not_accepted(cond, static.label)  # rule 5
+        if rejection is not None:
+            found.append(rejection)
+            continue
+        if verdicts is not None or observed[i] != usual:  # rule 6
+            verdict = (
+                verdicts[i]
+                if verdicts is not None
+                else verdicts_of(generation, observed[i : i + 1], None, policy, "trust")[0]
+            )
+            counts, notes = _generation(verdict, static.label, policy)
+            if notes:
+                found += notes
+            if not counts:
+                continue
+        if static.late:
+            found += static.late  # rules 7 and 8
+        if static.parent is not None:
+            parents.append(static.parent)
     return tuple(parents), tuple(found)
 
 
-def _parent(
-    namespace: str,
-    entry: RouteParentStatus,
-    verdict: GenerationVerdict,
-    spec_refs: Sequence[RefIdentity],
-    index: Index,
-) -> tuple[Parent | None, tuple[Rejection, ...]]:
-    """One status entry through rules 1-8."""
-    label = entry.parent_ref.label(namespace)
-    ref = RefIdentity.of(entry.parent_ref, namespace)
+#: A parentRef as written: (group, kind, namespace, name, sectionName, port).
+_RawRef = tuple[str | None, str | None, str | None, str, str | None, int | None]
+
+
+def _raw(ref: ParentReference) -> _RawRef:
+    """A parentRef's fields as written: with the route's namespace, all its identity depends on."""
+    return (ref.group, ref.kind, ref.namespace, ref.name, ref.section_name, ref.port)
+
+
+def _static(
+    entry_ref: ParentReference, namespace: str, refs: Sequence[ParentReference], index: Index
+) -> _Static:
+    """Rules 1-4, 7 and 8 for a status entry's reference, given the route's spec refs."""
+    label = entry_ref.label(namespace)
+    ref = RefIdentity.of(entry_ref, namespace)
+    spec_refs = [RefIdentity.of(spec_ref, namespace) for spec_ref in refs]
     selectors = tuple(
         sorted({s.selector for s in spec_refs if stands_for(ref, s)}, key=_selector_order)
     )
     if not selectors:  # rule 1
-        return None, (_not_in_spec(ref, spec_refs, label),)
+        return _Static(label, _not_in_spec(ref, spec_refs, label))
     found = _unsupported(ref, label, index) or _lookup(ref, label, index)  # rules 2-4
     if isinstance(found, Rejection):
-        return None, (found,)
+        return _Static(label, found)
     gateway, listener_set = found
-    rejection = _not_accepted(entry, label)  # rule 5
-    if rejection is not None:
-        return None, (rejection,)
-    counts, notes = _generation(verdict, label, index.config.generation_policy)  # rule 6
-    if not counts:
-        return None, notes
     if listener_set is not None:  # rule 7
         refusals = _not_attached(listener_set, gateway, label, index)
         if refusals:
-            return None, (*notes, *refusals)
+            return _Static(label, None, None, refusals)
     owner = listener_set or gateway
     listeners, more = _listeners(owner.listeners, selectors, listener_set, label)  # rule 8
     if listeners is None:
-        return None, (*notes, *more)
+        return _Static(label, None, None, more)
     kind = ref.parent[1]
     key = (kind, owner.namespace, owner.name)
     parent = Parent(label, key, gateway, listener_set, listeners, owner.namespace, selectors)
-    return parent, (*notes, *more)
+    return _Static(label, None, parent, more)
 
 
 def _selector_order(selector: RefSelector) -> tuple[str, int]:
@@ -252,9 +328,8 @@ def _lookup(
     return gateway, listener_set
 
 
-def _not_accepted(entry: RouteParentStatus, label: str) -> Rejection | None:
-    """Rule 5: the entry's ``Accepted`` condition, found by type, is True."""
-    cond = entry.condition("Accepted")
+def _not_accepted(cond: Condition | None, label: str) -> Rejection | None:
+    """Rule 5: the entry's ``Accepted`` condition (``cond``, found by type) is True."""
     if cond is not None and cond.status == "True":
         return None
     state = "no Accepted condition" if cond is None else f"Accepted={cond.status}"

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from gatewaydns._annotations import Annotations, parse_ttl
 from gatewaydns._config import SourceConfig
 from gatewaydns._diagnostics import Rejection
 from gatewaydns._endpoint import Endpoint, Labels, ProviderSpecificProperty, endpoint_sort_key
 from gatewaydns._hostnames import comparable_name
+from gatewaydns._index import Index, memo_table, remember
 from gatewaydns._parents import Parent
 from gatewaydns._targetfilter import TargetNetFilter
 from gatewaydns._targets import record_type
@@ -27,6 +28,7 @@ __all__ = [
     "MAX_VALUE",
     "Published",
     "RecordProperties",
+    "parent_record_properties",
     "post_process",
     "property_sources",
     "record_properties",
@@ -52,13 +54,17 @@ class RecordProperties:
     provider_specific: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
-class Published:
-    """What a route publishes through one parent: these names, these targets, these properties."""
+class Published(NamedTuple):
+    """What a route publishes through one parent: these names, these targets, these properties.
+
+    ``by_type`` is ``targets`` split by record type (:func:`~gatewaydns._targets.targets_by_type`;
+    a parent's :class:`~gatewaydns._targets.Targets` has it made once).
+    """
 
     names: tuple[Hostname, ...]
     targets: tuple[str, ...]
     properties: RecordProperties
+    by_type: tuple[tuple[str, tuple[str, ...]], ...]
 
 
 def property_sources(
@@ -70,6 +76,45 @@ def property_sources(
     prefix = config.annotation_prefix
     owners = (parent.listener_set, parent.gateway) if parent.listener_set else (parent.gateway,)
     return (route, *(Annotations(o.metadata.annotations, prefix) for o in owners))
+
+
+_NO_PROPERTIES: tuple[RecordProperties, tuple[Rejection, ...]] = (RecordProperties(), ())
+
+
+def parent_record_properties(
+    route: Annotations, parent: Parent, index: Index
+) -> tuple[RecordProperties, tuple[Rejection, ...]]:
+    """:func:`record_properties` of :func:`property_sources`, kept in the index's memo.
+
+    The outcome depends only on the parent's label and the values the sources hold for the
+    ``ttl``, ``set-identifier`` and provider-specific annotations: it is kept under those
+    values, and without any (no source has an annotation) it is the empty properties.
+    """
+    config = index.config
+    if route.empty and not config.inherit_gateway_annotations:  # the usual case
+        return _NO_PROPERTIES
+    if config.inherit_gateway_annotations:
+        owners = memo_table(index, "owner_annotations")
+        inherited = owners.get(parent.key)
+        if inherited is None:
+            inherited = remember(owners, parent.key, property_sources(route, parent, config)[1:])
+        sources: tuple[Annotations, ...] = (route, *inherited)
+    else:
+        sources = (route,)
+    if all(a.empty for a in sources):
+        return _NO_PROPERTIES
+    table = memo_table(index, "record_properties")
+    key = (
+        parent.label,
+        *(
+            (a.get("ttl"), a.get("set-identifier"), tuple(a.provider_specific().items()))
+            for a in sources
+        ),
+    )
+    found = table.get(key)
+    if found is None:
+        found = remember(table, key, record_properties(sources, parent.label))
+    return found  # type: ignore[no-any-return]
 
 
 def _safe(value: str) -> bool:
@@ -141,6 +186,35 @@ def route_endpoints(
     Returns:
         The endpoints, sorted.
     """
+    if len(published) == 1 and not held:  # the common case: one parent, nothing held
+        return _one_parent(resource, published[0])
+    return _endpoints(resource, published, held)
+
+
+def _one_parent(resource: str, item: Published) -> list[Endpoint]:
+    """:func:`route_endpoints` of one parent's records and nothing held.
+
+    Each (name, type) is one record set (the properties are the parent's), its targets the
+    parent's of that type; names are distinct, so sorting by (name, type) sorts the endpoints
+    as :func:`~gatewaydns._endpoint.endpoint_sort_key` does. ``tests/test_compute_speed.py``
+    checks this equals :func:`_endpoints`.
+    """
+    props = item.properties
+    set_id, ttl, ps = props.set_identifier, props.ttl, props.provider_specific
+    labels = Labels({"resource": resource})  # immutable: shared by the route's endpoints
+    specific = tuple(ProviderSpecificProperty(name=k, value=v) for k, v in ps) if ps else ()
+    trusted = Endpoint.trusted
+    return [
+        trusted(name, targets, rtype, set_id, ttl, labels, specific)
+        for name in (sorted(item.names) if len(item.names) > 1 else item.names)
+        for rtype, targets in item.by_type
+    ]
+
+
+def _endpoints(
+    resource: str, published: Sequence[Published], held: Sequence[Endpoint]
+) -> list[Endpoint]:
+    """:func:`route_endpoints`, whatever the parents and held endpoints."""
     groups: dict[_GroupKey, list[str]] = {}
     for item in published:
         props = item.properties

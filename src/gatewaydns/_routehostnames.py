@@ -8,8 +8,9 @@ gets the empty hostname, "whatever the listener's hostname is" (``None`` here).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from gatewaydns._annotations import Annotations, split_list
 from gatewaydns._config import FQDNTemplate, SourceConfig
@@ -49,8 +50,7 @@ HOSTNAME_SOURCES: dict[str, Callable[[Candidates], list[str | None]]] = {
 }
 
 
-@dataclass(frozen=True)
-class RouteHostnames:
+class RouteHostnames(NamedTuple):
     """A route's hostnames and what was wrong on the way.
 
     Attributes:
@@ -75,6 +75,8 @@ def route_hostnames(route: Route, config: SourceConfig, annotations: Annotations
         ConfigError: the FQDN template raised for the route.
     """
     spec = route.spec_hostnames
+    if config.fqdn_template is None and annotations.empty:  # only spec.hostnames count
+        return _normalized(spec if spec or not config.listener_hostname_fallback else (None,), [])
     defined = list(spec)
     if config.fqdn_template is not None and (not spec or config.combine_fqdn):
         defined.extend(_template_hostnames(route, config.fqdn_template))
@@ -93,8 +95,17 @@ def route_hostnames(route: Route, config: SourceConfig, annotations: Annotations
                 f"{', '.join(HOSTNAME_SOURCES)}; using the default",
             )
         )
+    return _normalized(candidates.default() if choose is None else choose(candidates), rejections)
+
+
+def _normalized(items: Sequence[str | None], rejections: list[Rejection]) -> RouteHostnames:
+    """The chosen hostnames normalised, each once; a rejection for each invalid one."""
+    if len(items) == 1 and items[0] is not None:  # one hostname: nothing to de-duplicate
+        name = normalize_hostname(items[0])
+        if name is not None:
+            return RouteHostnames((name,), tuple(rejections))
     names: list[Hostname | None] = []
-    for item in candidates.default() if choose is None else choose(candidates):
+    for item in items:
         name = None if item is None else normalize_hostname(item)
         if item is not None and name is None:
             message = f"hostname {item!r} is not a valid DNS name"

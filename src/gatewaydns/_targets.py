@@ -12,7 +12,7 @@ ListenerSet (:func:`parent_targets`), whatever the number of routes.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from gatewaydns._annotations import Annotations
@@ -21,7 +21,14 @@ from gatewaydns._gateway import Gateway, ListenerSet
 from gatewaydns._hostnames import is_ip_address, normalize_target
 from gatewaydns._meta import find_condition
 
-__all__ = ["Targets", "clean_target", "parent_targets", "record_type", "route_targets"]
+__all__ = [
+    "Targets",
+    "clean_target",
+    "parent_targets",
+    "record_type",
+    "route_targets",
+    "targets_by_type",
+]
 
 
 @dataclass(frozen=True)
@@ -41,10 +48,15 @@ class Targets:
     values: tuple[str, ...]
     problems: tuple[Rejection, ...] = ()
     address_lost: str | None = None
+    #: the values by record type (:func:`targets_by_type`), made once per parent
+    by_type: tuple[tuple[str, tuple[str, ...]], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_type", targets_by_type(self.values))
 
     def at(self, parent: str) -> tuple[Rejection, ...]:
         """The problems, about ``parent``."""
-        return tuple(replace(p, parent=parent) for p in self.problems)
+        return tuple(p._replace(parent=parent) for p in self.problems) if self.problems else ()
 
 
 def clean_target(value: str) -> str | None:
@@ -111,3 +123,16 @@ def record_type(target: str) -> str:
     if is_ip_address(target):
         return "AAAA" if ":" in target else "A"
     return "CNAME"
+
+
+def targets_by_type(values: Sequence[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Targets split by the record type they make, types sorted, each type's targets sorted.
+
+    Example:
+        >>> targets_by_type(["192.0.2.2", "2001:db8::1", "192.0.2.1"])
+        (('A', ('192.0.2.1', '192.0.2.2')), ('AAAA', ('2001:db8::1',)))
+    """
+    split: dict[str, set[str]] = {}
+    for value in values:
+        split.setdefault(record_type(value), set()).add(value)
+    return tuple((rtype, tuple(sorted(split[rtype]))) for rtype in sorted(split))

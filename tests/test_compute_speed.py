@@ -1,0 +1,185 @@
+"""The shortcuts of the computation (#17) give what the general paths give.
+
+Each shortcut is checked against the code path it stands in for, over generated inputs:
+
+* ``merge_all`` (a full computation's merge) against ``MergeState`` (the reconciler's);
+* ``sorted_endpoints`` against sorting by ``endpoint_sort_key``;
+* one parent's records (``_one_parent``) against the general record sets (``_endpoints``);
+* the memo tables of the index (parents, serving listeners, record properties): every route
+  computed against one shared index gives what it gives against an index of its own, and the
+  order of the routes changes nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import gatewaydns
+from gatewaydns import Endpoint, SourceConfig
+from gatewaydns._compute import assemble, build_index, compute_route, finish
+from gatewaydns._endpoint import endpoint_sort_key
+from gatewaydns._index import MEMO_LIMIT, memo_table, remember
+from gatewaydns._merge import MergeState, RouteEntry, merge_all, route_entry, sorted_endpoints
+from gatewaydns._records import Published, RecordProperties, _endpoints, _one_parent
+from gatewaydns._targets import targets_by_type
+from gatewaydns._types import Hostname
+from tests import strategies as gen
+
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+NAMES = st.sampled_from(["a.example.com", "b.example.com", "c.example.com"])
+TARGETS = st.sampled_from(["192.0.2.1", "192.0.2.2", "2001:db8::1", "lb.example.net", "x.net"])
+ROUTES = st.sampled_from(["httproute/app/r1", "httproute/app/r2", "httproute/web/r3"])
+
+
+@st.composite
+def endpoints(draw: Any, route: str) -> Endpoint:
+    targets = tuple(sorted(set(draw(st.lists(TARGETS, min_size=1, max_size=3)))))
+    return Endpoint(
+        dns_name=draw(NAMES),
+        targets=targets,
+        record_type=draw(st.sampled_from(["A", "AAAA", "CNAME"])),
+        set_identifier=draw(st.sampled_from(["", "", "eu"])),
+        record_ttl=draw(st.sampled_from([0, 0, 300])),
+        labels={"resource": route},
+        provider_specific=draw(st.sampled_from([(), ({"name": "alias", "value": "true"},)])),
+    )
+
+
+@st.composite
+def route_entries(draw: Any) -> dict[str, RouteEntry]:
+    out: dict[str, RouteEntry] = {}
+    for key in draw(st.lists(ROUTES, min_size=1, max_size=3, unique=True)):
+        _kind, namespace, name = key.split("/")
+        created = draw(st.sampled_from([None, "2025-01-01T00:00:00Z", "2025-02-01T00:00:00Z"]))
+        eps = draw(st.lists(endpoints(key), min_size=1, max_size=4))
+        out[key] = RouteEntry(
+            (created is None, created or "", namespace, name, "HTTPRoute"),
+            "HTTPRoute",
+            namespace,
+            name,
+            tuple(sorted(eps, key=endpoint_sort_key)),
+        )
+    return out
+
+
+@SETTINGS
+@given(route_entries(), st.sampled_from(["report", "oldest-wins"]))
+def test_merge_all_is_the_merge_state_fed_every_route(
+    entries: dict[str, RouteEntry], policy: Any
+) -> None:
+    state = MergeState(policy)
+    state.update(entries)
+    merged = merge_all({k: e.endpoints for k, e in entries.items()}, policy, entries.__getitem__)
+    assert merged.endpoints() == state.endpoints()
+    assert merged.kept() == state.kept()
+    assert merged.diagnostics() == state.diagnostics()
+
+
+@SETTINGS
+@given(st.lists(endpoints("httproute/app/r1") | endpoints("httproute/app/r2"), max_size=12))
+def test_sorted_endpoints_sorts_as_endpoint_sort_key(eps: list[Endpoint]) -> None:
+    # ties on the leading fields (same name, type, set, TTL and targets) included
+    assert sorted_endpoints(list(eps)) == sorted(eps, key=endpoint_sort_key)
+    assert sorted_endpoints(list(reversed(eps))) == sorted(eps, key=endpoint_sort_key)
+
+
+@SETTINGS
+@given(
+    st.lists(NAMES, min_size=1, max_size=3, unique=True),
+    st.lists(TARGETS, min_size=1, max_size=4, unique=True),
+    st.sampled_from([0, 300]),
+    st.sampled_from(["", "eu"]),
+    st.sampled_from([(), (("alias", "true"),), (("alias", "true"), ("aws/weight", "10"))]),
+)
+def test_one_parent_records_are_the_general_record_sets(
+    names: list[str], targets: list[str], ttl: int, set_id: str, ps: Any
+) -> None:
+    published = Published(
+        tuple(Hostname(n) for n in names),
+        tuple(targets),
+        RecordProperties(ttl, set_id, ps),
+        targets_by_type(targets),
+    )
+    fast = _one_parent("httproute/app/r1", published)
+    assert fast == _endpoints("httproute/app/r1", [published], ())
+    assert fast == sorted(fast, key=endpoint_sort_key)
+
+
+def _own_index_each(snapshot: gatewaydns.Snapshot, config: SourceConfig) -> gatewaydns.Result:
+    """Every route computed against an index of its own (no memo shared between routes)."""
+    outcomes = {}
+    for r in snapshot.routes:
+        out = compute_route(r, build_index(snapshot, config), None)
+        outcomes[out.key] = out
+    return finish(snapshot.routes, outcomes, config)
+
+
+def _via_merge_state(snapshot: gatewaydns.Snapshot, config: SourceConfig) -> gatewaydns.Result:
+    """A full computation merged as the reconciler merges (``MergeState``)."""
+    idx = build_index(snapshot, config)
+    outcomes = {r.resource: compute_route(r, idx, None) for r in snapshot.routes}
+    routes = {r.resource: r for r in snapshot.routes}
+    state = MergeState(config.conflict_policy)
+    state.update(
+        {k: route_entry(routes[k], o.endpoints) for k, o in outcomes.items() if o.endpoints}
+    )
+    order = sorted(outcomes, key=lambda k: outcomes[k].who)
+    return assemble(order, sorted(outcomes), outcomes, state)
+
+
+def _same(a: gatewaydns.Result, b: gatewaydns.Result) -> None:
+    assert a.endpoints == b.endpoints
+    assert dict(a.by_route) == dict(b.by_route)
+    assert a.diagnostics == b.diagnostics
+    assert a.attachments == b.attachments
+
+
+@SETTINGS
+@given(gen.snapshots() | gen.attachable_snapshots(), gen.configs, st.randoms())
+def test_memo_and_merge_shortcuts_change_nothing(
+    docs: list[dict[str, Any]], config: dict[str, Any], rnd: random.Random
+) -> None:
+    cfg = SourceConfig(**config)
+    snapshot = gatewaydns.Snapshot.from_manifests(docs)
+    result = gatewaydns.compute_endpoints(snapshot, cfg)
+    _same(result, _own_index_each(snapshot, cfg))
+    _same(result, _via_merge_state(snapshot, cfg))
+    shuffled = list(docs)
+    rnd.shuffle(shuffled)
+    _same(result, gatewaydns.compute_endpoints(gatewaydns.Snapshot.from_manifests(shuffled), cfg))
+
+
+def test_benchmark_cluster_shortcuts_change_nothing() -> None:
+    """The benchmark's cluster (shared parents, Selector listeners, ListenerSets, stale entries)."""
+    from benchmarks.generate import cluster
+
+    docs = cluster(600)
+    for cfg in (
+        SourceConfig(listener_sets=True),
+        SourceConfig(inherit_gateway_annotations=True, conflict_policy="oldest-wins"),
+    ):
+        snapshot = gatewaydns.Snapshot.from_manifests(docs)
+        result = gatewaydns.compute_endpoints(snapshot, cfg)
+        assert result.endpoints
+        _same(result, _own_index_each(snapshot, cfg))
+        _same(result, _via_merge_state(snapshot, cfg))
+        shuffled = list(docs)
+        random.Random(7).shuffle(shuffled)
+        _same(
+            result, gatewaydns.compute_endpoints(gatewaydns.Snapshot.from_manifests(shuffled), cfg)
+        )
+
+
+def test_a_memo_table_is_bounded() -> None:
+    idx = build_index(gatewaydns.Snapshot.from_manifests([]), SourceConfig())
+    table = memo_table(idx, "test")
+    assert memo_table(idx, "test") is table
+    for i in range(MEMO_LIMIT + 10):
+        remember(table, i, i)
+    assert len(table) <= MEMO_LIMIT
+    assert table[MEMO_LIMIT + 9] == MEMO_LIMIT + 9
