@@ -606,3 +606,27 @@ def test_to_manifest_of_an_own_model_is_its_manifest() -> None:
     doc = {"name": "a", "group": None, "x-color": "blue"}
     ref = ParentReference.model_validate(doc)
     assert to_manifest(ref) == doc
+
+
+@given(
+    st.fixed_dictionaries(
+        {"name": st.text(min_size=1, max_size=3)},
+        optional={
+            "group": st.none() | st.sampled_from(["", "gateway.networking.k8s.io", "x"]),
+            "kind": st.none() | st.sampled_from(["Gateway", "ListenerSet", "Service"]),
+            "namespace": st.none() | st.text(max_size=3),
+            "sectionName": st.none() | st.text(max_size=3),
+            "port": st.none() | st.integers(0, 70000),
+        },
+    )
+)
+def test_parent_reference_fields_are_its_attributes(doc: dict[str, Any]) -> None:
+    ref = ParentReference.model_validate(doc)
+    assert ref.fields() == (
+        ref.group,
+        ref.kind,
+        ref.namespace,
+        ref.name,
+        ref.section_name,
+        ref.port,
+    )

@@ -101,14 +101,17 @@ def load_json_fast(text: str, max_documents: int) -> list[Resource] | None:
 def _objects(value: Any, max_documents: int) -> list[Resource] | None:
     docs = value if isinstance(value, list) else [value]
     objects: list[Resource] = []
-    seen: set[tuple[str, str, str]] = set()
+    # keys as strings, not tuples: strings are not containers the garbage collector counts and
+    # walks (a tuple per object made a full collection more likely during a load); an odd name
+    # holding the separator can only make a false duplicate, which the general loader judges
+    seen: set[str] = set()
     for doc in docs:
         items = doc["items"] if doc["kind"] == "List" else (doc,)
         for item in items:
             if "apiVersion" not in item:
                 return None  # the models default it; the general loader requires it
             obj = _CLASSES[item["kind"]]._view(item)
-            key = (item["kind"], obj.namespace, obj.name)
+            key = f"{item['kind']}\0{obj.namespace}\0{obj.name}"
             if key in seen or len(objects) >= max_documents:
                 return None
             seen.add(key)

@@ -140,6 +140,21 @@ class ParentReference(ParentObjectReference):
     section_name: StrictStr | None = Field(default=None, key="sectionName")
     port: StrictInt | None = None
 
+    def fields(self) -> tuple[str | None, str | None, str | None, str, str | None, int | None]:
+        """``(group, kind, namespace, name, section_name, port)``, defaults for absent fields.
+
+        What reading the six attributes gives, in one call: the computation keys a memo by it.
+        """
+        data = self._data
+        return (
+            data.get("group", GATEWAY_GROUP),
+            data.get("kind", "Gateway"),
+            data.get("namespace"),
+            data["name"],
+            data.get("sectionName"),
+            data.get("port"),
+        )
+
     def label(self, route_namespace: str) -> str:
         """A readable name: ``Gateway infra/edge section https port 443``."""
         _group, kind, namespace, name = self.identity(route_namespace)

@@ -213,7 +213,7 @@ _RawRef = tuple[str | None, str | None, str | None, str, str | None, int | None]
 
 def _raw(ref: ParentReference) -> _RawRef:
     """A parentRef's fields as written: with the route's namespace, all its identity depends on."""
-    return (ref.group, ref.kind, ref.namespace, ref.name, ref.section_name, ref.port)
+    return ref.fields()
 
 
 def _static(
