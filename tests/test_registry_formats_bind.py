@@ -273,3 +273,117 @@ def test_leading_dot_domain_filter_leaves_the_apex(
     sync(provider, [], options)
     assert after[("example.com", "A")] == dump(named)[("example.com", "A")]
     assert ("www.example.com", "A") not in dump(named)
+
+
+# --- the old-format TXT still speaks for a record whose new-format TXT is gone -------------------
+# Reduced from a failing example of tests/property/test_bind_state_machine.py: a record adopted
+# from an old-format TXT (which stays), whose new-format TXT someone deleted, is still ours —
+# external-dns reads the old format whenever a record has no new-format TXT, and so does
+# gatewaydns (docs/migrating-from-external-dns.md). Only taking both TXTs makes it nobody's.
+PLAIN_A = Record("a.example.com", "A", ("198.51.100.50",), "httproute/app/old")
+P_REG = TXTRegistry(OWNER, prefix="p-")
+
+
+def adopted(named: dict[str, Any], provider: RFC2136Provider) -> dict[tuple[str, str], Any]:
+    """a.example.com A as external-dns v0.11 left it, adopted and moved by a route: the record
+    has its new-format TXT (p-a-a) next to the old-format one (p-a)."""
+    write(named, zone_v011([PLAIN_A], OWNER, prefix="p-"))
+    moved = PLAIN_A.desired().model_copy(update={"targets": ("192.0.2.1",)})
+    assert sync(provider, [moved], PlanOptions(P_REG)).diagnostics == ()
+    zone = dump(named)
+    assert zone[("a.example.com", "A")] == ("192.0.2.1",)
+    assert texts(zone, "p-a-a.example.com") == [txt_text(value(OWNER, PLAIN_A.resource))]
+    assert texts(zone, "p-a.example.com") == [txt_text(value(OWNER, PLAIN_A.resource))]
+    return zone
+
+
+def delete_txts(named: dict[str, Any], *names: str) -> None:
+    msg = raw_update(named)
+    for name in names:
+        msg.delete(name + ".", "TXT")
+    send(named, msg)
+
+
+def test_new_format_txt_deleted_the_old_format_one_still_claims(
+    named: dict[str, Any], faulty: Faulty
+) -> None:
+    before = adopted(named, faulty)
+    delete_txts(named, "p-a-a.example.com")  # someone takes the new-format TXT only
+    wanted = PLAIN_A.desired().model_copy(update={"targets": ("192.0.2.1", "192.0.2.4")})
+    changes = plan(
+        faulty.adjust_endpoints([wanted]),
+        faulty.records(),
+        PlanOptions(P_REG),
+        zones=faulty.zones,
+        capabilities=faulty.capabilities,
+    )
+    # still ours through the old-format TXT: one unit updates the record and gives it its
+    # new-format TXT again, relying on the old one (which it leaves in place)
+    assert changes.diagnostics == ()
+    [unit] = changes.units
+    assert [(e.dns_name, e.targets) for e in unit.update_new] == [
+        ("a.example.com", ("192.0.2.1", "192.0.2.4"))
+    ]
+    assert [e.dns_name for e in unit.create] == ["p-a-a.example.com"]
+    assert [e.dns_name for e in unit.require] == ["p-a.example.com"]
+    assert unit.delete == ()
+
+    def changer(_message: Any) -> None:  # a concurrent writer adds an address meanwhile
+        msg = raw_update(named)
+        msg.add("a.example.com.", 300, "A", "198.51.100.77")
+        send(named, msg)
+
+    faulty.before[len(faulty.messages) + 1] = changer
+    with pytest.raises(ProviderError, match="changed since it was read"):
+        faulty.apply_changes(changes)
+    faulty.before.clear()
+    zone = dump(named)
+    # the unit was refused whole: the extra address is the writer's, nothing is ours
+    assert zone[("a.example.com", "A")] == ("192.0.2.1", "198.51.100.77")
+    assert ("p-a-a.example.com", "TXT") not in zone
+    assert zone[("p-a.example.com", "TXT")] == before[("p-a.example.com", "TXT")]
+    # the next round repairs the record of ours (SPEC 13.6) and restores its TXT
+    assert sync(faulty, [wanted], PlanOptions(P_REG)).diagnostics == ()
+    zone = dump(named)
+    assert zone[("a.example.com", "A")] == ("192.0.2.1", "192.0.2.4")
+    assert texts(zone, "p-a-a.example.com") == [txt_text(value(OWNER, PLAIN_A.resource))]
+    assert zone[("p-a.example.com", "TXT")] == before[("p-a.example.com", "TXT")]
+    assert sync(faulty, [wanted], PlanOptions(P_REG)).units == ()
+    sync(faulty, [], PlanOptions(P_REG))  # its route gone: deleted, the old-format TXT stays
+    zone = dump(named)
+    assert ("a.example.com", "A") not in zone
+    assert ("p-a-a.example.com", "TXT") not in zone
+    assert zone[("p-a.example.com", "TXT")] == before[("p-a.example.com", "TXT")]
+
+
+def test_both_txts_deleted_the_record_is_nobodys(
+    named: dict[str, Any], provider: RFC2136Provider
+) -> None:
+    adopted(named, provider)
+    delete_txts(named, "p-a-a.example.com", "p-a.example.com")
+    taken = dump(named)
+    wanted = PLAIN_A.desired().model_copy(update={"targets": ("192.0.2.1", "192.0.2.4")})
+    changes = sync(provider, [wanted], PlanOptions(P_REG))
+    assert [(d.reason, d.hostname) for d in changes.diagnostics] == [("not-owned", "a.example.com")]
+    assert changes.units == ()
+    sync(provider, [], PlanOptions(P_REG))
+    assert dump(named) == taken
+
+
+def test_a_persons_txt_at_the_new_format_name_wins_over_the_old_format(
+    named: dict[str, Any], provider: RFC2136Provider
+) -> None:
+    """The new format takes precedence: a person's text at the record's new-format TXT name,
+    there before external-dns v0.11 wrote the record, makes it foreign despite the old TXT."""
+    write(
+        named,
+        [Endpoint(dns_name="p-a-a.example.com", targets=('"meanwhile"',), record_type="TXT")],
+    )
+    write(named, zone_v011([PLAIN_A], OWNER, prefix="p-"))
+    before = dump(named)
+    moved = PLAIN_A.desired().model_copy(update={"targets": ("192.0.2.1",)})
+    changes = sync(provider, [moved], PlanOptions(P_REG))
+    assert [(d.reason, d.hostname) for d in changes.diagnostics] == [("not-owned", "a.example.com")]
+    assert changes.units == ()
+    assert sync(provider, [], PlanOptions(P_REG)).units == ()  # no route: not deleted either
+    assert dump(named) == before
