@@ -472,10 +472,11 @@ def test_2_a_record_taken_meanwhile_where_our_cname_replaces_our_aaaa(
     3.4.2.2), and RFC 2136 has no "nothing else here" prerequisite: the unit requires every
     other record type absent, so it is refused whole instead of leaving the CNAME's TXT alone
     (reduced from a state-machine failing example)."""
-    www = "www.example.com"
-    sync(faulty, [ep(www, "2001:db8::1", rtype="AAAA")])
-    assert ours(dump(named)) == {www}
+    www, api = "www.example.com", "api.example.com"  # api: the same change, nobody in the way
+    sync(faulty, [ep(n, "2001:db8::1", rtype="AAAA") for n in (www, api)])
+    assert ours(dump(named)) == {www, api}
     before = dump(named)
+    api_cname = ep(api, "lb.example.net", rtype="CNAME")
 
     def writer(_message: Any) -> None:
         msg = raw_update(named)
@@ -484,14 +485,24 @@ def test_2_a_record_taken_meanwhile_where_our_cname_replaces_our_aaaa(
 
     faulty.before[len(faulty.messages) + 1] = writer
     cname = ep(www, "lb.example.net", rtype="CNAME")
-    with pytest.raises(ProviderError, match="changed since it was read") as info:
-        sync(faulty, [cname])
+    with pytest.raises(ProviderError, match=r"1 change\(s\) failed, 1 applied") as info:
+        sync(faulty, [cname, api_cname])
     assert info.value.retryable
-    assert dump(named) == {**before, (www, "A"): ("198.51.100.9",)}  # nothing of the unit
-    again = sync(faulty, [cname])  # sees the A: the CNAME is refused, our AAAA goes
+    zone = dump(named)
+    assert ours(zone) == {www, api}
+    assert zone[(api, "CNAME")] == ("lb.example.net",)  # the unit nobody disturbed applied
+    assert (api, "AAAA") not in zone
+    assert zone[(www, "AAAA")] == before[(www, "AAAA")]  # the disturbed one: nothing of it
+    assert zone[(www, "A")] == ("198.51.100.9",)
+    assert (www, "CNAME") not in zone
+    assert (REG.txt_name(www, "CNAME"), "TXT") not in zone
+    again = sync(faulty, [cname, api_cname])  # sees the A: the CNAME is refused, the AAAA goes
     assert [d.reason for d in again.diagnostics] == ["not-owned"]
-    assert dump(named) == {("ns.example.com", "A"): ("127.0.0.1",), (www, "A"): ("198.51.100.9",)}
-    assert sync(faulty, [cname]).is_empty()
+    zone = dump(named)
+    assert ours(zone) == {api}
+    assert zone[(www, "A")] == ("198.51.100.9",)
+    assert {(n, t) for n, t in zone if n.endswith(www)} == {(www, "A")}
+    assert sync(faulty, [cname, api_cname]).is_empty()
 
 
 @pytest.mark.parametrize("rtype", ["CNAME", "A"])
