@@ -462,3 +462,76 @@ def test_2_a_name_taken_meanwhile_fails_the_create_whole(
     assert ("www.example.com", ours) not in zone
     again = sync(faulty, [ep("www.example.com", target, rtype=ours)])
     assert [d.reason for d in again.diagnostics] == ["not-owned"]
+
+
+def test_2_a_record_taken_meanwhile_where_our_cname_replaces_our_aaaa(
+    named: dict[str, Any], faulty: Faulty
+) -> None:
+    """Our AAAA makes way for our CNAME in one unit; someone adds an A there between our read
+    and our update. BIND ignores a CNAME add next to other data without an error (RFC 2136
+    3.4.2.2), and RFC 2136 has no "nothing else here" prerequisite: the unit requires every
+    other record type absent, so it is refused whole instead of leaving the CNAME's TXT alone
+    (reduced from a state-machine failing example)."""
+    www, api = "www.example.com", "api.example.com"  # api: the same change, nobody in the way
+    sync(faulty, [ep(n, "2001:db8::1", rtype="AAAA") for n in (www, api)])
+    assert ours(dump(named)) == {www, api}
+    before = dump(named)
+    api_cname = ep(api, "lb.example.net", rtype="CNAME")
+
+    def writer(_message: Any) -> None:
+        msg = raw_update(named)
+        msg.add(f"{www}.", 300, "A", "198.51.100.9")
+        send(named, msg)
+
+    faulty.before[len(faulty.messages) + 1] = writer
+    cname = ep(www, "lb.example.net", rtype="CNAME")
+    with pytest.raises(ProviderError, match=r"1 change\(s\) failed, 1 applied") as info:
+        sync(faulty, [cname, api_cname])
+    assert info.value.retryable
+    zone = dump(named)
+    assert ours(zone) == {www, api}
+    assert zone[(api, "CNAME")] == ("lb.example.net",)  # the unit nobody disturbed applied
+    assert (api, "AAAA") not in zone
+    assert zone[(www, "AAAA")] == before[(www, "AAAA")]  # the disturbed one: nothing of it
+    assert zone[(www, "A")] == ("198.51.100.9",)
+    assert (www, "CNAME") not in zone
+    assert (REG.txt_name(www, "CNAME"), "TXT") not in zone
+    again = sync(faulty, [cname, api_cname])  # sees the A: the CNAME is refused, the AAAA goes
+    assert [d.reason for d in again.diagnostics] == ["not-owned"]
+    zone = dump(named)
+    assert ours(zone) == {api}
+    assert zone[(www, "A")] == ("198.51.100.9",)
+    assert {(n, t) for n, t in zone if n.endswith(www)} == {(www, "A")}
+    assert sync(faulty, [cname, api_cname]).is_empty()
+
+
+@pytest.mark.parametrize("rtype", ["CNAME", "A"])
+def test_2_the_txt_of_a_refused_record_that_is_not_there_is_swept(
+    named: dict[str, Any], provider: Any, rtype: str
+) -> None:
+    """A TXT of ours whose record is not there guards nothing, even while a route still wants
+    that record: when the record is refused (foreign data at its name) the TXT is deleted, as
+    any orphan, and not kept for the wanted record (a concurrent writer can leave one: a CNAME
+    ignored next to their new record by a server that does not check every type). A TXT whose
+    record is there, or that a unit relies on, stays."""
+    www = "www.example.com"
+    theirs = ("CNAME", "lb.example.org.") if rtype == "A" else ("A", "198.51.100.9")
+    target = "lb.example.net" if rtype == "CNAME" else "192.0.2.1"
+    lone = ep(www, target, rtype=rtype)
+    msg = raw_update(named)
+    msg.add(f"{www}.", 300, *theirs)
+    msg.add(f"{REG.txt_name(www, rtype)}.", 300, "TXT", REG.txt_value("httproute/app/r"))
+    # the TXT of a record of ours that is there, and of one wanted again next to its TXT
+    msg.add("api.example.com.", 300, "A", "192.0.2.7")
+    msg.add("a-api.example.com.", 300, "TXT", REG.txt_value("httproute/app/r"))
+    msg.add("a-shop.example.com.", 300, "TXT", REG.txt_value("httproute/app/r"))
+    send(named, msg)
+    api = ep("api.example.com", "192.0.2.7")
+    shop = ep("shop.example.com", "192.0.2.8")
+    changes = sync(provider, [lone, api, shop])
+    assert [d.reason for d in changes.diagnostics] == ["not-owned"]
+    zone = dump(named)
+    assert (REG.txt_name(www, rtype), "TXT") not in zone
+    assert zone[(www, theirs[0])] == (theirs[1].rstrip("."),)  # theirs, untouched
+    assert ours(zone) == {"api.example.com", "shop.example.com"}
+    assert sync(provider, [lone, api, shop]).is_empty()

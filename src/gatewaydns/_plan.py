@@ -963,7 +963,16 @@ def _deletions(
             )
         )
     in_use = {(reg.txt_name(n, t), sid) for n, t, sid in zone.all if t != "TXT"}
-    in_use |= {(reg.txt_name(n, t), sid) for n, t, sid in keep}
+    # a TXT a planned unit rewrites, relies on or deletes is that unit's; the TXT of a record
+    # that is wanted but neither in the zone nor created this round (refused: foreign data at
+    # its name, a CNAME conflict, ...) guards nothing and is an orphan like any other (a
+    # concurrent writer can leave one: a CNAME the server ignored next to their new record)
+    in_use |= {
+        (e.dns_name, e.set_identifier)
+        for unit in planner.units
+        for e in (*unit.endpoints(), *unit.require)
+        if e.record_type == "TXT"
+    }
     # a TXT that older external-dns versions read as a record's old-format TXT is never an
     # orphan while that record exists, whatever this registry would make of its name
     in_use |= {(reg.old_format_name(n), sid) for n, t, sid in zone.all if t != "TXT"}

@@ -509,3 +509,29 @@ def test_legacy_record_under_a_taken_new_format_txt_name(
     )
     assert machine.foreign[("a.example.com", "A")] == ("198.51.100.50",)
     assert dump(named)[("a.example.com", "A")] == ("198.51.100.50",)
+
+
+def test_creator_beside_a_cname_that_replaces_our_aaaa(
+    named: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seed 101, reduced: our AAAA at cname-a makes way for our CNAME; the creator adds an A
+    there meanwhile. BIND would drop the CNAME and keep its TXT; the unit's prerequisites
+    refuse it whole, and the next (clean) round refuses the CNAME and leaves no TXT of ours."""
+    machine = replay(
+        named,
+        monkeypatch,
+        [
+            ("choose_registry", {"variant": "plain"}),
+            ("legacy_record", {"kind": "A", "name": "a.example.com"}),
+            ("put_route", {"i": 0, "hosts": ["cname-a.example.com", "a.example.com"], "gw": "g2"}),
+            ("step", {"fault": None, "pick": 0}),
+            ("put_route", {"i": 0, "hosts": ["cname-a.example.com"], "gw": "g3"}),
+            ("step", {"fault": "creator", "pick": 1}),
+            ("step", {"fault": None, "pick": 0}),
+        ],
+    )
+    assert machine.clean
+    zone = dump(named)
+    assert ("cname-a.example.com", "CNAME") not in zone
+    assert ("cname-cname-a.example.com", "TXT") not in zone
+    assert ("cname-a.example.com", "A") in machine.foreign

@@ -9,10 +9,12 @@ Atomicity
     messages by encoded size (``max_message_size``, well under the 64 KiB limit) and count
     (``batch_size``), and never split. Each unit carries prerequisites (RFC 2136 §2.4) so that the
     server refuses it when the zone changed since it was read: a record to create must be absent
-    (a CNAME's whole name must be unused), and a record or TXT to replace or delete must still
-    hold exactly the value that was read — so a concurrent writer can never make us delete what
-    is no longer ours. When a message with several units fails on a prerequisite, each unit is
-    sent again on its own, so one failing unit does not hold back the others.
+    (a CNAME's whole name must be unused; where the unit deletes our records to make way for
+    the CNAME, no record of another type may have appeared there), and a record or TXT to
+    replace or delete must still hold exactly the value that was read — so a concurrent writer
+    can never make us delete what is no longer ours. When a message with several units fails
+    on a prerequisite, each unit is sent again on its own, so one failing unit does not hold
+    back the others.
 
 Errors say what to fix, and nothing from dnspython escapes (every failure is a
 :class:`~gatewaydns.ProviderError`):
@@ -74,6 +76,8 @@ _RETRYABLE_RCODES = _PREREQ_RCODES | {"SERVFAIL"}
 #: this many units refused one by one, and nothing else: the key is not allowed at all
 _REFUSED_PROBE = 3
 _MAX_STRING = 255
+#: types a server keeps next to a CNAME (DNSSEC): never "other data" (RFC 2181 10.1, RFC 4035)
+_BESIDE_CNAME = frozenset({"RRSIG", "NSEC", "NSEC3", "SIG", "NXT", "KEY"})
 _TSIG_ROOM = 512  # room left in a message for the TSIG record and the header
 
 
@@ -407,7 +411,14 @@ class RFC2136Provider:
                 prereqs.append((self._name(ep), None))  # the whole name unused
                 continue
             prereqs.append((self._name(ep), dns.rdatatype.from_text(ep.record_type)))
-            if ep.record_type != "CNAME" and (name, "CNAME") not in freed:
+            if ep.record_type == "CNAME":
+                # the unit deletes our records here to make way for the CNAME; RFC 2136 has no
+                # "nothing else here" prerequisite and BIND ignores a CNAME add next to other
+                # data without an error (RFC 2136 3.4.2.2), which would leave the CNAME's TXT
+                # alone: every other record type must still be absent
+                held = {t for n, t in freed if n == name}
+                prereqs.extend((self._name(ep), t) for t in self._other_data(held))
+            elif (name, "CNAME") not in freed:
                 prereqs.append((self._name(ep), dns.rdatatype.CNAME))
         deletes = [(self._name(ep), dns.rdatatype.from_text(ep.record_type)) for ep in gone]
         adds = [(self._name(ep), self._rdataset(ep)) for ep in new]
@@ -426,6 +437,21 @@ class RFC2136Provider:
                 msg.add(name, rdataset)
 
         return build
+
+    def _other_data(self, held: set[str]) -> list[Any]:
+        """Every data type dnspython knows that cannot sit next to a CNAME, but ``held``.
+
+        A type dnspython does not know (``TYPE65280``) is not covered: a record of it added by
+        someone else between our read and our update still makes the server drop the CNAME
+        alone; the next plan then sees it, refuses the CNAME and deletes its ownership TXT.
+        """
+        rdtype = self._dns.rdatatype
+        beside = {"CNAME", *_BESIDE_CNAME, *held}
+        return [
+            t
+            for t in sorted(rdtype.RdataType)
+            if t and not rdtype.is_metatype(t) and rdtype.to_text(t) not in beside
+        ]
 
     def _name(self, ep: Endpoint) -> Any:
         return self._dns.name.from_text(normalize_name(ep.dns_name) + ".")
