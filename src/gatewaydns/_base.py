@@ -837,9 +837,8 @@ _SLOT_EXTRA: Any = BaseModel.__dict__["__pydantic_extra__"]
 def shared_fields_set(names: Iterable[str]) -> set[str]:
     """The read-only fields-set shared by models whose set of fields is ``names``.
 
-    For models built without validation (``Endpoint.trusted``, ``make_diagnostic``): such a
-    model must also give its copies private containers (``__copy__`` calling
-    :func:`unshare_containers`), because ``model_copy`` changes a copy's set in place.
+    For models built without validation (``Endpoint.trusted``, ``make_diagnostic``), whose
+    class derives from :class:`SharedFieldsSetModel` so that copies get private containers.
     """
     key = frozenset(names)
     found = _FIELDS_SETS.get(key)
@@ -850,11 +849,31 @@ def shared_fields_set(names: Iterable[str]) -> set[str]:
     return found
 
 
-def unshare_containers(model: BaseModel) -> None:
+def _unshare_containers(model: BaseModel) -> None:
     """Give a copied model private containers: copies are changed in place by ``model_copy``."""
     _SLOT_FIELDS_SET.__set__(model, set(_SLOT_FIELDS_SET.__get__(model, type(model))))
     extra = _SLOT_EXTRA.__get__(model, type(model))
     _SLOT_EXTRA.__set__(model, None if extra is None else dict(extra))
+
+
+class SharedFieldsSetModel(BaseModel):
+    """A pydantic model whose instances may share a read-only fields-set.
+
+    See :func:`shared_fields_set`. Its copies get private containers, since ``model_copy``
+    changes a copy's set in place.
+    """
+
+    def __copy__(self) -> Self:
+        """A shallow copy with its own fields-set."""
+        copied = super().__copy__()
+        _unshare_containers(copied)
+        return copied
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        """A deep copy with its own fields-set."""
+        copied = super().__deepcopy__(memo)
+        _unshare_containers(copied)
+        return copied
 
 
 def _read_only(self: Any, *args: Any, **kwargs: Any) -> Any:

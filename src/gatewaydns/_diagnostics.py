@@ -7,12 +7,11 @@ severity and a one-line explanation; the docs page ``docs/diagnostics.md`` is ch
 from __future__ import annotations
 
 import logging
-from typing import Any, Literal, NamedTuple, TypeAlias
+from typing import Literal, NamedTuple, TypeAlias
 
-from pydantic import BaseModel, ConfigDict
-from typing_extensions import Self
+from pydantic import ConfigDict
 
-from gatewaydns._base import shared_fields_set, unshare_containers
+from gatewaydns._base import SharedFieldsSetModel, shared_fields_set
 from gatewaydns._types import Severity
 
 __all__ = [
@@ -153,7 +152,7 @@ REASONS: dict[ReasonCode, tuple[Severity, str]] = {
 }
 
 
-class Diagnostic(BaseModel):
+class Diagnostic(SharedFieldsSetModel):
     """Why something produced no DNS (or less than expected).
 
     Attributes:
@@ -179,18 +178,6 @@ class Diagnostic(BaseModel):
     parent: str | None = None
     listener: str | None = None
     hostname: str | None = None
-
-    def __copy__(self) -> Self:
-        """A shallow copy with its own fields-set (``model_copy`` changes it in place)."""
-        copied = super().__copy__()
-        unshare_containers(copied)
-        return copied
-
-    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
-        """A deep copy with its own fields-set."""
-        copied = super().__deepcopy__(memo)
-        unshare_containers(copied)
-        return copied
 
     @property
     def object(self) -> str:

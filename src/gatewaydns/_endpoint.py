@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler
 from pydantic_core import core_schema
 from typing_extensions import Self
 
-from gatewaydns._base import shared_fields_set, unshare_containers
+from gatewaydns._base import SharedFieldsSetModel, shared_fields_set
 from gatewaydns._dnsname import normalize_name
 
 __all__ = [
@@ -126,7 +126,7 @@ class ProviderSpecificProperty(_Value):
     value: str
 
 
-class Endpoint(_Value):
+class Endpoint(_Value, SharedFieldsSetModel):
     """A DNS endpoint: a name, a record type and its targets.
 
     Attributes:
@@ -182,18 +182,6 @@ class Endpoint(_Value):
         _set_extra(ep, None)
         _set_private(ep, None)
         return ep
-
-    def __copy__(self) -> Self:
-        """A shallow copy with its own fields-set (``model_copy`` changes it in place)."""
-        copied = super().__copy__()
-        unshare_containers(copied)
-        return copied
-
-    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
-        """A deep copy with its own fields-set."""
-        copied = super().__deepcopy__(memo)
-        unshare_containers(copied)
-        return copied
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy with ``update`` applied; new ``labels`` become immutable :class:`Labels`."""
