@@ -3,7 +3,8 @@
 Each shortcut is checked against the code path it stands in for, over generated inputs:
 
 * ``merge_all`` (a full computation's merge) against ``MergeState`` (the reconciler's);
-* ``sorted_endpoints`` against sorting by ``endpoint_sort_key``;
+* endpoints as rows (what the computation works on) against the endpoints they stand for:
+  a row makes back the endpoint it was taken from, and rows sort as their endpoints do;
 * one parent's records (``_one_parent``) against the general record sets (``_endpoints``);
 * the memo tables of the index (parents, serving listeners, record properties): every route
   computed against one shared index gives what it gives against an index of its own, and the
@@ -21,9 +22,15 @@ from hypothesis import strategies as st
 import gatewaydns
 from gatewaydns import Endpoint, SourceConfig
 from gatewaydns._compute import assemble, build_index, compute_route, finish
-from gatewaydns._endpoint import endpoint_sort_key
+from gatewaydns._endpoint import (
+    EndpointMaker,
+    endpoint_row,
+    endpoint_rows,
+    endpoint_sort_key,
+    row_endpoint,
+)
 from gatewaydns._index import MEMO_LIMIT, memo_table, remember
-from gatewaydns._merge import MergeState, RouteEntry, merge_all, route_entry, sorted_endpoints
+from gatewaydns._merge import MergeState, RouteEntry, merge_all, route_entry
 from gatewaydns._records import Published, RecordProperties, _endpoints, _one_parent
 from gatewaydns._targets import targets_by_type
 from gatewaydns._types import Hostname
@@ -62,7 +69,7 @@ def route_entries(draw: Any) -> dict[str, RouteEntry]:
             "HTTPRoute",
             namespace,
             name,
-            tuple(sorted(eps, key=endpoint_sort_key)),
+            endpoint_rows(sorted(eps, key=endpoint_sort_key)),
         )
     return out
 
@@ -82,10 +89,15 @@ def test_merge_all_is_the_merge_state_fed_every_route(
 
 @SETTINGS
 @given(st.lists(endpoints("httproute/app/r1") | endpoints("httproute/app/r2"), max_size=12))
-def test_sorted_endpoints_sorts_as_endpoint_sort_key(eps: list[Endpoint]) -> None:
+def test_rows_are_their_endpoints(eps: list[Endpoint]) -> None:
     # ties on the leading fields (same name, type, set, TTL and targets) included
-    assert sorted_endpoints(list(eps)) == sorted(eps, key=endpoint_sort_key)
-    assert sorted_endpoints(list(reversed(eps))) == sorted(eps, key=endpoint_sort_key)
+    rows = [endpoint_row(ep) for ep in eps]
+    assert [row_endpoint(r) for r in sorted(rows)] == sorted(eps, key=endpoint_sort_key)
+    made = EndpointMaker().all(rows)
+    assert made == tuple(eps)
+    for ep, again in zip(eps, made, strict=True):  # a validated endpoint, field for field
+        assert again.model_dump() == Endpoint.model_validate(ep.model_dump()).model_dump()
+        assert hash(again) == hash(ep)
 
 
 @SETTINGS
@@ -107,7 +119,7 @@ def test_one_parent_records_are_the_general_record_sets(
     )
     fast = _one_parent("httproute/app/r1", published)
     assert fast == _endpoints("httproute/app/r1", [published], ())
-    assert fast == sorted(fast, key=endpoint_sort_key)
+    assert fast == sorted(fast)  # a row is its own sort key
 
 
 def _own_index_each(snapshot: gatewaydns.Snapshot, config: SourceConfig) -> gatewaydns.Result:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from gatewaydns import Endpoint, HTTPRoute
+from gatewaydns._endpoint import EndpointMaker, endpoint_rows
 from gatewaydns._merge import MergeState, RouteEntry, route_entry, route_sort_key
 from gatewaydns._types import ConflictPolicy
 
@@ -37,7 +38,7 @@ def entry(route: str, created: str | None, *endpoints: Endpoint) -> RouteEntry:
     """A route entry for ``httproute/<ns>/<name>``, created at ``created``."""
     _kind, namespace, name = route.split("/")
     age = (created is None, created or "", namespace, name, "HTTPRoute")
-    return RouteEntry(age, "HTTPRoute", namespace, name, endpoints)
+    return RouteEntry(age, "HTTPRoute", namespace, name, endpoint_rows(endpoints))
 
 
 OLD, NEW = "httproute/app/old", "httproute/app/new"
@@ -49,11 +50,16 @@ def merged(policy: ConflictPolicy, *entries: RouteEntry) -> MergeState:
     return state
 
 
+def kept(state: MergeState) -> dict[str, tuple[Endpoint, ...]]:
+    """Route key -> its kept endpoints, as Endpoint objects."""
+    return {key: EndpointMaker().all(rows) for key, rows in state.kept().items()}
+
+
 def summary(state: MergeState) -> tuple[Any, ...]:
     """Everything a state tells: endpoints, each route's kept endpoints, diagnostics."""
     return (
-        state.endpoints(),
-        sorted(state.kept().items()),
+        state.objects(),
+        sorted(kept(state).items()),
         [(d.reason, d.name, d.message) for d in state.diagnostics()],
     )
 
@@ -64,11 +70,11 @@ def test_same_record_from_two_routes_is_one_endpoint_with_both_targets() -> None
         entry(NEW, "2026-01-02T00:00:00Z", ep("a.example.com", "192.0.2.2", route=NEW)),
         entry(OLD, "2026-01-01T00:00:00Z", ep("a.example.com", "192.0.2.1", route=OLD)),
     )
-    [only] = state.endpoints()
+    [only] = state.objects()
     assert only.targets == ("192.0.2.1", "192.0.2.2")
     assert only.labels == {"resource": OLD}  # the oldest route's labels
     assert state.diagnostics() == []
-    assert sorted(state.kept()) == [NEW, OLD]  # each route keeps its own, unmerged
+    assert sorted(kept(state)) == [NEW, OLD]  # each route keeps its own, unmerged
 
 
 def test_a_route_without_creation_timestamp_is_the_youngest() -> None:
@@ -77,7 +83,7 @@ def test_a_route_without_creation_timestamp_is_the_youngest() -> None:
         entry(OLD, None, ep("a.example.com", "192.0.2.1", route=OLD)),
         entry(NEW, "2026-01-02T00:00:00Z", ep("a.example.com", "192.0.2.2", route=NEW)),
     )
-    assert state.endpoints()[0].labels == {"resource": NEW}
+    assert state.objects()[0].labels == {"resource": NEW}
     timed = HTTPRoute.model_validate(
         {"metadata": {"name": "b", "namespace": "app", "creationTimestamp": "2026-01-01"}}
     )
@@ -113,17 +119,17 @@ def test_conflicts_by_policy(old: Endpoint, new: Endpoint, why: str) -> None:
     entries = (entry(OLD, "2026-01-01T00:00:00Z", old), entry(NEW, "2026-01-02T00:00:00Z", new))
     report = merged("report", *entries)
     # report: published as upstream does, both routes told
-    assert sorted(report.endpoints(), key=lambda e: e.labels["resource"]) == [new, old]
+    assert sorted(report.objects(), key=lambda e: e.labels["resource"]) == [new, old]
     assert [(d.reason, d.name) for d in report.diagnostics()] == [
         ("dns-conflict", "old"),
         ("dns-conflict", "new"),
     ]
     assert all(f"a.example.com would get {why}" in d.message for d in report.diagnostics())
-    assert sorted(report.kept()) == [NEW, OLD]
+    assert sorted(kept(report)) == [NEW, OLD]
     # oldest-wins: only the oldest route's records; the other's are dropped, and it is told
     oldest = merged("oldest-wins", *entries)
-    assert oldest.endpoints() == (old,)
-    assert sorted(oldest.kept()) == [OLD]
+    assert oldest.objects() == (old,)
+    assert sorted(kept(oldest)) == [OLD]
     new_says = [d.message for d in oldest.diagnostics() if d.name == "new"]
     assert new_says == [
         f"a.example.com would get {why}; also claimed by {OLD}; dropped: {OLD} is older and "
@@ -137,7 +143,7 @@ def test_cname_merges_only_with_the_same_target() -> None:
         entry(OLD, "2026-01-01T00:00:00Z", ep("a.example.com", "lb.example.net", rtype="CNAME")),
         entry(NEW, "2026-01-02T00:00:00Z", ep("a.example.com", "lb.example.net", rtype="CNAME")),
     )
-    assert [(e.record_type, e.targets) for e in state.endpoints()] == [
+    assert [(e.record_type, e.targets) for e in state.objects()] == [
         ("CNAME", ("lb.example.net",))
     ]
     assert state.diagnostics() == []
@@ -155,12 +161,12 @@ def test_set_identifiers_are_separate_names() -> None:
             NEW, "2026-01-02T00:00:00Z", ep("a.example.com", "192.0.2.2", set_id="us", route=NEW)
         ),
     )
-    assert [(e.set_identifier, e.record_type) for e in state.endpoints()] == [
+    assert [(e.set_identifier, e.record_type) for e in state.objects()] == [
         ("us", "A"),  # sorted by name, then type, then set identifier
         ("eu", "CNAME"),
     ]
     assert state.diagnostics() == []
-    assert sorted(state.kept()) == [NEW, OLD]
+    assert sorted(kept(state)) == [NEW, OLD]
 
 
 def test_one_route_alone_keeps_everything() -> None:
@@ -170,8 +176,8 @@ def test_one_route_alone_keeps_everything() -> None:
         ep("b.example.com", "lb.example.net", rtype="CNAME", route=OLD),
     )
     state = merged("oldest-wins", entry(OLD, None, *records))
-    assert state.endpoints() == records
-    assert state.kept() == {OLD: records}
+    assert state.objects() == records
+    assert kept(state) == {OLD: records}
     assert state.wants("a.example.com")
     assert not state.wants("c.example.com")
     assert state.at(["b.example.com", "a.example.com"]) == list(records)
@@ -211,8 +217,8 @@ def test_removing_the_winner_lets_the_other_route_publish() -> None:
         entry(OLD, "2026-01-01T00:00:00Z", A1),
         entry(NEW, "2026-01-02T00:00:00Z", C2),
     )
-    assert state.endpoints() == (A1,)
+    assert state.objects() == (A1,)
     state.update({OLD: None})
-    assert state.endpoints() == (C2,)
-    assert state.kept() == {NEW: (C2,)}
+    assert state.objects() == (C2,)
+    assert kept(state) == {NEW: (C2,)}
     assert state.diagnostics() == []

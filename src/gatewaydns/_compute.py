@@ -29,8 +29,8 @@ from typing import NamedTuple
 from gatewaydns._annotations import Annotations
 from gatewaydns._config import SourceConfig
 from gatewaydns._diagnostics import Diagnostic, Rejection, diagnostics_logged
-from gatewaydns._endpoint import Endpoint
-from gatewaydns._hold import address_loss_hold, behind_hold
+from gatewaydns._endpoint import Endpoint, EndpointMaker, Row
+from gatewaydns._hold import RowsByRoute, address_loss_hold, behind_hold
 from gatewaydns._hostnames import intersect_hostnames
 from gatewaydns._index import Index, build_index, memo_table
 from gatewaydns._listeners import Serving, serving_listeners
@@ -91,12 +91,13 @@ class Result:
         attachments: which listener of which parent produced each route hostname (what
             ``--explain`` shows as matched), in route order.
 
-    ``by_route``, ``diagnostics`` and ``attachments`` are built on first access from what the
-    computation captured, so a reconciler that only needs ``endpoints`` on each event does not
-    pay for them.
+    Every field is built on first access from what the computation captured (the endpoints
+    as rows, :data:`~gatewaydns._endpoint.Row`), so a reconciler that only needs ``endpoints``
+    on each event does not pay for the rest, and a computation makes no :class:`Endpoint`
+    until one is read (#17).
     """
 
-    __slots__ = ("_attachments", "_by_route", "_diagnostics", "_endpoints", "_parts")
+    __slots__ = ("_attachments", "_by_route", "_diagnostics", "_endpoints", "_parts", "_rows")
 
     def __init__(
         self,
@@ -105,23 +106,32 @@ class Result:
         diagnostics: tuple[Diagnostic, ...],
         attachments: tuple[Attachment, ...] = (),
     ) -> None:
-        self._endpoints = endpoints
+        self._endpoints: tuple[Endpoint, ...] | None = endpoints
         self._by_route: Mapping[str, tuple[Endpoint, ...]] | None = by_route
         self._diagnostics: tuple[Diagnostic, ...] | None = diagnostics
         self._attachments: tuple[Attachment, ...] | None = attachments
         self._parts: _Parts | None = None
+        self._rows: tuple[Row, ...] | None = None
 
     @classmethod
-    def _deferred(cls, endpoints: tuple[Endpoint, ...], parts: _Parts) -> Result:
-        result = cls(endpoints, {}, ())
+    def _deferred(
+        cls, rows: tuple[Row, ...], parts: _Parts, endpoints: tuple[Endpoint, ...] | None
+    ) -> Result:
+        result = cls((), {}, ())
+        result._endpoints = endpoints
         result._by_route = result._diagnostics = result._attachments = None
         result._parts = parts
+        result._rows = rows
         return result
 
     @property
     def endpoints(self) -> tuple[Endpoint, ...]:
         """Merged endpoints, sorted."""
-        return self._endpoints
+        found = self._endpoints
+        if found is None:
+            assert self._rows is not None
+            found = self._endpoints = EndpointMaker().all(self._rows)
+        return found
 
     @property
     def by_route(self) -> Mapping[str, tuple[Endpoint, ...]]:
@@ -133,8 +143,8 @@ class Result:
         if self._by_route is None:
             assert self._parts is not None
             kept, key_order = self._parts.kept, self._parts.key_order
-            keys = list(filter(kept.__contains__, key_order))
-            self._by_route = dict(zip(keys, map(kept.__getitem__, keys), strict=True))
+            make = EndpointMaker().all
+            self._by_route = {key: make(kept[key]) for key in key_order if key in kept}
         return self._by_route
 
     @property
@@ -156,11 +166,11 @@ class Result:
             self._attachments = tuple(chain.from_iterable(map(_ATTACHMENTS, self._parts.ordered)))
         return self._attachments
 
-    def previous_endpoints(self) -> Mapping[str, tuple[Endpoint, ...]]:
-        """Route key -> endpoints, for hold; no ordering needed, so nothing is built."""
-        if self._by_route is None and self._parts is not None:
+    def _previous_rows(self) -> Mapping[str, Sequence[Row]]:
+        """Route key -> endpoints as rows, for hold; nothing is built."""
+        if self._parts is not None:
             return self._parts.kept
-        return self.by_route
+        return RowsByRoute(self.by_route)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Result):
@@ -220,7 +230,11 @@ def compute_endpoints(
     """
     config = config or SourceConfig()
     idx = build_index(snapshot, config)
-    held_from = previous.previous_endpoints() if isinstance(previous, Result) else previous
+    held_from: Mapping[str, Sequence[Row]] | None
+    if isinstance(previous, Result):
+        held_from = previous._previous_rows()
+    else:
+        held_from = None if previous is None else RowsByRoute(previous)
     found = [compute_route(r, idx, held_from) for r in snapshot.routes]
     keys = [out.key for out in found]
     return finish(snapshot.routes, dict(zip(keys, found, strict=True)), config, keys=keys)
@@ -236,7 +250,7 @@ class RouteOutcome:
     than a frozen dataclass, one per route and computation).
 
     Attributes:
-        endpoints: the route's endpoints, sorted.
+        endpoints: the route's endpoints, sorted, as rows (:data:`~gatewaydns._endpoint.Row`).
         rejections: the rules' rejections, in the order found.
         who: (kind, namespace, name) of the route.
         attachment_rows: the attachments' fields but the route's, one after the other (parent,
@@ -262,7 +276,7 @@ class RouteOutcome:
 
     def __init__(  # noqa: PLR0917 - one per route: positional for speed
         self,
-        endpoints: tuple[Endpoint, ...],
+        endpoints: tuple[Row, ...],
         rejections: tuple[Rejection, ...],
         who: tuple[str, str, str],
         attachment_rows: tuple[str, ...],
@@ -339,20 +353,20 @@ class _Path(NamedTuple):
     rejections: tuple[Rejection, ...]
     attachments: tuple[str, ...] = ()
     published: Published | None = None
-    held: tuple[Endpoint, ...] = ()
+    held: tuple[Row, ...] = ()
     property_rejections: tuple[Rejection, ...] = ()
     address_lost: bool = False
 
 
 def compute_route(
-    route: Route, idx: Index, held_from: Mapping[str, Sequence[Endpoint]] | None
+    route: Route, idx: Index, held_from: Mapping[str, Sequence[Row]] | None
 ) -> RouteOutcome:
     """Compute one route's endpoints, diagnostics and attachments (SPEC sections 1-9).
 
     Args:
         route: the route.
         idx: the snapshot's index (:func:`build_index`).
-        held_from: route key -> the previous endpoints, for hold (``None``: no hold).
+        held_from: route key -> the previous endpoints as rows, for hold (``None``: no hold).
     """
     config = idx.config
     kind, namespace, _name = who = (route.kind, route.namespace, route.name)
@@ -450,7 +464,7 @@ def _through(  # noqa: PLR0917 - one call site, the pipeline's
     parent: Parent,
     hostnames: Sequence[Hostname | None],
     own: Targets | None,
-    previous: Sequence[Endpoint] | None,
+    previous: Sequence[Row] | None,
     idx: Index,
 ) -> _Path:
     """What route ``resource`` publishes (or holds) through ``parent`` (sections 5-8, 9)."""
@@ -559,7 +573,7 @@ def finish(
 class _Parts:
     """What a deferred Result is built from: copies taken when it was computed."""
 
-    kept: dict[str, tuple[Endpoint, ...]]
+    kept: dict[str, tuple[Row, ...]]
     key_order: Sequence[str]
     route_order: Sequence[str]
     outcomes: dict[str, RouteOutcome]
@@ -596,7 +610,10 @@ def assemble(
         dict(outcomes),
         tuple(state.diagnostics()),
     )
-    return Result._deferred(state.endpoints(), parts)
+    # a merge state kept across rounds (the reconciler's) keeps its Endpoint objects in step
+    # with its rows, so each is made once; a computation's results are made when read
+    objects = state.objects() if isinstance(state, MergeState) else None
+    return Result._deferred(state.endpoints(), parts, objects)
 
 
 _DIAGNOSTICS = attrgetter("diagnostics")

@@ -13,7 +13,7 @@ with the empty fields omitted (``omitempty`` upstream).
 from __future__ import annotations
 
 from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
-from typing import Any, TypeAlias
+from typing import Any, Final, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler
 from pydantic_core import core_schema
@@ -24,11 +24,16 @@ from gatewaydns._dnsname import normalize_name
 
 __all__ = [
     "Endpoint",
+    "EndpointMaker",
     "Labels",
     "ProviderSpecificProperty",
     "RecordKey",
+    "Row",
+    "endpoint_row",
+    "endpoint_rows",
     "endpoint_sort_key",
     "record_key",
+    "row_endpoint",
 ]
 
 
@@ -227,15 +232,29 @@ _set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 _ALL_FIELDS_SET = shared_fields_set(_ENDPOINT_FIELDS)
 
 
-def endpoint_sort_key(ep: Endpoint) -> tuple[Any, ...]:
-    """The total order of endpoints in every output: name, type, set-id, TTL, targets, ...
+#: An endpoint as one plain tuple of its fields, in the order they sort: ``(dns_name,
+#: record_type, set_identifier, record_ttl, targets, provider-specific (name, value) pairs, label
+#: (key, value) pairs sorted by key)``. The computation works on rows and makes
+#: :class:`Endpoint` objects only when a result is read (#17): a tuple of strings, integers and
+#: tuples of them is one object the garbage collector stops tracking after its first look at
+#: it, where an endpoint is three objects it walks in every full collection. A row is also the
+#: endpoint's sort key (:func:`endpoint_sort_key`), so rows sort as their endpoints do.
+Row: TypeAlias = tuple[
+    str, str, str, int, tuple[str, ...], tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]
+]
 
-    Args:
-        ep: the endpoint.
+# the fields of a Row, by position
+NAME: Final = 0
+TYPE: Final = 1
+SET_ID: Final = 2
+TTL: Final = 3
+TARGETS: Final = 4
+SPECIFIC: Final = 5
+LABELS: Final = 6
 
-    Returns:
-        A tuple that sorts endpoints deterministically.
-    """
+
+def endpoint_row(ep: Endpoint) -> Row:
+    """An endpoint as a :data:`Row` (what :func:`row_endpoint` makes back into it)."""
     ps = ep.provider_specific
     labels = ep.labels
     return (
@@ -247,3 +266,60 @@ def endpoint_sort_key(ep: Endpoint) -> tuple[Any, ...]:
         tuple((p.name, p.value) for p in ps) if ps else (),
         tuple(sorted(labels.items())) if len(labels) > 1 else tuple(labels.items()),
     )
+
+
+def endpoint_sort_key(ep: Endpoint) -> Row:
+    """The total order of endpoints in every output: name, type, set-id, TTL, targets, ...
+
+    Args:
+        ep: the endpoint.
+
+    Returns:
+        A tuple that sorts endpoints deterministically: the endpoint's :data:`Row`.
+    """
+    return endpoint_row(ep)
+
+
+class EndpointMaker:
+    """Makes :class:`Endpoint` objects of :data:`Row` values, sharing what rows share.
+
+    The labels of a route's endpoints are one immutable :class:`Labels`, and equal
+    provider-specific properties one tuple, as :func:`Endpoint.trusted` callers always did. A row's
+    values are normalised and typed already: the endpoint is built without re-validation.
+    """
+
+    __slots__ = ("_labels", "_specific")
+
+    def __init__(self) -> None:
+        self._labels: dict[tuple[tuple[str, str], ...], Labels] = {}
+        self._specific: dict[tuple[tuple[str, str], ...], tuple[ProviderSpecificProperty, ...]] = {}
+
+    def __call__(self, row: Row) -> Endpoint:
+        """The endpoint of ``row``."""
+        name, rtype, set_id, ttl, targets, pairs, label_items = row
+        labels = self._labels.get(label_items)
+        if labels is None:
+            labels = self._labels[label_items] = Labels(label_items)
+        specific: tuple[ProviderSpecificProperty, ...] = ()
+        if pairs:
+            found = self._specific.get(pairs)
+            if found is None:
+                found = self._specific[pairs] = tuple(
+                    ProviderSpecificProperty(name=k, value=v) for k, v in pairs
+                )
+            specific = found
+        return Endpoint.trusted(name, targets, rtype, set_id, ttl, labels, specific)
+
+    def all(self, rows: Iterable[Row]) -> tuple[Endpoint, ...]:
+        """The endpoints of ``rows``, in their order."""
+        return tuple(map(self, rows))
+
+
+def row_endpoint(row: Row) -> Endpoint:
+    """The :class:`Endpoint` of one :data:`Row`."""
+    return EndpointMaker()(row)
+
+
+def endpoint_rows(endpoints: Iterable[Endpoint]) -> tuple[Row, ...]:
+    """The :data:`Row` of each endpoint, in order."""
+    return tuple(map(endpoint_row, endpoints))

@@ -17,12 +17,21 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from operator import attrgetter
 from types import MappingProxyType
 from typing import Any
 
 from gatewaydns._diagnostics import Diagnostic, make_diagnostic
-from gatewaydns._endpoint import Endpoint, endpoint_sort_key
+from gatewaydns._endpoint import (
+    NAME,
+    SET_ID,
+    SPECIFIC,
+    TARGETS,
+    TTL,
+    TYPE,
+    Endpoint,
+    EndpointMaker,
+    Row,
+)
 from gatewaydns._routes import Route
 from gatewaydns._types import ConflictPolicy
 
@@ -33,7 +42,6 @@ __all__ = [
     "merge_all",
     "route_entry",
     "route_sort_key",
-    "sorted_endpoints",
 ]
 
 
@@ -43,17 +51,15 @@ def route_sort_key(route: Route) -> tuple[Any, ...]:
     return (ts is None, ts or "", route.namespace, route.name, route.kind)
 
 
-def _conflict(endpoints: list[tuple[str, Endpoint]]) -> str | None:
-    types = {ep.record_type for _, ep in endpoints}
+def _conflict(endpoints: list[tuple[str, Row]]) -> str | None:
+    types = {row[TYPE] for _, row in endpoints}
     if "CNAME" in types and types & {"A", "AAAA"}:
         return "a CNAME and A/AAAA records"
-    cname_targets = {t for _, ep in endpoints if ep.record_type == "CNAME" for t in ep.targets}
+    cname_targets = {t for _, row in endpoints if row[TYPE] == "CNAME" for t in row[TARGETS]}
     if len(cname_targets) > 1:
         return f"{len(cname_targets)} CNAME targets ({', '.join(sorted(cname_targets))})"
     for rtype in sorted(types):
-        props = {
-            (ep.record_ttl, ep.provider_specific) for _, ep in endpoints if ep.record_type == rtype
-        }
+        props = {(row[TTL], row[SPECIFIC]) for _, row in endpoints if row[TYPE] == rtype}
         if len(props) > 1:
             return f"{rtype} records with different TTLs or provider-specific properties"
     return None
@@ -61,18 +67,18 @@ def _conflict(endpoints: list[tuple[str, Endpoint]]) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class RouteEntry:
-    """What merging needs to know about one route."""
+    """What merging needs to know about one route (its endpoints as rows)."""
 
     age: tuple[Any, ...]
     kind: str
     namespace: str
     name: str
-    endpoints: tuple[Endpoint, ...]
+    endpoints: tuple[Row, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class _GroupOutcome:
-    merged: tuple[Endpoint, ...]
+    merged: tuple[Row, ...]
     diagnostics: tuple[Diagnostic, ...]
     dropped: frozenset[str]
 
@@ -88,10 +94,10 @@ def _merge_group(
     dns_name, set_id = group
     order = keys if len(keys) == 1 else sorted(keys, key=lambda k: (routes[k].age, k))
     entries = [
-        (key, ep)
+        (key, row)
         for key in order
-        for ep in routes[key].endpoints
-        if ep.dns_name == dns_name and ep.set_identifier == set_id
+        for row in routes[key].endpoints
+        if row[NAME] == dns_name and row[SET_ID] == set_id
     ]
     diagnostics: list[Diagnostic] = []
     dropped: set[str] = set()
@@ -113,19 +119,20 @@ def _merge_group(
                     "dns-conflict", route.kind, route.namespace, route.name, msg, hostname=dns_name
                 )
             )
-    merged: dict[tuple[Any, ...], Endpoint] = {}
-    for key, ep in entries:
+    merged: dict[tuple[Any, ...], Row] = {}
+    for key, row in entries:
         if key in dropped:
             continue
-        mkey: tuple[Any, ...] = (ep.record_type, ep.record_ttl)
-        if ep.record_type == "CNAME":
-            mkey += (ep.targets,)
+        mkey: tuple[Any, ...] = (row[TYPE], row[TTL])
+        if row[TYPE] == "CNAME":
+            mkey += (row[TARGETS],)
         first = merged.get(mkey)
         if first is None:
-            merged[mkey] = ep
+            merged[mkey] = row
         else:
-            targets = tuple(sorted(set(first.targets) | set(ep.targets)))
-            merged[mkey] = first.model_copy(update={"targets": targets})
+            name, rtype, sid, ttl, old, ps, labels = first
+            targets = tuple(sorted(set(old) | set(row[TARGETS])))
+            merged[mkey] = (name, rtype, sid, ttl, targets, ps, labels)
     return _GroupOutcome(
         tuple(merged.values()), tuple(diagnostics), frozenset(dropped) if dropped else _NONE
     )
@@ -136,7 +143,9 @@ class MergeState:
 
     ``compute_endpoints`` feeds it every route once; the reconciler keeps one and feeds it only
     the routes it recomputed, so only the DNS names those routes touch are merged again. Both use
-    this one code path, so incremental and full results cannot diverge.
+    this one code path, so incremental and full results cannot diverge. Endpoints are rows
+    (:data:`~gatewaydns._endpoint.Row`); :meth:`objects` makes them :class:`Endpoint` objects,
+    each once for as long as it stays merged.
     """
 
     def __init__(self, policy: ConflictPolicy) -> None:
@@ -144,11 +153,11 @@ class MergeState:
         self.routes: dict[str, RouteEntry] = {}
         self._groups: dict[_Group, set[str]] = {}
         self._outcomes: dict[_Group, _GroupOutcome] = {}
-        # sort keys of the merged endpoints, sorted; made at the first incremental update (a
-        # full computation never needs them: #17)
-        self._keys: list[tuple[Any, ...]] | None = None
-        self._eps: list[Endpoint] = []  # the merged endpoints, in the same order
-        self._kept: dict[str, tuple[Endpoint, ...]] = {}
+        self._rows: list[Row] = []  # the merged endpoints, sorted (a row is its own sort key)
+        # their Endpoint objects, in the same order: made on the first read of ``objects``,
+        # then kept in step with ``_rows`` (made only for what an update adds)
+        self._objects: list[Endpoint] | None = None
+        self._kept: dict[str, tuple[Row, ...]] = {}
         self._conflicted: set[_Group] = set()
         self._dropping: set[_Group] = set()  # groups whose outcome drops a route's endpoints
         self._sids: dict[str, set[str]] = {}  # DNS name -> set identifiers with a group
@@ -167,8 +176,8 @@ class MergeState:
         for key, entry in changes.items():
             old = self.routes.pop(key, None)
             if old is not None:
-                for ep in old.endpoints:
-                    group = (ep.dns_name, ep.set_identifier)
+                for row in old.endpoints:
+                    group = (row[NAME], row[SET_ID])
                     members = self._groups.get(group)
                     if members is not None:
                         members.discard(key)
@@ -176,23 +185,21 @@ class MergeState:
             self._kept.pop(key, None)
             if entry is not None:
                 self.routes[key] = entry
-                for ep in entry.endpoints:
-                    group = (ep.dns_name, ep.set_identifier)
+                for row in entry.endpoints:
+                    group = (row[NAME], row[SET_ID])
                     self._groups.setdefault(group, set()).add(key)
-                    self._sids.setdefault(ep.dns_name, set()).add(ep.set_identifier)
+                    self._sids.setdefault(row[NAME], set()).add(row[SET_ID])
                     touched.add(group)
         return touched
 
-    def _remerge(
-        self, touched: set[_Group], rekeep: set[str]
-    ) -> tuple[list[Endpoint], list[Endpoint]]:
+    def _remerge(self, touched: set[_Group], rekeep: set[str]) -> tuple[list[Row], list[Row]]:
         """Merge the touched groups again; return the merged endpoints removed and added.
 
         Routes whose kept endpoints may change (a group dropped or stopped dropping them) are
         added to ``rekeep``.
         """
-        removed: list[Endpoint] = []
-        added: list[Endpoint] = []
+        removed: list[Row] = []
+        added: list[Row] = []
         for group in touched:
             old_out = self._outcomes.pop(group, None)
             if old_out is not None:
@@ -221,23 +228,24 @@ class MergeState:
             if not sids:
                 del self._sids[group[0]]
 
-    def _resort(self, removed: list[Endpoint], added: list[Endpoint]) -> None:
+    def _resort(self, removed: list[Row], added: list[Row]) -> None:
         """Keep the merged endpoints sorted: sort once in bulk, then bisect per change."""
-        if not self._eps:
-            self._eps = sorted_endpoints(added)
-            self._keys = None
+        if not self._rows:
+            self._rows = sorted(added)
+            self._objects = None
             return
-        if self._keys is None:
-            self._keys = list(map(endpoint_sort_key, self._eps))
-        for ep in removed:
-            i = bisect_left(self._keys, endpoint_sort_key(ep))
-            del self._keys[i]
-            del self._eps[i]
-        for ep in added:
-            sk = endpoint_sort_key(ep)
-            i = bisect_left(self._keys, sk)
-            self._keys.insert(i, sk)
-            self._eps.insert(i, ep)
+        rows, objects = self._rows, self._objects
+        make = EndpointMaker()  # one per update: its caches live no longer than the update
+        for row in removed:
+            i = bisect_left(rows, row)
+            del rows[i]
+            if objects is not None:
+                del objects[i]
+        for row in added:
+            i = bisect_left(rows, row)
+            rows.insert(i, row)
+            if objects is not None:
+                objects.insert(i, make(row))
 
     def _rekeep(self, keys: set[str]) -> None:
         """Recompute what each of ``keys`` keeps after the conflict policy."""
@@ -249,18 +257,24 @@ class MergeState:
                 kept = entry.endpoints
             else:
                 kept = tuple(
-                    ep
-                    for ep in entry.endpoints
-                    if key not in self._outcomes[(ep.dns_name, ep.set_identifier)].dropped
+                    row
+                    for row in entry.endpoints
+                    if key not in self._outcomes[(row[NAME], row[SET_ID])].dropped
                 )
             if kept:
                 self._kept[key] = kept
             else:
                 self._kept.pop(key, None)
 
-    def endpoints(self) -> tuple[Endpoint, ...]:
-        """The merged endpoints, sorted."""
-        return tuple(self._eps)
+    def endpoints(self) -> tuple[Row, ...]:
+        """The merged endpoints, sorted, as rows."""
+        return tuple(self._rows)
+
+    def objects(self) -> tuple[Endpoint, ...]:
+        """The merged endpoints, sorted, as :class:`Endpoint` objects."""
+        if self._objects is None:
+            self._objects = list(map(EndpointMaker(), self._rows))
+        return tuple(self._objects)
 
     def wants(self, name: str) -> bool:
         """Whether any route wants a record at ``name``."""
@@ -268,20 +282,21 @@ class MergeState:
 
     def at(self, names: Iterable[str]) -> list[Endpoint]:
         """The merged endpoints at ``names`` (every set identifier), sorted."""
-        out: list[Endpoint] = []
+        out: list[Row] = []
         for name in names:
             for sid in self._sids.get(name, ()):
                 out.extend(self._outcomes[(name, sid)].merged)
-        return sorted(out, key=endpoint_sort_key)
+        out.sort()
+        return list(map(EndpointMaker(), out))
 
-    def kept_view(self) -> Mapping[str, tuple[Endpoint, ...]]:
+    def kept_view(self) -> Mapping[str, tuple[Row, ...]]:
         """Route key -> its endpoints after the conflict policy: live and read-only (no copy).
 
         It changes with the next :meth:`update`; take :meth:`kept` to keep a copy.
         """
         return MappingProxyType(self._kept)
 
-    def kept(self) -> dict[str, tuple[Endpoint, ...]]:
+    def kept(self) -> dict[str, tuple[Row, ...]]:
         """Route key -> its endpoints after the conflict policy (a copy, unordered)."""
         return dict(self._kept)
 
@@ -298,27 +313,9 @@ def _mark(groups: set[_Group], group: _Group, on: bool) -> None:
         groups.discard(group)
 
 
-def route_entry(route: Route, endpoints: tuple[Endpoint, ...]) -> RouteEntry:
+def route_entry(route: Route, endpoints: tuple[Row, ...]) -> RouteEntry:
     """The merge's view of a route."""
     return RouteEntry(route_sort_key(route), route.kind, route.namespace, route.name, endpoints)
-
-
-#: The leading fields of :func:`~gatewaydns._endpoint.endpoint_sort_key`.
-_LEADING = attrgetter("dns_name", "record_type", "set_identifier", "record_ttl", "targets")
-
-
-def sorted_endpoints(endpoints: list[Endpoint]) -> list[Endpoint]:
-    """Merged endpoints sorted by :func:`~gatewaydns._endpoint.endpoint_sort_key`, in place.
-
-    Merged endpoints differ in (name, type, set identifier, TTL, targets): a merge keeps one
-    endpoint per (name, set identifier, type, TTL), and per CNAME target set. Sorting by those
-    fields (built in C) then gives the order of the whole key; should two ever agree on them,
-    the whole key decides.
-    """
-    endpoints.sort(key=_LEADING)
-    if len(set(map(_LEADING, endpoints))) != len(endpoints):
-        endpoints.sort(key=endpoint_sort_key)
-    return endpoints
 
 
 class Merged:
@@ -332,19 +329,19 @@ class Merged:
 
     def __init__(
         self,
-        endpoints: tuple[Endpoint, ...],
-        kept: dict[str, tuple[Endpoint, ...]],
+        endpoints: tuple[Row, ...],
+        kept: dict[str, tuple[Row, ...]],
         diagnostics: list[Diagnostic],
     ) -> None:
         self._endpoints = endpoints
         self._kept = kept
         self._diagnostics = diagnostics
 
-    def endpoints(self) -> tuple[Endpoint, ...]:
-        """The merged endpoints, sorted."""
+    def endpoints(self) -> tuple[Row, ...]:
+        """The merged endpoints, sorted, as rows."""
         return self._endpoints
 
-    def kept(self) -> dict[str, tuple[Endpoint, ...]]:
+    def kept(self) -> dict[str, tuple[Row, ...]]:
         """Route key -> its endpoints after the conflict policy (unordered)."""
         return self._kept
 
@@ -356,7 +353,7 @@ class Merged:
 _ADDRESS_TYPES = frozenset({"A", "AAAA"})
 
 
-def _plain(endpoints: tuple[Endpoint, ...]) -> bool:
+def _plain(endpoints: tuple[Row, ...]) -> bool:
     """Whether one route's endpoints, alone at their names, merge as they are, in no conflict.
 
     True when every endpoint is an ``A`` or ``AAAA`` record and no two share (name, type, set
@@ -364,18 +361,16 @@ def _plain(endpoints: tuple[Endpoint, ...]) -> bool:
     endpoint per type, none a CNAME, which :func:`_merge_group` leaves as it is.
     ``tests/test_compute_speed.py`` checks this against :class:`MergeState`.
     """
-    for ep in endpoints:
-        if ep.record_type not in _ADDRESS_TYPES:
+    for row in endpoints:
+        if row[TYPE] not in _ADDRESS_TYPES:
             return False
     if len(endpoints) < 2:
         return True
-    return len({(ep.dns_name, ep.record_type, ep.set_identifier) for ep in endpoints}) == len(
-        endpoints
-    )
+    return len({row[:3] for row in endpoints}) == len(endpoints)
 
 
 def merge_all(
-    routes: Mapping[str, tuple[Endpoint, ...]],
+    routes: Mapping[str, tuple[Row, ...]],
     policy: ConflictPolicy,
     entry: Callable[[str], RouteEntry],
 ) -> Merged:
@@ -386,19 +381,19 @@ def merge_all(
     in :class:`MergeState`.
 
     Args:
-        routes: route key -> its endpoints (routes without endpoints may be left out).
+        routes: route key -> its endpoints as rows (routes without endpoints may be left out).
         policy: the conflict policy.
         entry: the merge's view of a route (its age, for groups several routes want).
     """
     # a group is keyed by its name alone when it has no set identifier (no tuple per endpoint)
     owner: dict[str | _Group, str] = {}
     shared: dict[str | _Group, list[str]] = {}
-    merged: list[Endpoint] = []  # the endpoints of plain routes, as they are
+    merged: list[Row] = []  # the endpoints of plain routes, as they are
     mixed: list[str] = []  # routes whose endpoints are not plain
-    for key, eps in routes.items():
-        for ep in eps:
-            sid = ep.set_identifier
-            group = (ep.dns_name, sid) if sid else ep.dns_name
+    for key, rows in routes.items():
+        for row in rows:
+            sid = row[SET_ID]
+            group = (row[NAME], sid) if sid else row[NAME]
             first = owner.setdefault(group, key)
             if first != key:
                 members = shared.get(group)
@@ -406,23 +401,22 @@ def merge_all(
                     shared[group] = [first, key]
                 elif members[-1] != key:  # a route's endpoints are seen together
                     members.append(key)
-        if _plain(eps):
-            merged += eps
+        if _plain(rows):
+            merged += rows
         else:
             mixed.append(key)
     del owner
     if shared:  # what several routes want is merged below, not published as one route has it
         merged = [
-            ep
-            for ep in merged
-            if ((ep.dns_name, ep.set_identifier) if ep.set_identifier else ep.dns_name)
-            not in shared
+            row
+            for row in merged
+            if ((row[NAME], row[SET_ID]) if row[SET_ID] else row[NAME]) not in shared
         ]
     general = dict(shared)
     for key in mixed:
-        for ep in routes[key]:
-            sid = ep.set_identifier
-            group = (ep.dns_name, sid) if sid else ep.dns_name
+        for row in routes[key]:
+            sid = row[SET_ID]
+            group = (row[NAME], sid) if sid else row[NAME]
             if group not in general:
                 general[group] = [key]
     entries: dict[str, RouteEntry] = {}
@@ -441,12 +435,13 @@ def merge_all(
             dropped.setdefault(key, set()).add(group)
     kept = dict(routes)
     for key, groups in dropped.items():
-        left = tuple(ep for ep in kept[key] if (ep.dns_name, ep.set_identifier) not in groups)
+        left = tuple(row for row in kept[key] if (row[NAME], row[SET_ID]) not in groups)
         if left:
             kept[key] = left
         else:
             del kept[key]
-    for key in [key for key, eps in kept.items() if not eps]:
+    for key in [key for key, rows in kept.items() if not rows]:
         del kept[key]
     diagnostics = [d for group in sorted(conflicted) for d in conflicted[group]]
-    return Merged(tuple(sorted_endpoints(merged)), kept, diagnostics)
+    merged.sort()  # a row is its own sort key
+    return Merged(tuple(merged), kept, diagnostics)

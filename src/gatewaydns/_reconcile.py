@@ -42,8 +42,9 @@ from gatewaydns._compute import (
 from gatewaydns._config import SourceConfig
 from gatewaydns._dnsname import normalize_name
 from gatewaydns._domainfilter import DomainFilter
-from gatewaydns._endpoint import Endpoint
+from gatewaydns._endpoint import NAME, Endpoint, Row
 from gatewaydns._errors import ConfigError, ProviderError
+from gatewaydns._hold import RowsByRoute
 from gatewaydns._index import Index
 from gatewaydns._merge import MergeState, RouteEntry, route_entry
 from gatewaydns._mirror import ClusterMirror
@@ -211,10 +212,13 @@ class Reconciler:
         if self._index is None or self._index[0] != version:
             self._index = (version, build_index(self._mirror.snapshot(routes=False), self.config))
         idx = self._index[1]
-        if previous is None and self._computed:
+        held_from: Mapping[str, Sequence[Row]] | None = None
+        if previous is not None:
+            held_from = RowsByRoute(previous)
+        elif self._computed:
             # what every route kept after the last round's merge; read only for the routes
             # computed below, before the merge is updated
-            previous = self._merge.kept_view()
+            held_from = self._merge.kept_view()
         routes = self._mirror.routes
         todo, removed = self._mirror.take_dirty()
         todo |= self._mirror.behind  # held routes read the previous result
@@ -225,14 +229,14 @@ class Reconciler:
         for key in removed:
             gone = self._outcomes.pop(key, None)
             if gone is not None:
-                self._touched.update(ep.dns_name for ep in gone.endpoints)
+                self._touched.update(row[NAME] for row in gone.endpoints)
         for key in todo:
-            outcome = compute_route(routes[key], idx, previous)
+            outcome = compute_route(routes[key], idx, held_from)
             old = self._outcomes.get(key)
             if old is None or old.endpoints != outcome.endpoints:
-                self._touched.update(ep.dns_name for ep in outcome.endpoints)
+                self._touched.update(row[NAME] for row in outcome.endpoints)
                 if old is not None:
-                    self._touched.update(ep.dns_name for ep in old.endpoints)
+                    self._touched.update(row[NAME] for row in old.endpoints)
             if outcome.held:
                 self._held.add(key)
             else:
@@ -311,7 +315,7 @@ class Reconciler:
             rnd = replace(rnd, recomputed=recomputed)
         try:
             if full:
-                changes = self._plan(self._merge.endpoints(), current, None)
+                changes = self._plan(self._merge.objects(), current, None)
             else:
                 changes = self._plan(self._merge.at(scope), current, self._owned, scope)
         except ProviderError as exc:  # from adjust_endpoints (a webhook provider, say)
@@ -331,7 +335,7 @@ class Reconciler:
                 self.options.registry, self.options.managed_types, self.options.domain_filter
             )
             try:
-                changes = self._plan(self._merge.endpoints(), current, None)
+                changes = self._plan(self._merge.objects(), current, None)
             except ProviderError as err:
                 return self._failed("adjust", err, rnd)
         rnd = replace(rnd, planned=True, changes=changes, withheld=len(changes.withheld))

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from gatewaydns._annotations import Annotations, parse_ttl
 from gatewaydns._config import SourceConfig
 from gatewaydns._diagnostics import Rejection
-from gatewaydns._endpoint import Endpoint, Labels, ProviderSpecificProperty, endpoint_sort_key
+from gatewaydns._endpoint import NAME, SET_ID, SPECIFIC, TARGETS, TTL, TYPE, Row
 from gatewaydns._hostnames import comparable_name
 from gatewaydns._index import Index, memo_table, remember
 from gatewaydns._parents import Parent
@@ -33,6 +33,7 @@ __all__ = [
     "property_sources",
     "record_properties",
     "route_endpoints",
+    "route_labels",
 ]
 
 #: The longest set-identifier or provider-specific value copied into an endpoint.
@@ -172,9 +173,9 @@ _GroupKey = tuple[str, str, str, int, tuple[tuple[str, str], ...]]
 
 
 def route_endpoints(
-    resource: str, published: Sequence[Published], held: Sequence[Endpoint]
-) -> list[Endpoint]:
-    """A route's endpoints: what it publishes through each parent, and what it holds.
+    resource: str, published: Sequence[Published], held: Sequence[Row]
+) -> list[Row]:
+    """A route's endpoints, as rows: what it publishes through each parent, and what it holds.
 
     Args:
         resource: the route key (the ``resource`` label).
@@ -191,7 +192,12 @@ def route_endpoints(
     return _endpoints(resource, published, held)
 
 
-def _one_parent(resource: str, item: Published) -> list[Endpoint]:
+def route_labels(resource: str) -> tuple[tuple[str, str], ...]:
+    """The label pairs of a route's endpoints: its ``resource``."""
+    return (("resource", resource),)
+
+
+def _one_parent(resource: str, item: Published) -> list[Row]:
     """:func:`route_endpoints` of one parent's records and nothing held.
 
     Each (name, type) is one record set (the properties are the parent's), its targets the
@@ -201,19 +207,15 @@ def _one_parent(resource: str, item: Published) -> list[Endpoint]:
     """
     props = item.properties
     set_id, ttl, ps = props.set_identifier, props.ttl, props.provider_specific
-    labels = Labels({"resource": resource})  # immutable: shared by the route's endpoints
-    specific = tuple(ProviderSpecificProperty(name=k, value=v) for k, v in ps) if ps else ()
-    trusted = Endpoint.trusted
+    labels = route_labels(resource)  # one tuple, shared by the route's endpoints
     return [
-        trusted(name, targets, rtype, set_id, ttl, labels, specific)
+        (name, rtype, set_id, ttl, targets, ps, labels)
         for name in (sorted(item.names) if len(item.names) > 1 else item.names)
         for rtype, targets in item.by_type
     ]
 
 
-def _endpoints(
-    resource: str, published: Sequence[Published], held: Sequence[Endpoint]
-) -> list[Endpoint]:
+def _endpoints(resource: str, published: Sequence[Published], held: Sequence[Row]) -> list[Row]:
     """:func:`route_endpoints`, whatever the parents and held endpoints."""
     groups: dict[_GroupKey, list[str]] = {}
     for item in published:
@@ -224,58 +226,42 @@ def _endpoints(
                 bucket = groups.setdefault((*key, props.provider_specific), [])
                 if target not in bucket:
                     bucket.append(target)
-    for ep in sorted(held, key=endpoint_sort_key):
-        record = (comparable_name(ep.dns_name), ep.record_type, ep.set_identifier)
+    for row in sorted(held):
+        record = (comparable_name(row[NAME]), row[TYPE], row[SET_ID])
         live = next((k for k in groups if k[:3] == record), None)
-        ps = tuple((p.name, p.value) for p in ep.provider_specific)
-        bucket = groups.setdefault(live or (*record, ep.record_ttl, ps), [])
-        bucket.extend(t for t in ep.targets if t not in bucket)
-    labels = Labels({"resource": resource})  # immutable: shared by the route's endpoints
-    # sorted as endpoint_sort_key sorts them (the labels are the same for all), before they
-    # are built; values are normalised and typed already: construct without re-validating
-    rows = sorted(
-        (name, rtype, set_id, ttl, tuple(sorted(targets)), ps)
+        bucket = groups.setdefault(live or (*record, row[TTL], row[SPECIFIC]), [])
+        bucket.extend(t for t in row[TARGETS] if t not in bucket)
+    labels = route_labels(resource)  # the same for all: sorting the rest sorts the rows
+    return sorted(
+        (name, rtype, set_id, ttl, tuple(sorted(targets)), ps, labels)
         for (name, rtype, set_id, ttl, ps), targets in groups.items()
     )
-    return [
-        Endpoint.trusted(
-            name,
-            targets,
-            rtype,
-            set_id,
-            ttl,
-            labels,
-            tuple(ProviderSpecificProperty(name=k, value=v) for k, v in ps) if ps else (),
-        )
-        for name, rtype, set_id, ttl, targets, ps in rows
-    ]
 
 
 def post_process(
-    endpoints: Sequence[Endpoint], target_filter: TargetNetFilter, min_ttl: int
-) -> tuple[list[Endpoint], tuple[Rejection, ...]]:
-    """Apply the target filters and ``min_ttl`` to a route's endpoints.
+    endpoints: Sequence[Row], target_filter: TargetNetFilter, min_ttl: int
+) -> tuple[list[Row], tuple[Rejection, ...]]:
+    """Apply the target filters and ``min_ttl`` to a route's endpoints (rows).
 
     As external-dns applies them to its sources' endpoints (``targetFilterSource``, then the
     post-processor's ``WithMinTTL``). An endpoint left without targets is dropped.
     """
-    out: list[Endpoint] = []
+    out: list[Row] = []
     found: list[Rejection] = []
-    for ep in endpoints:
-        update: dict[str, Any] = {}
+    for row in endpoints:
+        name, rtype, set_id, ttl, targets, ps, labels = row
         if target_filter.enabled:
-            kept = tuple(t for t in ep.targets if target_filter.admits(t))
+            kept = tuple(t for t in targets if target_filter.admits(t))
             if not kept:
                 message = (
-                    f"{ep.record_type} {ep.dns_name} is dropped: none of its targets "
-                    f"({', '.join(ep.targets)}) passes {target_filter.describe()}"
-                    + (" (a host name lies in no network)" if ep.record_type == "CNAME" else "")
+                    f"{rtype} {name} is dropped: none of its targets "
+                    f"({', '.join(targets)}) passes {target_filter.describe()}"
+                    + (" (a host name lies in no network)" if rtype == "CNAME" else "")
                 )
-                found.append(Rejection("target-filtered", message, hostname=ep.dns_name))
+                found.append(Rejection("target-filtered", message, hostname=name))
                 continue
-            if kept != ep.targets:
-                update["targets"] = kept
-        if min_ttl and not ep.record_ttl:
-            update["record_ttl"] = min_ttl
-        out.append(ep.model_copy(update=update) if update else ep)
+            targets = kept
+        if min_ttl and not ttl:
+            ttl = min_ttl
+        out.append((name, rtype, set_id, ttl, targets, ps, labels))
     return out, tuple(found)
