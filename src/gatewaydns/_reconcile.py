@@ -222,7 +222,9 @@ class Reconciler:
         routes = self._mirror.routes
         todo, removed = self._mirror.take_dirty()
         todo |= self._mirror.behind  # held routes read the previous result
-        self._address_lost &= routes.keys()
+        self._address_lost = {
+            k for k in self._address_lost if k in routes
+        }  # O(lost), not O(routes)
         todo |= self._address_lost  # so does address-loss hold
         changes: dict[str, RouteEntry | None] = dict.fromkeys(removed)
         self._held -= removed
