@@ -143,9 +143,7 @@ def test_cname_merges_only_with_the_same_target() -> None:
         entry(OLD, "2026-01-01T00:00:00Z", ep("a.example.com", "lb.example.net", rtype="CNAME")),
         entry(NEW, "2026-01-02T00:00:00Z", ep("a.example.com", "lb.example.net", rtype="CNAME")),
     )
-    assert [(e.record_type, e.targets) for e in state.objects()] == [
-        ("CNAME", ("lb.example.net",))
-    ]
+    assert [(e.record_type, e.targets) for e in state.objects()] == [("CNAME", ("lb.example.net",))]
     assert state.diagnostics() == []
 
 

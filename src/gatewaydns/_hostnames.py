@@ -21,7 +21,9 @@ __all__ = [
 ]
 
 # RFC 1123 label: 1-63 characters of [A-Za-z0-9-], not starting or ending with "-".
-_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z")
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+# a name: labels joined by single dots (one match per name, not one per label)
+_NAME = re.compile(rf"(?:{_LABEL}\.)*{_LABEL}\Z")
 # A DNS name is at most 255 octets on the wire, which is 253 characters written out without the
 # trailing dot (RFC 1035 section 2.3.4; a name of 254 or 255 characters cannot be stored).
 _MAX_NAME = 253
@@ -68,11 +70,10 @@ def normalize_hostname(value: str) -> Hostname | None:
     rest = name[2:] if name.startswith("*.") else name
     if not rest or len(name) > _MAX_NAME:
         return None
-    labels = rest.split(".")
-    if not all(_LABEL.match(label) for label in labels):
+    if _NAME.match(rest) is None:
         return None
     # only a name whose last label is all digits can be an IPv4 address (IPv6 fails the labels)
-    if labels[-1].isdigit() and is_ip_address(rest):
+    if rest.rpartition(".")[2].isdigit() and is_ip_address(rest):
         return None
     return Hostname(name)
 

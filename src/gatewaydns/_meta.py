@@ -8,7 +8,7 @@ JSON types and structure only and never rejects a value the API server accepted 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any, ClassVar, Literal
 
@@ -145,7 +145,13 @@ class ParentReference(ParentObjectReference):
 
         What reading the six attributes gives, in one call: the computation keys a memo by it.
         """
-        data = self._data
+        return self.fields_of(self._data)
+
+    @staticmethod
+    def fields_of(
+        data: Mapping[str, Any],
+    ) -> tuple[str | None, str | None, str | None, str, str | None, int | None]:
+        """:meth:`fields` of a validated parentRef manifest (no view made)."""
         return (
             data.get("group", GATEWAY_GROUP),
             data.get("kind", "Gateway"),

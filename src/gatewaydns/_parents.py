@@ -20,16 +20,16 @@ What survives is a :class:`Parent`: the listeners the route may attach to, their
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from gatewaydns._base import GATEWAY_GROUP
 from gatewaydns._diagnostics import Rejection
 from gatewaydns._gateway import Gateway, Listener, ListenerSet
 from gatewaydns._generation import GenerationVerdict, verdicts_of
 from gatewaydns._index import Index, ParentKey, memo_table, remember
-from gatewaydns._meta import Condition, ParentReference, find_condition
+from gatewaydns._meta import ParentReference, find_condition
 from gatewaydns._namespaces import NamespaceQuery, admission, invalid_selector
 from gatewaydns._routes import Route
 from gatewaydns._types import GenerationPolicy
@@ -143,7 +143,10 @@ def resolve_parents(
     Returns:
         The parents, in ``status.parents`` order, and the rejections, in the same order.
     """
-    entries = route.parent_statuses
+    # status.parents read from the validated manifest: no view per entry, condition and
+    # parentRef (the models' views make one per read; this loop runs for every route)
+    status = route._data.get("status")
+    entries: Sequence[Mapping[str, Any]] | None = status.get("parents") if status else None
     if not entries:
         return (), ()
     config = index.config
@@ -152,11 +155,15 @@ def resolve_parents(
     spec = tuple(map(_raw, refs))
     # the route's namespace completes only references without a namespace of their own: the
     # memo is keyed by it only then (else routes of every namespace share the entries)
-    local = any(not raw[2] for raw in spec)
-    accepted = [find_condition(entry.conditions, "Accepted") for entry in entries]
+    local = False
+    for raw in spec:
+        if not raw[2]:
+            local = True
+            break
+    accepted = list(map(_accepted, entries))
     policy = config.generation_policy
     generation = route.metadata.generation
-    observed = [None if cond is None else cond.observed_generation for cond in accepted]
+    observed = [None if cond is None else cond.get("observedGeneration") for cond in accepted]
     # rule 6 without a GenerationVerdict per entry in the usual case: strict, every entry has
     # an observedGeneration, and an entry that observed the route's generation is "current"
     # (it counts, nothing to say); any other entry is asked to verdicts_of alone ("stale")
@@ -167,7 +174,7 @@ def resolve_parents(
         else verdicts_of(
             generation,
             observed,
-            [e.controller_name or "" for e in entries] if policy == "latest" else None,
+            [e.get("controllerName") or "" for e in entries] if policy == "latest" else None,
             policy,
             config.missing_observed_generation,
         )
@@ -176,12 +183,13 @@ def resolve_parents(
     parents: list[Parent] = []
     found: list[Rejection] = []
     for i, (entry, cond) in enumerate(zip(entries, accepted, strict=True)):
-        entry_ref = entry.parent_ref
-        raw = _raw(entry_ref)
+        entry_ref = entry["parentRef"]
+        raw = ParentReference.fields_of(entry_ref)
         key = (namespace if local or not raw[2] else None, raw, spec)
         static = table.get(key)
         if static is None:
-            static = remember(table, key, _static(entry_ref, namespace, refs, index))
+            static = _static(ParentReference._view(entry_ref), namespace, refs, index)
+            remember(table, key, static)
         if static.early is not None:  # rules 1-4
             found.append(static.early)
             continue
@@ -328,13 +336,25 @@ def _lookup(
     return gateway, listener_set
 
 
-def _not_accepted(cond: Condition | None, label: str) -> Rejection | None:
+def _accepted(entry: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """A validated ``status.parents[]`` entry's ``Accepted`` condition (found by type), or None.
+
+    What ``RouteParentStatus.condition("Accepted")`` gives, read from the manifest.
+    """
+    cond: Mapping[str, Any]
+    for cond in entry.get("conditions") or ():
+        if cond["type"] == "Accepted":
+            return cond
+    return None
+
+
+def _not_accepted(cond: Mapping[str, Any] | None, label: str) -> Rejection | None:
     """Rule 5: the entry's ``Accepted`` condition (``cond``, found by type) is True."""
-    if cond is not None and cond.status == "True":
+    if cond is not None and cond["status"] == "True":
         return None
-    state = "no Accepted condition" if cond is None else f"Accepted={cond.status}"
-    if cond is not None and cond.reason:
-        state += f" ({cond.reason})"
+    state = "no Accepted condition" if cond is None else f"Accepted={cond['status']}"
+    if cond is not None and cond.get("reason"):
+        state += f" ({cond['reason']})"
     return Rejection("not-accepted", f"parent did not accept the route: {state}", parent=label)
 
 
