@@ -142,6 +142,9 @@ def test_hostile_texts_are_left_to_the_general_loader(text: str, message: str) -
         ),
         pytest.param(_list(route("a"), None), id="null-item"),  # type: ignore[arg-type]
         pytest.param({"apiVersion": "v1", "kind": "List", "items": None}, id="null-items"),
+        pytest.param({"apiVersion": "v1", "kind": "List"}, id="no-items"),
+        pytest.param(_list({**route("a"), "kind": {"a": 1}}), id="kind-not-a-string"),
+        pytest.param(_list({**route("a"), "kind": None}), id="kind-null"),
     ],
 )
 def test_documents_it_does_not_read_are_left_to_the_general_loader(doc: dict[str, Any]) -> None:
@@ -156,6 +159,13 @@ def test_documents_it_does_not_read_are_left_to_the_general_loader(doc: dict[str
     except ManifestError as exc:
         got = str(exc)
     assert got == expected
+
+
+def test_an_array_holding_anything_but_objects_is_left_to_the_general_loader() -> None:
+    text = json.dumps([route("a"), 1])
+    assert load_json_fast(text, BIG) is None
+    with pytest.raises(ManifestError, match="got an integer"):
+        Snapshot.from_manifests(text)
 
 
 def _general_or_error(doc: dict[str, Any]) -> Snapshot:
