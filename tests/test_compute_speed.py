@@ -195,3 +195,29 @@ def test_a_memo_table_is_bounded() -> None:
         remember(table, i, i)
     assert len(table) <= MEMO_LIMIT
     assert table[MEMO_LIMIT + 9] == MEMO_LIMIT + 9
+
+
+def _endpoint(name: str, target: str, route: str) -> Endpoint:
+    return Endpoint(dns_name=name, targets=(target,), record_type="A", labels={"resource": route})
+
+
+def test_a_result_of_a_merge_state_keeps_the_endpoints_of_its_time() -> None:
+    """A result made from the reconciler's merge state takes the state's Endpoint objects when
+    read before the state changes, and makes its own from its rows when read after."""
+    first = _endpoint("a.example.com", "192.0.2.1", "httproute/app/r1")
+    second = _endpoint("a.example.com", "192.0.2.2", "httproute/app/r1")
+    age = (False, "2025-01-01T00:00:00Z", "app", "r1", "HTTPRoute")
+    state = MergeState("report")
+    state.update(
+        {"httproute/app/r1": RouteEntry(age, "HTTPRoute", "app", "r1", endpoint_rows([first]))}
+    )
+    now = assemble(["httproute/app/r1"], ["httproute/app/r1"], {}, state)
+    early = assemble(["httproute/app/r1"], ["httproute/app/r1"], {}, state)
+    assert early.endpoints == (first,)
+    assert early.endpoints[0] is state.objects()[0]  # made once, shared with the state
+    state.update(
+        {"httproute/app/r1": RouteEntry(age, "HTTPRoute", "app", "r1", endpoint_rows([second]))}
+    )
+    assert now.endpoints == (first,)  # read after the update: what it was assembled from
+    assert state.objects() == (second,)
+    assert assemble([], [], {}, state).endpoints == (second,)

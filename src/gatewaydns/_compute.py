@@ -20,8 +20,9 @@ objects in the input.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import chain
 from operator import attrgetter
 from typing import NamedTuple
@@ -97,7 +98,15 @@ class Result:
     until one is read (#17).
     """
 
-    __slots__ = ("_attachments", "_by_route", "_diagnostics", "_endpoints", "_parts", "_rows")
+    __slots__ = (
+        "_attachments",
+        "_by_route",
+        "_diagnostics",
+        "_endpoints",
+        "_made",
+        "_parts",
+        "_rows",
+    )
 
     def __init__(
         self,
@@ -112,16 +121,21 @@ class Result:
         self._attachments: tuple[Attachment, ...] | None = attachments
         self._parts: _Parts | None = None
         self._rows: tuple[Row, ...] | None = None
+        self._made: Callable[[], tuple[Endpoint, ...] | None] | None = None
 
     @classmethod
     def _deferred(
-        cls, rows: tuple[Row, ...], parts: _Parts, endpoints: tuple[Endpoint, ...] | None
+        cls,
+        rows: tuple[Row, ...],
+        parts: _Parts,
+        made: Callable[[], tuple[Endpoint, ...] | None] | None = None,
     ) -> Result:
         result = cls((), {}, ())
-        result._endpoints = endpoints
+        result._endpoints = None
         result._by_route = result._diagnostics = result._attachments = None
         result._parts = parts
         result._rows = rows
+        result._made = made
         return result
 
     @property
@@ -130,7 +144,9 @@ class Result:
         found = self._endpoints
         if found is None:
             assert self._rows is not None
-            found = self._endpoints = EndpointMaker().all(self._rows)
+            made = self._made() if self._made is not None else None
+            found = self._endpoints = EndpointMaker().all(self._rows) if made is None else made
+            self._made = None
         return found
 
     @property
@@ -611,9 +627,18 @@ def assemble(
         tuple(state.diagnostics()),
     )
     # a merge state kept across rounds (the reconciler's) keeps its Endpoint objects in step
-    # with its rows, so each is made once; a computation's results are made when read
-    objects = state.objects() if isinstance(state, MergeState) else None
-    return Result._deferred(state.endpoints(), parts, objects)
+    # with its rows, so each is made once: read while the state is as it was now, the result
+    # takes them from it; read later, or from a one-off merge, it makes its own
+    made = None
+    if isinstance(state, MergeState):
+        version = state.version
+        made = partial(_state_objects, state, version)
+    return Result._deferred(state.endpoints(), parts, made)
+
+
+def _state_objects(state: MergeState, version: int) -> tuple[Endpoint, ...] | None:
+    """The state's Endpoint objects, if it has not been updated since ``version``."""
+    return state.objects() if state.version == version else None
 
 
 _DIAGNOSTICS = attrgetter("diagnostics")

@@ -157,6 +157,7 @@ class MergeState:
         # their Endpoint objects, in the same order: made on the first read of ``objects``,
         # then kept in step with ``_rows`` (made only for what an update adds)
         self._objects: list[Endpoint] | None = None
+        self.version = 0  # counts updates: what a result assembled from the state captured
         self._kept: dict[str, tuple[Row, ...]] = {}
         self._conflicted: set[_Group] = set()
         self._dropping: set[_Group] = set()  # groups whose outcome drops a route's endpoints
@@ -164,6 +165,7 @@ class MergeState:
 
     def update(self, changes: Mapping[str, RouteEntry | None]) -> None:
         """Replace (or, with ``None``, remove) the given routes and re-merge what they touch."""
+        self.version += 1
         touched = self._replace_routes(changes)
         rekeep: set[str] = {k for k, e in changes.items() if e is not None}
         removed, added = self._remerge(touched, rekeep)
