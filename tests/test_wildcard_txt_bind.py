@@ -20,11 +20,21 @@ from typing import Any
 
 import pytest
 
-from gatewaydns import Changes, Endpoint, PlanOptions, ProviderError, TXTRegistry, plan
+from gatewaydns import (
+    Changes,
+    Endpoint,
+    PlanOptions,
+    ProviderError,
+    Reconciler,
+    TXTRegistry,
+    plan,
+)
 from gatewaydns.adapters.rfc2136 import RFC2136Provider
+from gatewaydns.testing import ScriptedWatcher
 
 from .dnsutil import Faulty, dump, raw_update, send
 from .external_dns import Record, zone_v011
+from .helpers import accepted, gateway, model, route
 
 OWNER = "wild"
 REG = TXTRegistry(OWNER, wildcard_replacement="any")
@@ -236,3 +246,33 @@ def test_an_old_format_txt_read_by_both_names_adopts_neither(
     assert zone[(STAR, "A")] == ("192.0.2.1",)
     assert (REG.txt_name(STAR, "A"), "TXT") in zone
     assert zone[(ANY, "TXT")] == before[(ANY, "TXT")]
+
+
+def test_a_reconciler_event_round_sees_the_other_name(
+    named: dict[str, Any], provider: RFC2136Provider
+) -> None:
+    """A round about one route reads only the names it concerns (``ZoneView.scope``); the other
+    name of the pair is among them, so a route that goes does not take a record there."""
+    sync(provider, [ep(STAR, "192.0.2.1", resource="httproute/app/wild")])  # a previous process
+    person_writes(named, ANY, "A", "198.51.100.7")
+    before = dump(named)
+    gw = model(gateway("edge", addresses=["192.0.2.1"]))
+    edge = [{"name": "edge", "namespace": "infra"}]
+    wild = model(route("wild", hostnames=[STAR], parents=edge, status=[accepted("edge")]))
+    watcher = ScriptedWatcher([gw, wild])
+    # no resync: every round after the first reads only the names its events touched
+    rec = Reconciler(watcher, provider, options=PlanOptions(REG, force=True), resync=None)
+    first = rec.step()  # reads the whole zone
+    assert first.changes is not None
+    assert first.changes.is_empty()
+    assert reasons(first.changes) == [
+        ("contested-ownership", STAR),
+        ("contested-ownership", ANY),
+    ]
+    watcher.delete(wild)
+    gone = rec.step()
+    assert gone.applied
+    assert gone.changes is not None
+    assert gone.changes.is_empty()
+    assert reasons(gone.changes) == [("contested-ownership", STAR), ("contested-ownership", ANY)]
+    assert dump(named) == before

@@ -2,7 +2,8 @@
 
 Hypothesis drives random route sets (through ``compute_endpoints``), a random TXT registry
 (plain, a prefix, a suffix, a wildcard replacement), random foreign records (people's
-A/CNAME/TXT/MX, another owner's records, some at our names and our TXT names) and injected
+A/CNAME/TXT/MX, another owner's records, some at our names and our TXT names, some beside ours at
+the other name of a wildcard pair, ``*.w`` or ``any.w``, which read one TXT) and injected
 faults: the connection lost before a message, the answer lost after the server applied it, and
 concurrent writers between our read and our update — one creating a record we were about to
 create, one changing a record we were about to change or delete, one taking the ownership TXT
