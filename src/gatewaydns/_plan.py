@@ -26,8 +26,13 @@ Ownership of a record (name, type, set identifier) is read from the TXT at its T
   text; no TXT: **unowned**.
 
 Values are decrypted first when the registry has a key, and ``migrate_from_owner_id`` reads as
-ours. A record with no TXT at its TXT name (and not an AAAA) is read from external-dns's old
-format instead, the TXT at ``<prefix><name><suffix>`` (external-dns before v0.12), as
+ours. Under a wildcard replacement, records at two names read one TXT (``*.example.com`` and
+``any.example.com``); the plan never creates the second, and when someone else did, the TXT
+cannot say which record it guards: a claim of ours there is **shared**, nobody's, until one of
+the two is gone.
+
+A record with no TXT at its TXT name (and not an AAAA) is read from external-dns's old format
+instead, the TXT at ``<prefix><name><suffix>`` (external-dns before v0.12), as
 external-dns reads it; other texts in that TXT (SPF at a host name) are ignored. Such a record
 is *adopted*: a unit creates its new-format TXT next to the old one, relying on the old one
 (``require``), and updates the record only if it differs. Old-format TXTs are never changed.
@@ -255,7 +260,7 @@ def _canonical_ip(value: str) -> str:
         return value
 
 
-ClaimState: TypeAlias = Literal["ours", "foreign", "contested", "foreign-text", "unowned"]
+ClaimState: TypeAlias = Literal["ours", "foreign", "contested", "shared", "foreign-text", "unowned"]
 
 
 @dataclass(frozen=True)
@@ -265,12 +270,20 @@ class _Claim:
     txt: Endpoint | None = None  # the new-format TXT
     resource: str = ""
     legacy: Endpoint | None = None  # the old-format TXT the claim rests on (no new-format TXT)
+    shared_with: tuple[str, ...] = ()  # "shared": the other names whose records read the TXT
 
     def holder(self) -> str:
         if self.state == "unowned":
             return "nobody (no ownership record)"
         if self.state == "contested":
             return "several owners (" + ", ".join(self.owners) + ")"
+        if self.state == "shared":
+            txt, kind = (self.txt, "") if self.txt is not None else (self.legacy, "old-format ")
+            name = "" if txt is None else f" {txt.dns_name}"
+            return (
+                f"nobody (its {kind}ownership TXT{name} also speaks for the record at "
+                f"{', '.join(self.shared_with)}, and cannot say which of them it guards)"
+            )
         if self.state == "foreign-text":
             return "a TXT record that is not an ownership record"
         return self.owners[0] if self.owners else "nobody"
@@ -337,6 +350,27 @@ class _Zone:
         self.by_name: dict[str, list[Endpoint]] = {}
         for ep in self.records.values():
             self.by_name.setdefault(ep.dns_name, []).append(ep)
+        self.readers = self._readers(managed)
+
+    def _readers(self, managed: frozenset[str]) -> dict[tuple[str, str], frozenset[str]]:
+        """(TXT name, set identifier) -> names of the records reading it, where there are several.
+
+        Only a wildcard replacement makes two names read one TXT: ``*.example.com`` and
+        ``any.example.com`` (replacement ``any``) share their new-format TXT of each type and
+        their old-format TXT. Without one, a TXT name determines its record's name.
+        """
+        reg = self.registry
+        if not reg.wildcard_replacement:
+            return {}
+        readers: dict[tuple[str, str], set[str]] = {}
+        for name, rtype, sid in self.all:
+            if rtype not in managed:
+                continue
+            readers.setdefault((reg.txt_name(name, rtype), sid), set()).add(name)
+            legacy_name = None if rtype == "AAAA" else reg.legacy_txt_name(name)
+            if legacy_name is not None:
+                readers.setdefault((legacy_name, sid), set()).add(name)
+        return {slot: frozenset(names) for slot, names in readers.items() if len(names) > 1}
 
     def txt_at(self, name: str, rtype: str, sid: str) -> Endpoint | None:
         return self.txts.get((self.registry.txt_name(name, rtype), sid))
@@ -345,17 +379,31 @@ class _Zone:
         """Who owns record (name, type, set identifier).
 
         The new-format TXT decides; without one, the old-format TXT (not for AAAA, as
-        external-dns reads it) when ``legacy``.
+        external-dns reads it) when ``legacy``. A claim of ours in a TXT that records at another
+        name read too (a wildcard replacement: ``*.example.com`` and ``any.example.com``) is
+        nobody's while both are there (``shared``): the TXT cannot say which record it guards,
+        and one of them is someone else's (gatewaydns never creates the second one).
         """
-        claim = read_claim(self.txt_at(name, rtype, sid), self.registry)
+        txt_name = self.registry.txt_name(name, rtype)
+        claim = read_claim(self.txts.get((txt_name, sid)), self.registry)
         if claim.state != "unowned" or not legacy or rtype == "AAAA":
-            return claim
+            return self._unshared(claim, name, (txt_name, sid))
         legacy_name = self.registry.legacy_txt_name(name)
         old = None if legacy_name is None else self.txts.get((legacy_name, sid))
         old_claim = read_claim(old, self.registry, legacy=True)
         if old_claim.state == "unowned":
             return claim
-        return replace(old_claim, txt=None, legacy=old)
+        return self._unshared(
+            replace(old_claim, txt=None, legacy=old), name, (str(legacy_name), sid)
+        )
+
+    def _unshared(self, claim: _Claim, name: str, slot: tuple[str, str]) -> _Claim:
+        """``claim``, or nobody's when records at other names read its TXT too."""
+        readers = self.readers.get(slot)
+        if claim.state != "ours" or readers is None or name not in readers:
+            return claim
+        others = tuple(sorted(readers - {name}))
+        return replace(claim, state="shared", shared_with=others)
 
 
 def owned_by_route(
@@ -555,7 +603,7 @@ class _Planner:
         claim = self.zone.claim(*have.key)
         if claim.state != "ours":
             reason: ReasonCode = (
-                "contested-ownership" if claim.state == "contested" else "not-owned"
+                "contested-ownership" if claim.state in ("contested", "shared") else "not-owned"
             )
             self.refuse(
                 want,
@@ -611,7 +659,7 @@ class _Planner:
             claim = self.zone.claim(*other.key)
             if claim.state != "ours":
                 holders.append(f"{other.record_type} by {claim.holder()}")
-                contested |= claim.state == "contested"
+                contested |= claim.state in ("contested", "shared")
             elif (
                 _excludes(other.record_type, want.record_type)
                 and other.key not in self.wanted
@@ -871,7 +919,9 @@ def _coexisting(
         where = f"{want.record_type} {want.dns_name}"
         slot = (reg.txt_name(want.dns_name, want.record_type), want.set_identifier)
         holder = guards.setdefault(slot, (want.dns_name, want.record_type))
-        if holder != (want.dns_name, want.record_type):
+        # a record already there keeps its place: when records at both names are (someone
+        # else wrote one), neither is ours (_Zone.claim), and place() says so
+        if holder != (want.dns_name, want.record_type) and want.key not in zone.records:
             planner.refuse(
                 want,
                 "name-conflict",
@@ -947,8 +997,10 @@ def _deletions(
     owned = 0
     for key, ep in sorted(zone.records.items()):
         claim = zone.claim(*key)
-        if claim.state == "contested" and reg.owner_id in claim.owners and key not in keep:
-            message = f"{ep.record_type} {ep.dns_name} is claimed by {claim.holder()}; not deleted"
+        contested = claim.state == "contested" and reg.owner_id in claim.owners
+        if (contested or claim.state == "shared") and key not in keep:
+            verb = "claimed" if contested else "held"
+            message = f"{ep.record_type} {ep.dns_name} is {verb} by {claim.holder()}; not deleted"
             planner.refuse(ep, "contested-ownership", message)
         if claim.state != "ours":
             continue
