@@ -13,6 +13,7 @@ with the empty fields omitted (``omitempty`` upstream).
 from __future__ import annotations
 
 from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
+from itertools import chain
 from typing import Any, Final, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler
@@ -233,14 +234,16 @@ _ALL_FIELDS_SET = shared_fields_set(_ENDPOINT_FIELDS)
 
 
 #: An endpoint as one plain tuple of its fields, in the order they sort: ``(dns_name,
-#: record_type, set_identifier, record_ttl, targets, provider-specific (name, value) pairs, label
-#: (key, value) pairs sorted by key)``. The computation works on rows and makes
+#: record_type, set_identifier, record_ttl, targets, provider-specific (name, value) pairs, its
+#: labels' keys and values, sorted by key, in one flat tuple: key, value, key, value, ...)``
+#: (flat: one tuple per route's labels, not one per label and one around them; flat sorted
+#: pairs compare as the pairs do). The computation works on rows and makes
 #: :class:`Endpoint` objects only when a result is read (#17): a tuple of strings, integers and
 #: tuples of them is one object the garbage collector stops tracking after its first look at
 #: it, where an endpoint is three objects it walks in every full collection. A row is also the
 #: endpoint's sort key (:func:`endpoint_sort_key`), so rows sort as their endpoints do.
 Row: TypeAlias = tuple[
-    str, str, str, int, tuple[str, ...], tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]
+    str, str, str, int, tuple[str, ...], tuple[tuple[str, str], ...], tuple[str, ...]
 ]
 
 # the fields of a Row, by position
@@ -264,7 +267,7 @@ def endpoint_row(ep: Endpoint) -> Row:
         ep.record_ttl,
         ep.targets,
         tuple((p.name, p.value) for p in ps) if ps else (),
-        tuple(sorted(labels.items())) if len(labels) > 1 else tuple(labels.items()),
+        tuple(chain.from_iterable(sorted(labels.items()) if len(labels) > 1 else labels.items())),
     )
 
 
@@ -291,15 +294,15 @@ class EndpointMaker:
     __slots__ = ("_labels", "_specific")
 
     def __init__(self) -> None:
-        self._labels: dict[tuple[tuple[str, str], ...], Labels] = {}
+        self._labels: dict[tuple[str, ...], Labels] = {}
         self._specific: dict[tuple[tuple[str, str], ...], tuple[ProviderSpecificProperty, ...]] = {}
 
     def __call__(self, row: Row) -> Endpoint:
         """The endpoint of ``row``."""
-        name, rtype, set_id, ttl, targets, pairs, label_items = row
-        labels = self._labels.get(label_items)
+        name, rtype, set_id, ttl, targets, pairs, flat = row
+        labels = self._labels.get(flat)
         if labels is None:
-            labels = self._labels[label_items] = Labels(label_items)
+            labels = self._labels[flat] = Labels(zip(flat[::2], flat[1::2], strict=True))
         specific: tuple[ProviderSpecificProperty, ...] = ()
         if pairs:
             found = self._specific.get(pairs)

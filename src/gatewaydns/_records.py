@@ -192,9 +192,9 @@ def route_endpoints(
     return _endpoints(resource, published, held)
 
 
-def route_labels(resource: str) -> tuple[tuple[str, str], ...]:
-    """The label pairs of a route's endpoints: its ``resource``."""
-    return (("resource", resource),)
+def route_labels(resource: str) -> tuple[str, ...]:
+    """The labels of a route's endpoints, as a row holds them: its ``resource``."""
+    return ("resource", resource)
 
 
 def _one_parent(resource: str, item: Published) -> list[Row]:
