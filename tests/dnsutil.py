@@ -14,6 +14,7 @@ import dns.tsigkeyring
 import dns.update
 import dns.zone
 
+from gatewaydns import Changes, Endpoint, PlanOptions, plan
 from gatewaydns.adapters.rfc2136 import RFC2136Provider
 
 # a zone key -> the record set's rdata texts, as named serves it
@@ -129,3 +130,16 @@ def dns_flags(
         *("--tsig-key-name", named["key"].name, "--tsig-secret-file", str(secret)),
         *("--owner-id", owner),
     ]
+
+
+def plan_and_apply(provider: Any, desired: list[Endpoint], options: PlanOptions) -> Changes:
+    """One controller round against a server: plan against the zone, apply (errors propagate)."""
+    changes = plan(
+        provider.adjust_endpoints(desired),
+        provider.records(),
+        options,
+        zones=provider.zones,
+        capabilities=provider.capabilities,
+    )
+    provider.apply_changes(changes)
+    return changes

@@ -26,7 +26,7 @@ from gatewaydns import (
 from gatewaydns.adapters.rfc2136 import RFC2136Provider
 from gatewaydns.testing import InMemoryProvider, ScriptedWatcher
 
-from .dnsutil import dump, query, raw_update, send
+from .dnsutil import dump, plan_and_apply, query, raw_update, send
 from .helpers import accepted, gateway, model, route
 
 OWNER = "attack"
@@ -42,15 +42,7 @@ def ep(name: str, *targets: str, rtype: str = "A", resource: str = "httproute/ap
 
 def sync(provider: RFC2136Provider, desired: list[Endpoint], options: PlanOptions) -> Any:
     """One controller round: plan against the zone and apply (a ProviderError propagates)."""
-    changes = plan(
-        provider.adjust_endpoints(desired),
-        provider.records(),
-        options,
-        zones=provider.zones,
-        capabilities=provider.capabilities,
-    )
-    provider.apply_changes(changes)
-    return changes
+    return plan_and_apply(provider, desired, options)
 
 
 def rounds(

@@ -21,12 +21,11 @@ from gatewaydns import (
     ProviderError,
     Reconciler,
     TXTRegistry,
-    plan,
 )
 from gatewaydns.adapters.rfc2136 import RFC2136Provider, TSIGKey
 from gatewaydns.testing import ScriptedWatcher
 
-from .dnsutil import Faulty, dump, query, raw_update, send
+from .dnsutil import Faulty, dump, plan_and_apply, query, raw_update, send
 from .helpers import accepted, gateway, model, route
 
 OWNER = "integrity"
@@ -48,15 +47,7 @@ def ep(
 def sync(
     provider: RFC2136Provider, desired: list[Endpoint], options: PlanOptions | None = None
 ) -> Changes:
-    changes = plan(
-        provider.adjust_endpoints(desired),
-        provider.records(),
-        options or PlanOptions(REG),
-        zones=provider.zones,
-        capabilities=provider.capabilities,
-    )
-    provider.apply_changes(changes)
-    return changes
+    return plan_and_apply(provider, desired, options or PlanOptions(REG))
 
 
 def ours(zone: dict[tuple[str, str], tuple[str, ...]], reg: TXTRegistry = REG) -> set[str]:

@@ -23,7 +23,7 @@ from gatewaydns import (
 from gatewaydns._registry import txt_text
 from gatewaydns.adapters.rfc2136 import RFC2136Provider
 
-from .dnsutil import Faulty, dump, query, raw_update, send
+from .dnsutil import Faulty, dump, plan_and_apply, query, raw_update, send
 from .external_dns import (
     ENCRYPTION_KEY,
     LONG_ROUTE,
@@ -59,15 +59,7 @@ def write(named: dict[str, Any], endpoints: Iterable[Endpoint]) -> None:
 
 
 def sync(provider: RFC2136Provider, desired: list[Endpoint], options: PlanOptions) -> Changes:
-    changes = plan(
-        provider.adjust_endpoints(desired),
-        provider.records(),
-        options,
-        zones=provider.zones,
-        capabilities=provider.capabilities,
-    )
-    provider.apply_changes(changes)
-    return changes
+    return plan_and_apply(provider, desired, options)
 
 
 def texts(zone: dict[tuple[str, str], tuple[str, ...]], name: str) -> list[str]:

@@ -27,12 +27,11 @@ from gatewaydns import (
     ProviderError,
     Reconciler,
     TXTRegistry,
-    plan,
 )
 from gatewaydns.adapters.rfc2136 import RFC2136Provider
 from gatewaydns.testing import ScriptedWatcher
 
-from .dnsutil import Faulty, dump, raw_update, send
+from .dnsutil import Faulty, dump, plan_and_apply, raw_update, send
 from .external_dns import Record, zone_v011
 from .helpers import accepted, gateway, model, route
 
@@ -50,15 +49,21 @@ def ep(name: str, target: str, rtype: str = "A", resource: str = "httproute/app/
 
 def sync(provider: RFC2136Provider, desired: list[Endpoint]) -> Changes:
     """One controller round: plan against the zone and apply (a ProviderError propagates)."""
-    changes = plan(
-        provider.adjust_endpoints(desired),
-        provider.records(),
-        OPTIONS,
-        zones=provider.zones,
-        capabilities=provider.capabilities,
-    )
-    provider.apply_changes(changes)
-    return changes
+    return plan_and_apply(provider, desired, OPTIONS)
+
+
+def sync_while_a_person_writes(
+    named: dict[str, Any], faulty: Faulty, desired: list[Endpoint], record: tuple[str, str, str]
+) -> None:
+    """A round during which a person writes ``record`` (name, type, text) between our read and
+    our second unit: that unit fails its prerequisite, the round raises."""
+
+    def creator(_message: Any) -> None:
+        person_writes(named, *record)
+
+    faulty.before[1] = creator
+    with pytest.raises(ProviderError, match="changed since it was read"):
+        sync(faulty, desired)
 
 
 def person_writes(named: dict[str, Any], name: str, rtype: str, text: str) -> None:
@@ -145,12 +150,7 @@ def test_creator_beside_the_wildcard_never_fails_every_round(
         ep(ANY, "192.0.2.1", resource="httproute/app/any"),
     ]
 
-    def creator(_message: Any) -> None:
-        person_writes(named, ANY, "CNAME", "people.example.net.")
-
-    faulty.before[1] = creator
-    with pytest.raises(ProviderError, match="changed since it was read"):
-        sync(faulty, desired)
+    sync_while_a_person_writes(named, faulty, desired, (ANY, "CNAME", "people.example.net."))
     zone = dump(named)
     assert zone[(STAR, "CNAME")] == ("lb.example.net",)  # the unit nobody disturbed applied
     assert zone[(ANY, "CNAME")] == ("people.example.net",)
@@ -193,12 +193,7 @@ def test_creator_at_the_wildcard_leaves_its_record_alone(
         ep(ANY, "192.0.2.1", resource="httproute/app/any"),
     ]
 
-    def creator(_message: Any) -> None:
-        person_writes(named, STAR, "A", "198.51.100.77")
-
-    faulty.before[1] = creator
-    with pytest.raises(ProviderError, match="changed since it was read"):
-        sync(faulty, desired)
+    sync_while_a_person_writes(named, faulty, desired, (STAR, "A", "198.51.100.77"))
     before = dump(named)
     assert before[(STAR, "A")] == ("198.51.100.77",)
     assert before[(ANY, "A")] == ("192.0.2.1",)

@@ -253,7 +253,6 @@ SET_ID: Final = 2
 TTL: Final = 3
 TARGETS: Final = 4
 SPECIFIC: Final = 5
-LABELS: Final = 6
 
 
 def endpoint_row(ep: Endpoint) -> Row:
