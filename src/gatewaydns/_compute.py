@@ -385,15 +385,15 @@ def compute_route(
         held_from: route key -> the previous endpoints as rows, for hold (``None``: no hold).
     """
     config = idx.config
-    kind, namespace, _name = who = (route.kind, route.namespace, route.name)
-    resource = str(RouteKey(*who))  # the route key, made once
-    raw = route.metadata.annotations
+    kind, namespace, name = who = (route.kind, route.namespace, route.name)
+    resource = RouteKey.format(kind, namespace, name)  # the route key, made once
+    raw = route._annotation_data()
     ann = Annotations(raw, config.annotation_prefix) if raw else _no_annotations(idx)
     rejection = route_rejection(route, ann, idx.scope)  # section 1
     if rejection is not None:
         return _outcome(RouteOutcome((), (rejection,), who, (), False, False, resource))
     found: list[Rejection] = []
-    refs = route.parent_refs
+    refs = route._parent_ref_data()
     if not refs:
         found.append(Rejection("no-parent-refs", "the route has no spec.parentRefs"))
     names, rejections = route_hostnames(route, config, ann)  # section 3

@@ -91,12 +91,6 @@ def comparable_name(name: str) -> str:
     return normalize_hostname(name) or name
 
 
-def _covers(wildcard: Hostname, name: Hostname) -> bool:
-    # "*.example.com" covers any name ending in ".example.com" with one or more labels in front
-    # (a.b.example.com too), never "example.com" itself.
-    return name.endswith(wildcard[1:]) and len(name) > len(wildcard) - 1
-
-
 def intersect_hostnames(listener: Hostname | None, route: Hostname | None) -> Hostname | None:
     """The hostname a listener and a route hostname agree on, or ``None``.
 
@@ -114,10 +108,11 @@ def intersect_hostnames(listener: Hostname | None, route: Hostname | None) -> Ho
         return route if listener is None else listener
     if listener == route:
         return listener
-    l_wild, r_wild = listener.startswith("*."), route.startswith("*.")
-    if l_wild and _covers(listener, route):
+    # a wildcard "*.example.com" covers any name ending in ".example.com" with one or more
+    # labels in front (a.b.example.com too), never "example.com" itself
+    if listener.startswith("*.") and route.endswith(listener[1:]) and len(route) >= len(listener):
         return route
-    if r_wild and _covers(route, listener):
+    if route.startswith("*.") and listener.endswith(route[1:]) and len(listener) >= len(route):
         return listener
     return None
 

@@ -20,6 +20,7 @@ from gatewaydns._diagnostics import ReasonCode, Rejection
 from gatewaydns._gateway import Listener
 from gatewaydns._hostnames import normalize_hostname
 from gatewaydns._index import Index, memo_table, remember
+from gatewaydns._meta import LabelSelector
 from gatewaydns._namespaces import NamespaceQuery, admission, invalid_selector
 from gatewaydns._parents import Parent
 from gatewaydns._types import Hostname
@@ -97,15 +98,21 @@ _NOT_ALLOWED: dict[str, tuple[ReasonCode, str]] = {
 
 
 def _namespace(c: Candidate) -> Rejection | None:
-    allowed = c.listener.allowed_routes
+    return _judge_namespace(c, *_allowed_namespaces(c.listener))
+
+
+def _allowed_namespaces(listener: Listener) -> tuple[str, LabelSelector | None]:
+    """A listener's ``allowedRoutes.namespaces``: ``from`` (default ``Same``) and selector."""
+    allowed = listener.allowed_routes
     namespaces = allowed.namespaces if allowed is not None else None
-    from_ = (namespaces.from_ if namespaces is not None else None) or "Same"
-    query = NamespaceQuery(
-        c.namespace,
-        c.parent.owner_namespace,
-        namespaces.selector if namespaces is not None else None,
-        c.namespaces,
-    )
+    if namespaces is None:
+        return "Same", None
+    return namespaces.from_ or "Same", namespaces.selector
+
+
+def _judge_namespace(c: Candidate, from_: str, selector: LabelSelector | None) -> Rejection | None:
+    """The namespace rule, given the listener's ``allowedRoutes.namespaces`` read once."""
+    query = NamespaceQuery(c.namespace, c.parent.owner_namespace, selector, c.namespaces)
     outcome = admission(from_, query)
     if outcome == "admitted":
         return None
@@ -198,19 +205,29 @@ class _Check(NamedTuple):
         before: the rejection of a rule before the namespace rule (then it is not asked).
         ask: whether the namespace rule must be asked (``False``: it admits every namespace).
         after: the rejection of a rule after the namespace rule.
+        allowed: ``allowedRoutes.namespaces`` (``from`` and selector), what the namespace rule
+            reads of the listener.
+        name: the listener's name.
+        hostname: its hostname as written.
+        normalized: that hostname normalised (``None`` when unset or invalid).
     """
 
     listener: Listener
     before: Rejection | None
     ask: bool
     after: Rejection | None
+    allowed: tuple[str, LabelSelector | None]
+    name: str
+    hostname: str | None
+    normalized: Hostname | None
 
 
 class _Plan(NamedTuple):
     """What :func:`serving_listeners` keeps per parent and route kind."""
 
     checks: tuple[_Check, ...]
-    blind: Serving | None  # the outcome, when no listener's namespace rule must be asked
+    admitted: Serving  # the outcome when every namespace rule asked admits the namespace
+    blind: bool  # no listener's namespace rule must be asked: ``admitted`` is the outcome
     by_namespace: dict[str, Serving]
 
 
@@ -237,11 +254,11 @@ def serving_listeners(parent: Parent, kind: str, namespace: str, index: Index) -
     plan: _Plan | None = table.get(key)
     if plan is None:
         plan = remember(table, key, _plan(parent, kind, namespace, index))
-    if plan.blind is not None:
-        return plan.blind
+    if plan.blind:
+        return plan.admitted
     found: Serving | None = plan.by_namespace.get(namespace)
     if found is None:
-        found = plan.by_namespace[namespace] = _serving(plan.checks, parent, kind, namespace, index)
+        found = plan.by_namespace[namespace] = _serving(plan, parent, kind, namespace, index)
     return found
 
 
@@ -260,35 +277,57 @@ def _plan(parent: Parent, kind: str, namespace: str, index: Index) -> _Plan:
             before = rule(candidate)
             if before is not None:
                 break
-        checks.append(_Check(listener, before, ask, after))
-    blind = not any(check.ask for check in checks)
-    plan = _Plan(tuple(checks), None, {})
-    if blind:
-        return plan._replace(blind=_serving(plan.checks, parent, kind, namespace, index))
-    return plan
+        hostname = listener.hostname
+        checks.append(
+            _Check(
+                listener,
+                before,
+                ask,
+                after,
+                _allowed_namespaces(listener),
+                listener.name,
+                hostname,
+                normalize_hostname(hostname) if hostname else None,
+            )
+        )
+    return _Plan(tuple(checks), _outcome(checks, {}), not any(c.ask for c in checks), {})
 
 
-def _serving(
-    checks: Sequence[_Check], parent: Parent, kind: str, namespace: str, index: Index
-) -> Serving:
-    """The rules of each listener, the namespace rule asked about ``namespace``."""
-    served: list[Listener] = []
+def _serving(plan: _Plan, parent: Parent, kind: str, namespace: str, index: Index) -> Serving:
+    """The plan's outcome with the namespace rule asked about ``namespace``."""
+    refused: dict[int, Rejection] = {}
+    for i, check in enumerate(plan.checks):
+        if check.ask and check.before is None:
+            candidate = Candidate(parent, check.listener, kind, namespace, index.namespaces)
+            rejection = _judge_namespace(candidate, *check.allowed)
+            if rejection is not None:
+                refused[i] = rejection
+    # a namespace every asked listener admits shares the one outcome
+    return _outcome(plan.checks, refused) if refused else plan.admitted
+
+
+def _outcome(checks: Sequence[_Check], refused: Mapping[int, Rejection]) -> Serving:
+    """The listeners that serve, and the rejections, given the namespace rule's refusals.
+
+    ``refused`` maps a check's position to its namespace rule's refusal. A listener is judged
+    by the rules before the namespace rule, then by that refusal, then by the rules after it.
+    """
+    served: list[_Check] = []
     rejections: list[Rejection] = []
-    for listener, before, ask, after in checks:
-        rejection = before
-        if rejection is None and ask:
-            rejection = _namespace(Candidate(parent, listener, kind, namespace, index.namespaces))
+    for i, check in enumerate(checks):
+        rejection = check.before
         if rejection is None:
-            rejection = after
+            rejection = refused.get(i)
         if rejection is None:
-            served.append(listener)
+            rejection = check.after
+        if rejection is None:
+            served.append(check)
         else:
             rejections.append(rejection)
-    hostnames = tuple(lst.hostname for lst in served)
     return Serving(
-        tuple(served),
+        tuple(c.listener for c in served),
         tuple(rejections),
-        tuple(lst.name for lst in served),
-        hostnames,
-        tuple(normalize_hostname(h) if h else None for h in hostnames),
+        tuple(c.name for c in served),
+        tuple(c.hostname for c in served),
+        tuple(c.normalized for c in served),
     )

@@ -124,7 +124,7 @@ class _Static(NamedTuple):
 def resolve_parents(
     route: Route,
     index: Index,
-    refs: Sequence[ParentReference] | None = None,
+    refs: Sequence[dict[str, Any]] | None = None,
     namespace: str | None = None,
 ) -> tuple[tuple[Parent, ...], tuple[Rejection, ...]]:
     """The parents that count for ``route``, and why each other status entry does not.
@@ -137,7 +137,8 @@ def resolve_parents(
     Args:
         route: the route.
         index: the snapshot's index.
-        refs: ``route.parent_refs``, when the caller has read them already.
+        refs: ``spec.parentRefs`` as the manifest holds them (``route._parent_ref_data()``),
+            when the caller has read them already.
         namespace: ``route.namespace``, likewise.
 
     Returns:
@@ -151,8 +152,8 @@ def resolve_parents(
         return (), ()
     config = index.config
     namespace = route.namespace if namespace is None else namespace
-    refs = route.parent_refs if refs is None else refs
-    spec = tuple(map(_raw, refs))
+    refs = route._parent_ref_data() if refs is None else refs
+    spec = tuple(map(ParentReference.fields_of, refs))
     # the route's namespace completes only references without a namespace of their own: the
     # memo is keyed by it only then (else routes of every namespace share the entries)
     local = False
@@ -162,7 +163,7 @@ def resolve_parents(
             break
     accepted = list(map(_accepted, entries))
     policy = config.generation_policy
-    generation = route.metadata.generation
+    generation = route._data["metadata"].get("generation")  # metadata.generation, no view
     observed = [None if cond is None else cond.get("observedGeneration") for cond in accepted]
     # rule 6 without a GenerationVerdict per entry in the usual case: strict, every entry has
     # an observedGeneration, and an entry that observed the route's generation is "current"
@@ -188,14 +189,14 @@ def resolve_parents(
         key = (namespace if local or not raw[2] else None, raw, spec)
         static = table.get(key)
         if static is None:
-            static = _static(ParentReference._view(entry_ref), namespace, refs, index)
+            views = [ParentReference._view(ref) for ref in refs]
+            static = _static(ParentReference._view(entry_ref), namespace, views, index)
             remember(table, key, static)
         if static.early is not None:  # rules 1-4
             found.append(static.early)
             continue
-        rejection = _not_accepted(cond, static.label)  # rule 5
-        if rejection is not None:
-            found.append(rejection)
+        if cond is None or cond["status"] != "True":  # rule 5
+            found.append(_not_accepted(cond, static.label))
             continue
         if verdicts is not None or observed[i] != usual:  # rule 6
             verdict = (
@@ -213,15 +214,6 @@ def resolve_parents(
         if static.parent is not None:
             parents.append(static.parent)
     return tuple(parents), tuple(found)
-
-
-#: A parentRef as written: (group, kind, namespace, name, sectionName, port).
-_RawRef = tuple[str | None, str | None, str | None, str, str | None, int | None]
-
-
-def _raw(ref: ParentReference) -> _RawRef:
-    """A parentRef's fields as written: with the route's namespace, all its identity depends on."""
-    return ref.fields()
 
 
 def _static(
@@ -348,10 +340,8 @@ def _accepted(entry: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return None
 
 
-def _not_accepted(cond: Mapping[str, Any] | None, label: str) -> Rejection | None:
-    """Rule 5: the entry's ``Accepted`` condition (``cond``, found by type) is True."""
-    if cond is not None and cond["status"] == "True":
-        return None
+def _not_accepted(cond: Mapping[str, Any] | None, label: str) -> Rejection:
+    """Rule 5's rejection: the entry's ``Accepted`` condition (``cond``) is missing or not True."""
     state = "no Accepted condition" if cond is None else f"Accepted={cond['status']}"
     if cond is not None and cond.get("reason"):
         state += f" ({cond['reason']})"

@@ -74,7 +74,7 @@ def route_hostnames(route: Route, config: SourceConfig, annotations: Annotations
     Raises:
         ConfigError: the FQDN template raised for the route.
     """
-    spec = route.spec_hostnames
+    spec = route._hostname_data()  # route.spec_hostnames, without a view of the spec
     if config.fqdn_template is None and annotations.empty:  # only spec.hostnames count
         return _normalized(spec if spec or not config.listener_hostname_fallback else (None,), [])
     defined = list(spec)

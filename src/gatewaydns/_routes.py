@@ -9,7 +9,8 @@ extras.
 
 from __future__ import annotations
 
-from typing import Literal, NamedTuple, TypeAlias
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Literal, NamedTuple, TypeAlias
 
 from pydantic import StrictBool, StrictInt, StrictStr
 
@@ -357,7 +358,12 @@ class RouteKey(NamedTuple):
     name: str
 
     def __str__(self) -> str:
-        return f"{self.kind.lower()}/{self.namespace}/{self.name}"
+        return self.format(*self)
+
+    @staticmethod
+    def format(kind: str, namespace: str, name: str) -> str:
+        """``str(RouteKey(kind, namespace, name))`` without making the key."""
+        return f"{kind.lower()}/{namespace}/{name}"
 
     @classmethod
     def parse(cls, key: str) -> RouteKey | None:
@@ -401,6 +407,28 @@ class RouteBase(GatewayAPIResource):
         """``spec.hostnames`` (``()`` for TCPRoute and UDPRoute)."""
         return self.spec.route_hostnames()
 
+    # what the computation reads of every route, read from the validated manifest: the same
+    # values as the attributes above, without a view per spec, metadata and parentRef (#17)
+
+    #: whether the kind has ``spec.hostnames`` (its spec model says so)
+    _has_hostnames: ClassVar[bool] = False
+
+    def _parent_ref_data(self) -> Sequence[dict[str, Any]]:
+        """``spec.parentRefs`` as the validated manifest holds them (``()`` when absent)."""
+        spec = self._data.get("spec")
+        return (spec.get("parentRefs") if spec else None) or ()
+
+    def _hostname_data(self) -> Sequence[str]:
+        """:attr:`spec_hostnames`, read from the manifest."""
+        if not self._has_hostnames:
+            return ()
+        spec = self._data.get("spec")
+        return (spec.get("hostnames") if spec else None) or ()
+
+    def _annotation_data(self) -> Mapping[str, str] | None:
+        """``metadata.annotations``, read from the manifest."""
+        return self._data["metadata"].get("annotations")  # type: ignore[no-any-return]
+
     @property
     def key(self) -> RouteKey:
         """The route's identity (kind, namespace, name)."""
@@ -416,6 +444,7 @@ class HTTPRoute(RouteBase):
     """An HTTPRoute (v1, v1beta1, v1alpha2)."""
 
     kind: Literal["HTTPRoute"] = "HTTPRoute"
+    _has_hostnames = True
     spec: HTTPRouteSpec = HTTPRouteSpec()
 
 
@@ -423,6 +452,7 @@ class GRPCRoute(RouteBase):
     """A GRPCRoute (v1, v1alpha2)."""
 
     kind: Literal["GRPCRoute"] = "GRPCRoute"
+    _has_hostnames = True
     spec: GRPCRouteSpec = GRPCRouteSpec()
 
 
@@ -430,6 +460,7 @@ class TLSRoute(RouteBase):
     """A TLSRoute (v1, v1alpha3, v1alpha2)."""
 
     kind: Literal["TLSRoute"] = "TLSRoute"
+    _has_hostnames = True
     spec: TLSRouteSpec = TLSRouteSpec()
 
 

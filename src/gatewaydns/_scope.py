@@ -41,6 +41,11 @@ class Scope:
     gateway_labels: Selector | None = None
     prefix: str = ""
 
+    @property
+    def routes_unfiltered(self) -> bool:
+        """No route filter is set: only the ``controller`` annotation can reject a route."""
+        return self.namespace is None and self.labels is None and self.annotations is None
+
     @classmethod
     def of(cls, config: SourceConfig) -> Scope:
         """The filters of ``config``."""
@@ -100,6 +105,8 @@ def route_rejection(route: Route, annotations: Annotations, scope: Scope) -> Rej
         annotations: its annotations, through the configured prefix.
         scope: the configuration's filters.
     """
+    if annotations.empty and scope.routes_unfiltered:
+        return None  # no route filter set, no controller annotation: every rule admits it
     for rule in ROUTE_RULES:
         rejection = rule(route, annotations, scope)
         if rejection is not None:
