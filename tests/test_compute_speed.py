@@ -8,7 +8,11 @@ Each shortcut is checked against the code path it stands in for, over generated 
 * one parent's records (``_one_parent``) against the general record sets (``_endpoints``);
 * the memo tables of the index (parents, serving listeners, record properties): every route
   computed against one shared index gives what it gives against an index of its own, and the
-  order of the routes changes nothing.
+  order of the routes changes nothing;
+* what the per-route loop reads straight from a route's manifest (its parentRefs, hostnames,
+  annotations, key) against the model's attributes; serving listeners (kept per parent, the
+  namespace rule asked per namespace) against asking every rule; section 1's shortcut for a
+  route without annotations against its rules.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from hypothesis import strategies as st
 
 import gatewaydns
 from gatewaydns import Endpoint, SourceConfig
+from gatewaydns._annotations import DEFAULT_PREFIX, OUR_CONTROLLER, Annotations
 from gatewaydns._compute import assemble, build_index, compute_route, finish
 from gatewaydns._endpoint import (
     EndpointMaker,
@@ -29,9 +34,15 @@ from gatewaydns._endpoint import (
     endpoint_sort_key,
     row_endpoint,
 )
+from gatewaydns._hostnames import normalize_hostname
 from gatewaydns._index import MEMO_LIMIT, memo_table, remember
+from gatewaydns._listeners import admitted_listeners, serving_listeners
 from gatewaydns._merge import MergeState, RouteEntry, merge_all, route_entry
+from gatewaydns._meta import ParentReference
+from gatewaydns._parents import resolve_parents
 from gatewaydns._records import Published, RecordProperties, _endpoints, _one_parent
+from gatewaydns._routes import ROUTE_KINDS, RouteKey
+from gatewaydns._scope import ROUTE_RULES, route_rejection
 from gatewaydns._targets import targets_by_type
 from gatewaydns._types import Hostname
 from tests import strategies as gen
@@ -221,3 +232,91 @@ def test_a_result_of_a_merge_state_keeps_the_endpoints_of_its_time() -> None:
     assert now.endpoints == (first,)  # read after the update: what it was assembled from
     assert state.objects() == (second,)
     assert assemble([], [], {}, state).endpoints == (second,)
+
+
+# --- reads and rules taken by shortcut in the per-route loop ----------------------------------
+
+
+@SETTINGS
+@given(gen.snapshots() | gen.attachable_snapshots())
+def test_a_routes_manifest_reads_are_its_attributes(docs: list[dict[str, Any]]) -> None:
+    """What the computation reads of a route from its manifest is what its attributes give."""
+    for route in gatewaydns.Snapshot.from_manifests(docs).routes:
+        assert route._hostname_data() == route.spec_hostnames
+        assert route._annotation_data() == route.metadata.annotations
+        refs = tuple(ParentReference._view(d) for d in route._parent_ref_data())
+        assert refs == route.parent_refs
+        assert RouteKey.format(route.kind, route.namespace, route.name) == route.resource
+
+
+def test_a_route_kind_without_hostnames_reads_none_from_its_manifest() -> None:
+    """A TCPRoute or UDPRoute has no ``spec.hostnames``: a stray key (kept, as every unknown
+    key is) is not read as its hostnames."""
+    for kind in ("TCPRoute", "UDPRoute"):
+        route = ROUTE_KINDS[kind].model_validate(
+            {
+                "apiVersion": "gateway.networking.k8s.io/v1alpha2",
+                "kind": kind,
+                "metadata": {"name": "r", "namespace": "app"},
+                "spec": {"parentRefs": [{"name": "gw"}], "hostnames": ["a.example.com"]},
+            }
+        )
+        assert route._hostname_data() == route.spec_hostnames == ()
+
+
+@SETTINGS
+@given(gen.snapshots() | gen.attachable_snapshots(), gen.configs)
+def test_serving_listeners_are_the_admitted_listeners(
+    docs: list[dict[str, Any]], config: dict[str, Any]
+) -> None:
+    """Section 5 per (parent, kind) with the namespace rule asked per namespace, and one outcome
+    shared by the namespaces every asked listener admits, gives what asking every rule of every
+    listener gives, for every namespace (those in the snapshot and one that is not)."""
+    snapshot = gatewaydns.Snapshot.from_manifests(docs)
+    idx = build_index(snapshot, SourceConfig(**config))
+    namespaces = sorted({*idx.namespaces, "app", "web", "nowhere"})
+    for route in snapshot.routes:
+        for parent in resolve_parents(route, idx)[0]:
+            for namespace in namespaces:
+                serving = serving_listeners(parent, route.kind, namespace, idx)
+                expected = admitted_listeners(parent, route.kind, namespace, idx.namespaces)
+                assert (serving.listeners, serving.rejections) == expected
+                hosts = tuple(lst.hostname for lst in serving.listeners)
+                assert serving.names == tuple(lst.name for lst in serving.listeners)
+                assert serving.hostnames == hosts
+                assert serving.normalized == tuple(
+                    normalize_hostname(h) if h else None for h in hosts
+                )
+
+
+ANNOTATION_SETS = st.sampled_from(
+    [
+        None,
+        {},
+        {"note": "x"},
+        {f"{DEFAULT_PREFIX}controller": OUR_CONTROLLER},
+        {f"{DEFAULT_PREFIX}controller": "someone-else"},
+        {f"{DEFAULT_PREFIX}ttl": "60"},
+    ]
+)
+
+
+@SETTINGS
+@given(gen.snapshots(), gen.configs, st.sampled_from([None, "app", "web"]), ANNOTATION_SETS)
+def test_section_1_shortcut_is_its_rules(
+    docs: list[dict[str, Any]],
+    config: dict[str, Any],
+    namespace: str | None,
+    annotations: dict[str, str] | None,
+) -> None:
+    """Section 1 skips its rules for a route without annotations when no route filter is set:
+    the rules, asked one by one, say the same for every route and annotations."""
+    for extra in ({}, {"namespace": namespace, "label_selector": "dns=on"}):
+        cfg = SourceConfig(**{**config, **extra})
+        idx = build_index(gatewaydns.Snapshot.from_manifests(docs), cfg)
+        for route in gatewaydns.Snapshot.from_manifests(docs).routes:
+            for raw in (route.metadata.annotations, annotations):
+                ann = Annotations(raw, cfg.annotation_prefix)
+                rules = (rule(route, ann, idx.scope) for rule in ROUTE_RULES)
+                asked = next(filter(None, rules), None)
+                assert route_rejection(route, ann, idx.scope) == asked
