@@ -410,7 +410,7 @@ class RouteBase(GatewayAPIResource):
     # what the computation reads of every route, read from the validated manifest: the same
     # values as the attributes above, without a view per spec, metadata and parentRef (#17)
 
-    #: whether the kind has ``spec.hostnames`` (its spec model says so)
+    #: whether the kind's spec has ``hostnames`` (set below from each kind's spec model)
     _has_hostnames: ClassVar[bool] = False
 
     def _parent_ref_data(self) -> Sequence[dict[str, Any]]:
@@ -444,7 +444,6 @@ class HTTPRoute(RouteBase):
     """An HTTPRoute (v1, v1beta1, v1alpha2)."""
 
     kind: Literal["HTTPRoute"] = "HTTPRoute"
-    _has_hostnames = True
     spec: HTTPRouteSpec = HTTPRouteSpec()
 
 
@@ -452,7 +451,6 @@ class GRPCRoute(RouteBase):
     """A GRPCRoute (v1, v1alpha2)."""
 
     kind: Literal["GRPCRoute"] = "GRPCRoute"
-    _has_hostnames = True
     spec: GRPCRouteSpec = GRPCRouteSpec()
 
 
@@ -460,7 +458,6 @@ class TLSRoute(RouteBase):
     """A TLSRoute (v1, v1alpha3, v1alpha2)."""
 
     kind: Literal["TLSRoute"] = "TLSRoute"
-    _has_hostnames = True
     spec: TLSRouteSpec = TLSRouteSpec()
 
 
@@ -487,3 +484,7 @@ ROUTE_KINDS: dict[str, type[Route]] = {
     for cls in (HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute)
 }
 _KINDS_BY_LOWER = {kind.lower(): kind for kind in ROUTE_KINDS}
+for _cls in ROUTE_KINDS.values():  # what RouteBase._hostname_data reads: one source, the spec
+    type.__setattr__(
+        _cls, "_has_hostnames", isinstance(_cls.model_fields["spec"].default, _HostnamesSpec)
+    )
