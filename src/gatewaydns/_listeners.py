@@ -125,13 +125,6 @@ def _judge_namespace(c: Candidate, from_: str, selector: LabelSelector | None) -
     return c.reject(reason, message.format(owner=c.parent.owner_namespace, namespace=c.namespace))
 
 
-def _admits_all(listener: Listener) -> bool:
-    """Whether ``allowedRoutes.namespaces.from`` is ``All`` (see :func:`_namespace`)."""
-    allowed = listener.allowed_routes
-    namespaces = allowed.namespaces if allowed is not None else None
-    return namespaces is not None and namespaces.from_ == "All"
-
-
 def _kind(c: Candidate) -> Rejection | None:
     allowed = c.listener.allowed_routes
     kinds = allowed.kinds if allowed is not None else None
@@ -266,12 +259,13 @@ def _plan(parent: Parent, kind: str, namespace: str, index: Index) -> _Plan:
     checks = []
     for listener in parent.listeners:
         candidate = Candidate(parent, listener, kind, namespace, index.namespaces)
+        allowed = _allowed_namespaces(listener)
         before = after = None
         ask = False
         rules = iter(LISTENER_RULES)
         for rule in rules:
             if rule is _namespace:
-                ask = not _admits_all(listener)
+                ask = allowed[0] != "All"  # a listener admitting All is never asked
                 after = next(filter(None, (later(candidate) for later in rules)), None)
                 break
             before = rule(candidate)
@@ -284,7 +278,7 @@ def _plan(parent: Parent, kind: str, namespace: str, index: Index) -> _Plan:
                 before,
                 ask,
                 after,
-                _allowed_namespaces(listener),
+                allowed,
                 listener.name,
                 hostname,
                 normalize_hostname(hostname) if hostname else None,
