@@ -1,10 +1,12 @@
 """Benchmarks: loading, computing, incremental events, planning and memory at scale.
 
     python -m benchmarks.run                      # 1k, 10k and 50k routes (several minutes)
+    python -m benchmarks.run --sizes 10000 50000  # the sizes the targets name
     python -m benchmarks.run --sizes 300 --repeat 1   # what CI runs: proves it still works
 
 Every figure is the best of ``--repeat`` runs; ratios are taken within the same run so a noisy
-machine shifts both sides. Targets (issue #17) are checked and marked in the last column.
+machine shifts both sides, and the figures they compare are measured in interleaved rounds
+(:func:`measure_all`). Targets (issue #17) are checked and marked in the last column.
 """
 
 from __future__ import annotations
@@ -30,34 +32,63 @@ from gatewaydns.testing import InMemoryProvider, ScriptedWatcher
 def best(fn: Callable[[], Any], repeat: int) -> float:
     times = []
     for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
+        times.append(once(fn))
     return min(times)
 
 
-def measure(routes: int, repeat: int) -> dict[str, Any]:
-    gatewaydns.Snapshot.from_manifests(manifest_text(5))  # builds the schemas once: not timed
-    text = manifest_text(routes)
-    out: dict[str, Any] = {"routes": routes, "mb": len(text) / 1e6}
-    _speed(text, repeat, out)
+def once(fn: Callable[[], Any]) -> float:
+    """The time of one call (its result freed inside it, as a caller dropping it would)."""
     gc.collect()
-    _memory(text, out)
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+#: the figures measured in rounds (see :func:`measure_all`)
+ROUND_FIGURES = ("json_loads", "load_text", "load_dicts", "compute", "compute_read")
+
+
+def measure_all(sizes: list[int], repeat: int) -> list[dict[str, Any]]:
+    """Every figure at every size.
+
+    The figures the targets compare (``json.loads``, loading, computing) are measured in
+    rounds: each round times each of them once at every size, one after the other, and a
+    figure is its best round. Both sides of a ratio, between two steps or two sizes, are then
+    sampled across the same stretch of time, so the machine's drift (its speed moves by tens of
+    percent over minutes on a shared VM) does not land on one side only. Event, plan and memory
+    figures are measured per size afterwards.
+    """
+    gatewaydns.Snapshot.from_manifests(manifest_text(5))  # builds the schemas once: not timed
+    texts = {n: manifest_text(n) for n in sizes}  # str: nothing the collector walks
+    rows = {n: {"routes": n, "mb": len(texts[n]) / 1e6} for n in sizes}
+    for _ in range(repeat):
+        for n in sizes:
+            for key, value in _round(texts[n]).items():
+                rows[n][key] = min(value, rows[n].get(key, value))
+    for n in sizes:
+        _steps(texts[n], repeat, rows[n])
+        gc.collect()
+        _memory(texts[n], rows[n])
+    return [rows[n] for n in sizes]
+
+
+def _round(text: str) -> dict[str, float]:
+    # each figure with only what a program doing that step holds alive (the text, the snapshot):
+    # anything else on the heap (a decoded copy of the text) is walked by every collection
+    out = {"json_loads": once(lambda: json.loads(text))}
+    out["load_text"] = once(lambda: gatewaydns.Snapshot.from_manifests(text))
+    out["load_dicts"] = _load_dicts(text)  # its decoded copy is freed on return
+    snap = gatewaydns.Snapshot.from_manifests(text)
+    config = SourceConfig()
+    out["compute"] = once(lambda: gatewaydns.compute_endpoints(snap, config))
+    # the same, and every merged endpoint made into an Endpoint (what a caller reading them pays)
+    out["compute_read"] = once(lambda: gatewaydns.compute_endpoints(snap, config).endpoints)
     return out
 
 
-def _speed(text: str, repeat: int, out: dict[str, Any]) -> None:
-    # each figure with only what a program doing that step holds alive (the text, the snapshot):
-    # anything else on the heap (a decoded copy of the text) is walked by every collection
-    out["json_loads"] = best(lambda: json.loads(text), repeat)
-    out["load_text"] = best(lambda: gatewaydns.Snapshot.from_manifests(text), repeat)
-    out["load_dicts"] = _load_dicts(text, repeat)  # its decoded copy is freed on return
+def _steps(text: str, repeat: int, out: dict[str, Any]) -> None:
     snap = gatewaydns.Snapshot.from_manifests(text)
     config = SourceConfig()
-    out["compute"] = best(lambda: gatewaydns.compute_endpoints(snap, config), repeat)
-    # the same, and every merged endpoint made into an Endpoint (what a caller reading them pays)
-    out["compute_read"] = best(lambda: gatewaydns.compute_endpoints(snap, config).endpoints, repeat)
     result = gatewaydns.compute_endpoints(snap, config)
     out["endpoints"] = len(result.endpoints)
 
@@ -103,9 +134,9 @@ def _speed(text: str, repeat: int, out: dict[str, Any]) -> None:
     )
 
 
-def _load_dicts(text: str, repeat: int) -> float:
+def _load_dicts(text: str) -> float:
     items = json.loads(text)["items"]
-    return best(lambda: gatewaydns.Snapshot.from_manifests(items), repeat)
+    return once(lambda: gatewaydns.Snapshot.from_manifests(items))
 
 
 def _memory(text: str, out: dict[str, Any]) -> None:
@@ -128,15 +159,20 @@ TARGETS = [
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1000,10000,50000")
+    parser.add_argument(
+        "--sizes",
+        nargs="+",
+        default=["1000,10000,50000"],
+        help="route counts, separated by spaces or commas (10000 50000, or 10000,50000)",
+    )
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
-    sizes = [int(s) for s in args.sizes.split(",")]
+    sizes = [int(n) for arg in args.sizes for n in arg.split(",") if n]
     print(
         f"# gatewaydns {gatewaydns.__version__}, Python {platform.python_version()}, "
         f"pydantic {pydantic.VERSION}, {platform.machine()}, {time.strftime('%Y-%m-%d')}"
     )
-    rows = [measure(n, args.repeat) for n in sizes]
+    rows = measure_all(sizes, args.repeat)
     cols = [
         "routes",
         "MB",
