@@ -113,6 +113,14 @@ def _with(doc: dict[str, Any], raw: str) -> str:
             "duplicate key",
             id="colon-escape-hides-a-duplicate",
         ),
+        pytest.param(
+            _with(
+                route("a", hostnames=["a.example.com"]),
+                '"x\\u003A": 1, "x-dup": 1, "x-dup": 2',
+            ),
+            "duplicate key",
+            id="upper-case-colon-escape-hides-a-duplicate",
+        ),
     ],
 )
 def test_hostile_texts_are_left_to_the_general_loader(text: str, message: str) -> None:

@@ -30,6 +30,7 @@ names every problem by document and field path:
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import ConfigDict, Discriminator, Tag, TypeAdapter, ValidationError
@@ -51,6 +52,8 @@ _CLASSES: dict[str, type[Resource]] = {
 }
 _DIGITS = bytes.maketrans(b"0123456789", b"9999999999")
 _LONG_NUMBER = b"9" * 19
+#: the escape of a colon: one regular-expression scan (two ``in`` tests cost four times as much)
+_COLON_ESCAPE = re.compile(r"\\u003[aA]")
 _ADAPTER: TypeAdapter[Any] | None = None
 
 
@@ -84,7 +87,7 @@ def load_json_fast(text: str, max_documents: int) -> list[Resource] | None:
     Returns:
         The models in document order, or ``None`` (see the module docstring for when).
     """
-    if "\\u003a" in text or "\\u003A" in text:
+    if _COLON_ESCAPE.search(text) is not None:
         return None
     try:
         value = _adapter().validate_json(text)
