@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gatewaydns._hostnames import intersect_hostnames, normalize_hostname, normalize_target
+from gatewaydns._hostnames import (
+    _NAME,
+    _is_dns_name,
+    intersect_hostnames,
+    normalize_hostname,
+    normalize_target,
+)
 from gatewaydns._types import Hostname
 
 
@@ -132,3 +138,38 @@ def test_intersection_is_symmetric(a: str | None, b: str | None) -> None:
 )
 def test_normalize_target(raw: str, expected: str | None) -> None:
     assert normalize_target(raw) == expected
+
+
+# names made of the characters that matter to the rule, so that every edge (empty labels, "-"
+# at either end, long labels, upper case, non-ASCII letters and digits) comes up often
+_NAME_PIECES = st.lists(
+    st.one_of(
+        st.sampled_from([".", "-", "a", "z", "0", "9", "A", "_", "*", "é", "²", "\n", " "]),
+        st.text(alphabet="abc-", min_size=60, max_size=66),
+    ),
+    max_size=12,
+).map("".join)
+
+
+@given(_NAME_PIECES)
+def test_the_name_check_is_the_names_regular_expression(name: str) -> None:
+    """``_is_dns_name`` (string methods, #17) accepts exactly what ``_NAME`` matches."""
+    assert _is_dns_name(name) == (_NAME.match(name) is not None)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["a", "a-b", "a.b", "0", "x" * 63, "x" * 63 + "." + "y" * 63, "1.2.3.4"],
+)
+def test_the_name_check_accepts(name: str) -> None:
+    assert _is_dns_name(name)
+    assert _NAME.match(name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["", ".", "-", "a-", "-a", "a.", ".a", "a..b", "a.-b", "a-.b", "x" * 64, "A", "é", "²", "a_b"],
+)
+def test_the_name_check_refuses(name: str) -> None:
+    assert not _is_dns_name(name)
+    assert not _NAME.match(name)
