@@ -10,6 +10,7 @@ import ipaddress
 import re
 from functools import lru_cache
 
+from gatewaydns._dnsname import MAX_LABEL, MAX_NAME
 from gatewaydns._types import Hostname
 
 __all__ = [
@@ -24,10 +25,6 @@ __all__ = [
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 # a name: labels joined by single dots; the rule itself, which _is_dns_name checks faster
 _NAME = re.compile(rf"(?:{_LABEL}\.)*{_LABEL}\Z")
-_MAX_LABEL = 63
-# A DNS name is at most 255 octets on the wire, which is 253 characters written out without the
-# trailing dot (RFC 1035 section 2.3.4; a name of 254 or 255 characters cannot be stored).
-_MAX_NAME = 253
 
 
 @lru_cache(maxsize=65536)
@@ -69,7 +66,7 @@ def normalize_hostname(value: str) -> Hostname | None:
     if name.endswith(".") and not name.endswith(".."):
         name = name[:-1]
     rest = name[2:] if name.startswith("*.") else name
-    if not rest or len(name) > _MAX_NAME:
+    if not rest or len(name) > MAX_NAME:
         return None
     if not _is_dns_name(rest):
         return None
@@ -94,7 +91,7 @@ def _is_dns_name(name: str) -> bool:
         return False
     if name[0] in ".-" or name[-1] in ".-" or ".." in name or ".-" in name or "-." in name:
         return False
-    return len(name) <= _MAX_LABEL or max(map(len, name.split("."))) <= _MAX_LABEL
+    return len(name) <= MAX_LABEL or max(map(len, name.split("."))) <= MAX_LABEL
 
 
 def comparable_name(name: str) -> str:
