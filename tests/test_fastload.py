@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 from typing import Any
+from unittest import mock
 
 import pytest
 from benchmarks.generate import manifest_text
@@ -13,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gatewaydns import ManifestError, Snapshot
-from gatewaydns._fastload import load_json_fast
+from gatewaydns import _snapshot as snapshot_module
+from gatewaydns._fastload import _MAX_EXTENSIONS, _WHOLE, _load_items, load_json_fast
 from gatewaydns._snapshot import DEFAULT_LIMITS
 
 from .helpers import gateway, listener, namespace, route
@@ -188,3 +190,148 @@ def test_invalid_objects_duplicates_and_limits_are_reported_by_the_general_loade
     three = json.dumps(_list(route("a"), route("b"), route("c")))
     assert load_json_fast(three, 2) is None
     assert load_json_fast(three, 3) is not None
+
+
+# -- a List validated item by item -------------------------------------------------------------
+
+_KUBECTL = {"indent": 4}  # kubectl get -o json
+_FORMATS = [
+    pytest.param({}, id="json.dumps"),
+    pytest.param(_KUBECTL, id="kubectl"),
+    pytest.param({"separators": (",", ":")}, id="compact"),
+    pytest.param({"indent": "\t", "separators": (" , ", " : ")}, id="spaced"),
+]
+
+
+def _owned(name: str, *, entries: int, note: str = "") -> dict[str, Any]:
+    """A route whose metadata holds objects that start with ``apiVersion``, as the API writes
+    ``managedFields`` and ``ownerReferences``: each one a false cut inside the route."""
+    doc = route(name, hostnames=[f"{name}.example.com"])
+    meta = doc["metadata"]
+    meta["managedFields"] = [
+        {"apiVersion": "gateway.networking.k8s.io/v1", "manager": f"m{i}", "operation": "Update"}
+        for i in range(entries)
+    ]
+    meta["ownerReferences"] = [
+        {"apiVersion": "v1", "kind": "ConfigMap", "name": f"o{i}", "uid": str(i)}
+        for i in range(entries)
+    ]
+    if note:
+        meta["annotations"] = {"note": note}
+    return doc
+
+
+@pytest.mark.parametrize("dumps", _FORMATS)
+def test_a_list_is_loaded_item_by_item_in_every_layout(dumps: dict[str, Any]) -> None:
+    docs = [*_docs(), _owned("owned", entries=3)]
+    text = json.dumps(_list(*docs), **dumps)
+    loaded = _load_items(text, BIG)
+    assert isinstance(loaded, list)  # split into items, not validated whole
+    assert Snapshot.from_manifests(text) == Snapshot.from_manifests(docs)
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        pytest.param('}, {"apiVersion": "v1"}', id="a-cut-in-a-string"),
+        pytest.param('{{{ "items": [ }}}', id="braces"),
+        pytest.param('\\"}, {\\"apiVersion\\": ', id="escaped-quotes"),
+        pytest.param("\\\\", id="a-backslash-before-the-closing-quote"),
+    ],
+)
+def test_separators_inside_strings_do_not_split_an_item(note: str) -> None:
+    docs = [_owned("a", entries=2, note=note), route("b")]
+    text = json.dumps(_list(*docs))
+    assert isinstance(_load_items(text, BIG), list)
+    assert Snapshot.from_manifests(text) == Snapshot.from_manifests(docs)
+
+
+def test_an_item_with_too_many_false_cuts_is_validated_with_the_whole_text() -> None:
+    docs = [route("a"), _owned("b", entries=_MAX_EXTENSIONS + 1)]
+    text = json.dumps(_list(*docs))
+    assert _load_items(text, BIG) is _WHOLE
+    assert load_json_fast(text, BIG) is not None
+    assert Snapshot.from_manifests(text) == Snapshot.from_manifests(docs)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(
+            '{"kind": "List", "metadata": {"items": [{"a": 1}]}, "items": [%s, %s]}',
+            id="an-items-key-before-the-items",
+        ),
+        pytest.param(
+            '{"kind": "List", "items": [%s, %s], "metadata": {"x": [{}], "y": []}}',
+            id="arrays-after-the-items",
+        ),
+        pytest.param(
+            '{"kind": "List", "x": "\\u0000gatewaydns items\\u0000", "items": [%s, %s]}',
+            id="the-marker-in-the-list",
+        ),
+        pytest.param('{"kind": "List", "items": [%s, %s], "items": []}', id="items-twice"),
+        pytest.param('{"kind": "List", "kind": "List", "items": [%s, %s]}', id="kind-twice"),
+        pytest.param('{"kind": "List", "items": [%s\u00a0, %s]}', id="not-json-whitespace"),
+        pytest.param('{"kind": "List", "items": [%s, %s]} {}', id="text-after-the-list"),
+        pytest.param('{"kind": "List", "items": [%s, %s]', id="unclosed"),
+        pytest.param('{"kind": "List", "items": [%s, %s,]}', id="trailing-comma"),
+        pytest.param('{"kind": "List", "items": [%s %s]}', id="no-comma"),
+    ],
+)
+def test_whatever_the_split_cannot_prove_is_judged_as_the_general_loader_judges_it(
+    text: str,
+) -> None:
+    first, second = (json.dumps(route(name)) for name in ("a", "b"))
+    text %= (first, second)
+    with mock.patch.object(snapshot_module, "load_json_fast", return_value=None):
+        expected = _outcome(text)
+    assert _outcome(text) == expected
+
+
+def _outcome(text: str) -> Snapshot | str:
+    try:
+        return Snapshot.from_manifests(text)
+    except ManifestError as exc:
+        return str(exc)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param('"name": "shadowed"', id="duplicate-field"),
+        pytest.param('"x-big": 9223372036854775808', id="integer-outside-64-bits"),
+    ],
+)
+def test_hostile_items_of_a_list_are_left_to_the_general_loader(raw: str) -> None:
+    hostile = _with(route("b"), raw)
+    text = json.dumps(_list(route("a"))).replace("}]}", "}, " + hostile + "]}")
+    assert _load_items(text, BIG) is None
+    assert load_json_fast(text, BIG) is None
+    with pytest.raises(ManifestError):
+        Snapshot.from_manifests(text)
+
+
+_LAYOUT = st.fixed_dictionaries(
+    {},
+    optional={
+        "indent": st.sampled_from([0, 1, 4, "\t"]),
+        "separators": st.sampled_from([(",", ":"), (", ", ": "), (" ,\n", " :  ")]),
+    },
+)
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.sampled_from(["", "}, {", '"}, {"apiVersion": 1}'])),
+        max_size=6,
+    ),
+    _LAYOUT,
+)
+@settings(max_examples=60, deadline=None)
+def test_any_layout_and_any_false_cuts_load_as_the_general_loader_loads_them(
+    shapes: list[tuple[int, str]], layout: dict[str, Any]
+) -> None:
+    docs = [_owned(f"r{i}", entries=entries, note=note) for i, (entries, note) in enumerate(shapes)]
+    text = json.dumps(_list(*docs), **layout)
+    assert load_json_fast(text, BIG) is not None
+    assert Snapshot.from_manifests(text) == Snapshot.from_manifests(docs)
