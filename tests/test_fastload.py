@@ -1,5 +1,6 @@
-"""JSON text loaded in one validation pass (#17): the same snapshot as the general loader gives,
-and every text it cannot vouch for left to the general loader, which reports its problems."""
+"""JSON text loaded by pydantic-core alone, a List item by item (#17): the same snapshot as
+the general loader gives, and every text it cannot vouch for left to the general loader, which
+reports its problems."""
 
 from __future__ import annotations
 

@@ -1,11 +1,13 @@
-r"""Loading JSON text in one validation pass: the fast path of ``Snapshot.from_manifests(text)``.
+r"""Loading JSON text fast: the fast path of ``Snapshot.from_manifests(text)``.
 
 ``kubectl get gateways,httproutes,... -o json`` prints one ``List``; a cluster of 10,000 routes
 is 16 MB of it. Parsing it with Python's ``json`` module and then validating each document
-costs several times what the parse alone does, so JSON text is first validated in *one*
-pydantic-core pass (``validate_json``) against a schema generated from the models: the
-document (a ``List``, one object or a JSON array) whose items are a union of the kinds,
-chosen by ``kind``. The validated dicts become the models' manifests as they are.
+costs several times what the parse alone does, so JSON text is validated by pydantic-core
+(``validate_json``) against a schema generated from the models, with no Python-level parse: a
+``List`` item by item (:func:`_load_items`: each item's text on its own, so pydantic-core's
+parse tree is one item's, not the whole text's), anything else in one pass over the whole text
+(a ``List``, one object or a JSON array of them, the items a union of the kinds chosen by
+``kind``). The validated dicts become the models' manifests as they are.
 
 The fast path only ever answers "loaded" or "not mine": it never reports a problem. Whatever it
 does not fully vouch for falls back to the general loader (:mod:`gatewaydns._snapshot`), which

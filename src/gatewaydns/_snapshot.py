@@ -208,7 +208,7 @@ class Snapshot:
 
 
 def _load_fast(docs: ManifestInput, limits: LoadLimits) -> list[Resource] | None:
-    """JSON text loaded in one validation pass (:mod:`gatewaydns._fastload`), or ``None``."""
+    """JSON text loaded by pydantic-core alone (:mod:`gatewaydns._fastload`), or ``None``."""
     if not isinstance(docs, bytes | str) or len(docs) > limits.max_bytes:
         return None
     if isinstance(docs, bytes):
