@@ -16,7 +16,13 @@ from hypothesis import strategies as st
 
 from gatewaydns import ManifestError, Snapshot
 from gatewaydns import _snapshot as snapshot_module
-from gatewaydns._fastload import _MAX_EXTENSIONS, _WHOLE, _load_items, load_json_fast
+from gatewaydns._fastload import (
+    _MAX_EXTENSIONS,
+    _WHOLE,
+    _before_space,
+    _load_items,
+    load_json_fast,
+)
 from gatewaydns._snapshot import DEFAULT_LIMITS
 
 from .helpers import gateway, listener, namespace, route
@@ -336,3 +342,27 @@ def test_any_layout_and_any_false_cuts_load_as_the_general_loader_loads_them(
     text = json.dumps(_list(*docs), **layout)
     assert load_json_fast(text, BIG) is not None
     assert Snapshot.from_manifests(text) == Snapshot.from_manifests(docs)
+
+
+@pytest.mark.parametrize("spaces", [0, 1, 63, 64, 65, 200, 5000])
+def test_whitespace_before_the_closing_bracket_is_skipped(spaces: int) -> None:
+    docs = [route("a"), route("b")]
+    text = json.dumps(_list(*docs)).replace("}]", "}" + " \n\t\r" * spaces + "]")
+    assert isinstance(_load_items(text, BIG), list)
+    assert Snapshot.from_manifests(text) == Snapshot.from_manifests(docs)
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end", "expected"),
+    [
+        ("ab  ", 0, 4, 2),
+        (" " * 300, 0, 300, 0),
+        ("x" + " " * 300, 1, 301, 1),
+        ("x" + " " * 300 + "y", 0, 301, 1),
+        ("}" + "\n" * 1000 + "]", 0, 1001, 1),
+    ],
+)
+def test_the_end_of_the_items_is_found_past_any_whitespace(
+    text: str, start: int, end: int, expected: int
+) -> None:
+    assert _before_space(text, start, end) == expected

@@ -61,11 +61,10 @@ _COLON_ESCAPE = re.compile(r"\\u003[aA]")
 _ITEM_CUT = re.compile(r'\}[ \t\r\n]*,[ \t\r\n]*\{(?=[ \t\r\n]*"apiVersion"[ \t\r\n]*:)')
 #: where a ``List``'s items begin: its ``"items"`` key, the array, the first object
 _ITEMS_OPEN = re.compile(r'"items"[ \t\r\n]*:[ \t\r\n]*\[[ \t\r\n]*(?=\{)')
-#: stands for the items when the ``List`` around them is parsed on its own (no colon in it)
-_MARK = '"\\u0000gatewaydns items\\u0000"'
-_MARK_VALUE = "\0gatewaydns items\0"
-#: how often one item's text may be extended past a false cut before the whole text is parsed
+#: how often one item's text may be extended past a false cut, and how many times the items'
+#: text all pieces together may be: past either, the text is validated whole (linear time)
 _MAX_EXTENSIONS = 16
+_BUDGET = 2
 _ADAPTERS: tuple[TypeAdapter[Any], TypeAdapter[Any]] | None = None
 
 
@@ -138,37 +137,25 @@ def _load_items(text: str, max_documents: int) -> list[Resource] | _Whole | None
     strings, since a string cannot hold an unescaped ``"`` and JSON allows no letter after a
     string's end. A cut inside an item (an ``ownerReferences`` or ``managedFields`` entry) leaves
     its first part truncated, which no parser accepts, so that part is extended to the next cut
-    and parsed again. What makes the result the text's: the ``List`` around the items, parsed
-    on its own with a marker in place of them, has exactly the marker as ``items``; every piece
+    and parsed again (at most ``_MAX_EXTENSIONS`` times per item, and all pieces together at
+    most ``_BUDGET`` times the items' text: past either, the text is validated whole). What
+    makes the result the text's: :func:`_envelope` proves where the items are; every piece
     parses as exactly one complete object; and between two pieces there is only a comma and
     whitespace.
     """
-    opened = _ITEMS_OPEN.search(text)
-    close = text.rfind("]")
-    if opened is None or close < opened.end():
+    found = _envelope(text)
+    if found is None:
         return _WHOLE
-    first = opened.end()
-    last = close
-    while last > first and text[last - 1] in " \t\r\n":
-        last -= 1
-    if text[last - 1] != "}":
-        return _WHOLE
-    head, tail = text[:first], text[last:]
-    if _MARK in head or _MARK in tail:
-        return _WHOLE
-    try:
-        envelope = from_json(head + _MARK + tail, allow_inf_nan=False)
-    except (ValueError, RecursionError):
-        return _WHOLE
-    if type(envelope) is not dict or envelope.get("items") != [_MARK_VALUE]:
-        return _WHOLE
-    if envelope.get("kind") != "List":
-        return _WHOLE  # an object with an "items" key of its own
+    first, last, envelope = found
     validate = _adapters()[1].validate_json
     collected = _Collected(max_documents)
+    budget = _BUDGET * (last - first)
     start = first
     extended = 0
     for cut in (*(m.start() + 1 for m in _ITEM_CUT.finditer(text, first, last)), last):
+        budget -= cut - start
+        if budget < 0:
+            return _WHOLE
         try:
             data = validate(text[start:cut])
         except ValidationError as exc:
@@ -186,10 +173,54 @@ def _load_items(text: str, max_documents: int) -> list[Resource] | _Whole | None
         start = text.index("{", cut) if cut < last else last
     if start != last:
         return _WHOLE  # the last piece never parsed
-    envelope["items"] = []
     if not _vouched(text.count(":"), collected.datas, envelope):
         return None
     return collected.objects
+
+
+def _envelope(text: str) -> tuple[int, int, dict[str, Any]] | None:
+    """(where the items begin, where they end, the ``List`` without them), or ``None``.
+
+    The candidates: after the first ``"items": [`` that an object follows, and before the last
+    ``]`` when a ``}`` precedes it. They are the ``List``'s own items only if the text around
+    them, with something else in their place, is an object of kind ``List`` whose ``items`` is
+    exactly that something, for two different somethings: a value written in the text itself
+    (``"items"`` nested in ``metadata``, say, holding the first marker in any spelling) cannot
+    equal both, so the ``items`` read is the one holding the cut.
+    """
+    opened = _ITEMS_OPEN.search(text)
+    close = text.rfind("]")
+    if opened is None or close < opened.end():
+        return None
+    first = opened.end()
+    last = _before_space(text, first, close)
+    if text[last - 1] != "}":
+        return None
+    head, tail = text[:first], text[last:]
+    envelope: Any = None
+    for mark in ("0", "1"):
+        try:
+            envelope = from_json(head + mark + tail, allow_inf_nan=False)
+        except (ValueError, RecursionError):
+            return None
+        if type(envelope) is not dict or envelope.get("items") != [int(mark)]:
+            return None
+        if envelope.get("kind") != "List":
+            return None  # an object with an "items" key of its own
+    envelope["items"] = []
+    return first, last, envelope
+
+
+def _before_space(text: str, start: int, end: int) -> int:
+    """Where the JSON whitespace that ends ``text[start:end]`` begins (in linear time)."""
+    window = 64
+    while True:
+        low = max(start, end - window)
+        kept = len(text[low:end].rstrip(" \t\r\n"))
+        if kept or low == start:
+            return low + kept
+        end = low
+        window *= 2
 
 
 class _Collected:
