@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, TypeAlias
 
 from gatewaydns._base import GATEWAY_GROUP
 from gatewaydns._diagnostics import ReasonCode, Rejection
@@ -21,8 +21,14 @@ from gatewaydns._gateway import Listener
 from gatewaydns._hostnames import normalize_hostname
 from gatewaydns._index import Index, memo_table, remember
 from gatewaydns._meta import LabelSelector
-from gatewaydns._namespaces import NamespaceQuery, admission, invalid_selector
+from gatewaydns._namespaces import (
+    NamespaceQuery,
+    admission,
+    compiled_selector,
+    invalid_selector,
+)
 from gatewaydns._parents import Parent
+from gatewaydns._selectors import Selector
 from gatewaydns._types import Hostname
 
 __all__ = [
@@ -42,6 +48,11 @@ PROTOCOLS: dict[str, frozenset[str]] = {
     "TCPRoute": frozenset({"TCP", "TLS"}),
     "UDPRoute": frozenset({"UDP"}),
 }
+
+
+#: a listener's ``allowedRoutes.namespaces`` as the namespace rule reads it: ``from``, the
+#: selector, and the selector compiled (``Selector`` only; a string says why it is invalid)
+_Allowed: TypeAlias = tuple[str, LabelSelector | None, Selector | str | None]
 
 
 @dataclass(frozen=True)
@@ -101,18 +112,30 @@ def _namespace(c: Candidate) -> Rejection | None:
     return _judge_namespace(c, *_allowed_namespaces(c.listener))
 
 
-def _allowed_namespaces(listener: Listener) -> tuple[str, LabelSelector | None]:
-    """A listener's ``allowedRoutes.namespaces``: ``from`` (default ``Same``) and selector."""
+def _allowed_namespaces(listener: Listener) -> _Allowed:
+    """A listener's ``allowedRoutes.namespaces``: ``from`` (default ``Same``) and its selector.
+
+    The selector comes compiled too when ``from`` is ``Selector``: once per listener, not once
+    per namespace asked about.
+    """
     allowed = listener.allowed_routes
     namespaces = allowed.namespaces if allowed is not None else None
     if namespaces is None:
-        return "Same", None
-    return namespaces.from_ or "Same", namespaces.selector
+        return "Same", None, None
+    from_ = namespaces.from_ or "Same"
+    selector = namespaces.selector
+    if from_ != "Selector" or selector is None:
+        return from_, selector, None
+    return from_, selector, compiled_selector(selector)
 
 
-def _judge_namespace(c: Candidate, from_: str, selector: LabelSelector | None) -> Rejection | None:
+def _judge_namespace(
+    c: Candidate, from_: str, selector: LabelSelector | None, compiled: Selector | str | None
+) -> Rejection | None:
     """The namespace rule, given the listener's ``allowedRoutes.namespaces`` read once."""
-    query = NamespaceQuery(c.namespace, c.parent.owner_namespace, selector, c.namespaces)
+    query = NamespaceQuery(
+        c.namespace, c.parent.owner_namespace, selector, c.namespaces, compiled=compiled
+    )
     outcome = admission(from_, query)
     if outcome == "admitted":
         return None
@@ -198,8 +221,8 @@ class _Check(NamedTuple):
         before: the rejection of a rule before the namespace rule (then it is not asked).
         ask: whether the namespace rule must be asked (``False``: it admits every namespace).
         after: the rejection of a rule after the namespace rule.
-        allowed: ``allowedRoutes.namespaces`` (``from`` and selector), what the namespace rule
-            reads of the listener.
+        allowed: ``allowedRoutes.namespaces`` (``from``, the selector and its compiled form),
+            what the namespace rule reads of the listener.
         name: the listener's name.
         hostname: its hostname as written.
         normalized: that hostname normalised (``None`` when unset or invalid).
@@ -209,7 +232,7 @@ class _Check(NamedTuple):
     before: Rejection | None
     ask: bool
     after: Rejection | None
-    allowed: tuple[str, LabelSelector | None]
+    allowed: _Allowed
     name: str
     hostname: str | None
     normalized: Hostname | None

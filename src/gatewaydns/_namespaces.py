@@ -43,18 +43,23 @@ class NamespaceQuery:
         owner_namespace: the namespace of the listener's owner (or of the Gateway).
         selector: ``namespaces.selector``.
         namespaces: Namespace name -> labels, for every Namespace in the snapshot.
+        compiled: ``selector`` already compiled by :func:`compiled_selector` (a caller asking
+            about many namespaces compiles it once), or ``None``.
     """
 
     namespace: str
     owner_namespace: str
     selector: LabelSelector | None
     namespaces: Mapping[str, Mapping[str, str]]
+    compiled: Selector | str | None = None
 
 
 def _selected(query: NamespaceQuery) -> Admission:
     if query.selector is None:
         return "no-selector"
-    selector = compiled_selector(query.selector)
+    selector = query.compiled
+    if selector is None:
+        selector = compiled_selector(query.selector)
     if isinstance(selector, str):
         return "bad-selector"
     labels = query.namespaces.get(query.namespace)
