@@ -788,7 +788,12 @@ def _plain(value: Any, json: bool) -> Any:
     pydantic makes of them (RFC 3339 text), as the pydantic models did.
     """
     if json:
-        return to_jsonable_python(value)
+        try:
+            return to_jsonable_python(value)
+        except ValueError:
+            # pydantic-core stops at 255 levels, the loaders at Python's recursion limit: a
+            # deeper manifest is copied here (a value it cannot convert fails again below)
+            return _jsonable(value)
     if isinstance(value, dict):
         return {k: _plain(v, json) for k, v in value.items()}
     if isinstance(value, list):
@@ -796,6 +801,15 @@ def _plain(value: Any, json: bool) -> Any:
     if isinstance(value, tuple):
         return tuple(_plain(v, json) for v in value)
     return value
+
+
+def _jsonable(value: Any) -> Any:
+    """``to_jsonable_python`` level by level in Python (``RecursionError`` when too deep)."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return to_jsonable_python(value)
 
 
 def _serialize(value: Any, info: Any) -> Any:

@@ -279,9 +279,9 @@ def _as_document(index: int, obj: object, problems: list[ManifestProblem]) -> tu
     """
     if type(obj) is dict or isinstance(obj, str | int | float | list | type(None)):
         return True, obj
-    if isinstance(obj, KubeModel):
-        return True, _own_manifest(obj)
     try:
+        if isinstance(obj, KubeModel):
+            return True, _own_manifest(obj)
         return True, to_manifest(obj)
     except UnrecognizedObjectError as exc:
         problems.append(_problem(index, "", None, "", str(exc)))
