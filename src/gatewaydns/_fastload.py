@@ -173,7 +173,8 @@ def _load_items(text: str, max_documents: int) -> list[Resource] | _Whole | None
         start = text.index("{", cut) if cut < last else last
     if start != last:
         return _WHOLE  # the last piece never parsed
-    if not _vouched(text.count(":"), collected.datas, envelope):
+    manifests = [obj._data for obj in collected.objects]
+    if not _vouched(text.count(":"), manifests, envelope):
         return None
     return collected.objects
 
@@ -205,8 +206,8 @@ def _envelope(text: str) -> tuple[int, int, dict[str, Any]] | None:
             return None
         if type(envelope) is not dict or envelope.get("items") != [int(mark)]:
             return None
-        if envelope.get("kind") != "List":
-            return None  # an object with an "items" key of its own
+    if envelope.get("kind") != "List":
+        return None  # an object with an "items" key of its own
     envelope["items"] = []
     return first, last, envelope
 
@@ -226,10 +227,9 @@ def _before_space(text: str, start: int, end: int) -> int:
 class _Collected:
     """The objects loaded so far: at most ``max_documents``, one per (kind, namespace, name)."""
 
-    __slots__ = ("datas", "max_documents", "objects", "seen")
+    __slots__ = ("max_documents", "objects", "seen")
 
     def __init__(self, max_documents: int) -> None:
-        self.datas: list[dict[str, Any]] = []
         self.objects: list[Resource] = []
         # keys as strings, not tuples: strings are not containers the collector counts and
         # walks (a tuple per object made a full collection more likely during a load); an odd
@@ -247,7 +247,6 @@ class _Collected:
         if key in self.seen or len(self.objects) >= self.max_documents:
             return False
         self.seen.add(key)
-        self.datas.append(item)
         self.objects.append(obj)
         return True
 
