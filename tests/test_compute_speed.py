@@ -32,6 +32,7 @@ from gatewaydns._endpoint import (
     endpoint_row,
     endpoint_rows,
     endpoint_sort_key,
+    route_labels,
     row_endpoint,
 )
 from gatewaydns._hostnames import normalize_hostname
@@ -128,8 +129,9 @@ def test_one_parent_records_are_the_general_record_sets(
         RecordProperties(ttl, set_id, ps),
         targets_by_type(targets),
     )
-    fast = _one_parent("httproute/app/r1", published)
-    assert fast == _endpoints("httproute/app/r1", [published], ())
+    labels = route_labels("httproute/app/r1")
+    fast = _one_parent(labels, published)
+    assert fast == _endpoints(labels, [published], ())
     assert fast == sorted(fast)  # a row is its own sort key
 
 

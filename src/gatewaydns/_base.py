@@ -203,7 +203,8 @@ class _FieldView:
             return self
         if self.spec.shape < 0:
             _resolve(self.owner, self.spec)
-        reader = _reader(self.spec)
+        defined: Any = self.owner
+        reader = _reader(self.spec, defined._compact_keys.get(self.spec.key))
         type.__setattr__(self.owner, self.spec.name, reader)
         return reader.__get__(obj, owner)
 
@@ -211,8 +212,12 @@ class _FieldView:
         _frozen(obj, self.spec.name, value)
 
 
-def _reader(spec: _FieldSpec) -> property:
-    """The ``property`` that reads field ``spec`` of a model's manifest."""
+def _reader(spec: _FieldSpec, compact: int | None = None) -> property:
+    """The ``property`` that reads field ``spec`` of a model's manifest.
+
+    ``compact``: where a compact manifest (:meth:`KubeModel._thaw`) holds the field's value,
+    when it holds it: read from there, the manifest is not made whole.
+    """
     key, default, name = spec.key, spec.default, spec.name
 
     def missing(obj: Any) -> Any:
@@ -221,6 +226,15 @@ def _reader(spec: _FieldSpec) -> property:
             raise AttributeError(msg)
         return default
 
+    if spec.shape == _Shape.PLAIN and compact is not None:
+
+        def read_compact(obj: Any) -> Any:
+            data = _SLOT(obj)
+            if type(data) is tuple:
+                return data[compact]
+            return data.get(key, default) if default is not _MISSING else data[key]
+
+        return property(read_compact, doc=name)
     if spec.shape == _Shape.PLAIN:
         if default is _MISSING:
 
@@ -399,6 +413,8 @@ class KubeModel(metaclass=_ModelMeta):
 
     _specs: ClassVar[dict[str, _FieldSpec]]
     _keys: ClassVar[dict[str, _FieldSpec]]
+    #: manifest key -> where a compact manifest of this class holds that key's value
+    _compact_keys: ClassVar[dict[str, int]] = {}
     model_fields: ClassVar[dict[str, FieldInfo]] = _ModelFields()  # type: ignore[assignment]
 
     if TYPE_CHECKING:
@@ -420,6 +436,19 @@ class KubeModel(metaclass=_ModelMeta):
         obj: Self = _NEW(cls)
         _SET_DATA(obj, data)
         return obj
+
+    def _thaw(self, compact: tuple[Any, ...]) -> dict[str, Any]:
+        """The manifest of a compact model, validated again from its text and kept from now on.
+
+        A fast load keeps a route as its document's JSON text (``compact[0]``) and the few values
+        the computation reads (see ``RouteBase``): no dict per nested object, so the collector
+        has little to walk however many routes there are (#17). The first read of anything else
+        validates the text again, with the schema that validated it at load time, and the model
+        holds that manifest from then on.
+        """
+        data = type(self)._adapter().validate_json(compact[0])
+        _SET_DATA(self, data)
+        return data
 
     @classmethod
     def _typed_dict(cls) -> Any:
@@ -543,20 +572,20 @@ class KubeModel(metaclass=_ModelMeta):
     def model_fields_set(self) -> set[str]:
         """The attribute names of the fields the manifest has (a new set on each call)."""
         keys = self._keys
-        return {keys[k].name for k in _DATA.__get__(self) if k in keys}
+        return {keys[k].name for k in _data_of(self) if k in keys}
 
     @property
     def model_extra(self) -> dict[str, Any]:
         """The manifest's keys that are not fields, with their values (a new dict)."""
         keys = self._keys
-        return {k: v for k, v in _DATA.__get__(self).items() if k not in keys}
+        return {k: v for k, v in _data_of(self).items() if k not in keys}
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy, with ``update`` (attribute names or keys -> values, not validated) applied.
 
         Nested models in ``update`` may be models or dicts (by attribute name or key).
         """
-        data = dict(_DATA.__get__(self))
+        data = dict(_data_of(self))
         if deep:
             data = copy.deepcopy(data)
         if update:
@@ -610,13 +639,13 @@ class KubeModel(metaclass=_ModelMeta):
         return TypeAdapter(cls).json_schema(by_alias=by_alias)
 
     def __copy__(self) -> Self:
-        return self._view(dict(_DATA.__get__(self)))
+        return self._view(dict(_data_of(self)))
 
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
-        return self._view(copy.deepcopy(_DATA.__get__(self), memo))
+        return self._view(copy.deepcopy(_data_of(self), memo))
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self)._view, (_DATA.__get__(self),))
+        return (type(self)._view, (_data_of(self),))
 
     def __iter__(self) -> Iterator[tuple[str, Any]]:
         """(name, value) of every field (defaults included), then the extras, as pydantic does."""
@@ -640,7 +669,7 @@ class KubeModel(metaclass=_ModelMeta):
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return _DATA.__get__(self) == _DATA.__get__(other) or self._values() == other._values()
+        return _data_of(self) == _data_of(other) or self._values() == other._values()
 
     def __hash__(self) -> int:
         return hash((type(self), self._values()[:-1]))
@@ -654,12 +683,21 @@ class KubeModel(metaclass=_ModelMeta):
 _DATA: Any = KubeModel.__dict__["_data"]
 _SET_DATA: Any = _DATA.__set__
 _NEW: Any = object.__new__
+_SLOT: Any = _DATA.__get__
+
+
+def _data_of(model: Any) -> dict[str, Any]:
+    """A model's manifest; a compact one (a tuple, see :meth:`KubeModel._thaw`) made whole first."""
+    data = _SLOT(model)
+    if type(data) is tuple:
+        data = model._thaw(data)
+    return data  # type: ignore[no-any-return]
 
 
 def _as_data(value: Any) -> Any:
     """A value given for a field, as the manifest stores it (models as their dicts)."""
     if isinstance(value, KubeModel):
-        return _DATA.__get__(value)
+        return _data_of(value)
     if isinstance(value, tuple | list) and any(isinstance(v, KubeModel) for v in value):
         return tuple(_as_data(v) for v in value)
     return value
@@ -697,12 +735,12 @@ def _by_name(
 def _value_by_name(spec: _FieldSpec, given: Any, validated: bool) -> Any:
     """One field's value for :func:`_by_name`: models as manifests, dicts by key."""
     if isinstance(given, KubeModel):
-        return _DATA.__get__(given)
+        return _data_of(given)
     if spec.shape == _Shape.MODEL and isinstance(given, Mapping):
         return _by_name(spec.model, given, validated=validated)
     if spec.shape == _Shape.MODELS and isinstance(given, list | tuple):
         return tuple(
-            _DATA.__get__(v)
+            _data_of(v)
             if isinstance(v, KubeModel)
             else _by_name(spec.model, v, validated=validated)
             if isinstance(v, Mapping)
@@ -727,7 +765,7 @@ def _dump(model: KubeModel, options: _DumpOptions) -> dict[str, Any]:
     Keys come as validated: fields in declaration order, then unknown keys (a model made by
     ``model_construct`` or ``model_copy`` keeps the order it was given).
     """
-    data = _DATA.__get__(model)
+    data = _data_of(model)
     keys = model._keys
     out: dict[str, Any] = {}
     for key, value in data.items():
@@ -768,7 +806,7 @@ def _is_default(spec: _FieldSpec, value: Any) -> bool:
 
 def _default_data(spec: _FieldSpec) -> Any:
     default = spec.default
-    return _DATA.__get__(default) if isinstance(default, KubeModel) else default
+    return _data_of(default) if isinstance(default, KubeModel) else default
 
 
 def _dump_value(spec: _FieldSpec, value: Any, options: _DumpOptions) -> Any:

@@ -256,6 +256,9 @@ def compute_endpoints(
     return finish(snapshot.routes, dict(zip(keys, found, strict=True)), config, keys=keys)
 
 
+_REJECTION_FIELDS = len(Rejection._fields)
+
+
 class RouteOutcome:
     """One route's share of a result, before the merge (what a reconciler caches per route).
 
@@ -281,12 +284,12 @@ class RouteOutcome:
     __slots__ = (
         "_attachments",
         "_diagnostics",
+        "_rejected",
         "address_lost",
         "attachment_rows",
         "endpoints",
         "held",
         "key",
-        "rejections",
         "who",
     )
 
@@ -302,7 +305,12 @@ class RouteOutcome:
     ) -> None:
         self.key = key
         self.endpoints = endpoints
-        self.rejections = rejections
+        # kept as their fields, one after the other: a tuple of strings, which the collector
+        # stops tracking, where a tuple of Rejection (named tuples, never untracked) would stay
+        # tracked for as long as the outcome is kept, and make full collections come sooner
+        self._rejected: tuple[str | None, ...] = (
+            tuple([field for rejection in rejections for field in rejection]) if rejections else ()
+        )
         self.who = who
         self.attachment_rows = attachment_rows
         self.held = held
@@ -315,14 +323,14 @@ class RouteOutcome:
             return NotImplemented
         return (
             self.endpoints,
-            self.rejections,
+            self._rejected,
             self.who,
             self.attachment_rows,
             self.held,
             self.address_lost,
         ) == (
             other.endpoints,
-            other.rejections,
+            other._rejected,
             other.who,
             other.attachment_rows,
             other.held,
@@ -334,8 +342,15 @@ class RouteOutcome:
     def __repr__(self) -> str:
         return (
             f"RouteOutcome(who={self.who!r}, endpoints={len(self.endpoints)}, "
-            f"rejections={len(self.rejections)}, held={self.held})"
+            f"rejections={len(self._rejected) // _REJECTION_FIELDS}, held={self.held})"
         )
+
+    @property
+    def rejections(self) -> tuple[Rejection, ...]:
+        """The rules' rejections, in the order found."""
+        flat = self._rejected
+        size = _REJECTION_FIELDS
+        return tuple([Rejection._make(flat[i : i + size]) for i in range(0, len(flat), size)])
 
     @property
     def attachments(self) -> tuple[Attachment, ...]:
@@ -385,15 +400,16 @@ def compute_route(
         held_from: route key -> the previous endpoints as rows, for hold (``None``: no hold).
     """
     config = idx.config
-    kind, namespace, name = who = (route.kind, route.namespace, route.name)
-    resource = RouteKey.format(kind, namespace, name)  # the route key, made once
+    kind, namespace, _ = who = (route.kind, route.namespace, route.name)
+    labels = route._row_labels()  # the route key, made once (a compact route keeps it)
+    resource = labels[1]
     raw = route._annotation_data()
     ann = Annotations(raw, config.annotation_prefix) if raw else _no_annotations(idx)
     rejection = route_rejection(route, ann, idx.scope)  # section 1
     if rejection is not None:
         return _outcome(RouteOutcome((), (rejection,), who, (), False, False, resource))
     found: list[Rejection] = []
-    refs = route._parent_ref_data()
+    refs = route._parent_ref_fields()
     if not refs:
         found.append(Rejection("no-parent-refs", "the route has no spec.parentRefs"))
     names, rejections = route_hostnames(route, config, ann)  # section 3
@@ -425,7 +441,7 @@ def compute_route(
         held = tuple(ep for p in paths for ep in p.held)
         attachments = tuple(field for p in paths for field in p.attachments)
         address_lost = any(p.address_lost for p in paths)
-    endpoints = route_endpoints(resource, published, held) if published or held else []
+    endpoints = route_endpoints(labels, published, held) if published or held else []
     behind = behind_hold(route, config, held_from) if held_from is not None else None  # sec. 9
     if behind is not None:
         endpoints = list(behind[0])

@@ -34,6 +34,7 @@ __all__ = [
     "endpoint_rows",
     "endpoint_sort_key",
     "record_key",
+    "route_labels",
     "row_endpoint",
 ]
 
@@ -245,6 +246,12 @@ _ALL_FIELDS_SET = shared_fields_set(_ENDPOINT_FIELDS)
 Row: TypeAlias = tuple[
     str, str, str, int, tuple[str, ...], tuple[tuple[str, str], ...], tuple[str, ...]
 ]
+
+
+def route_labels(resource: str) -> tuple[str, ...]:
+    """The labels of a route's endpoints, as a row holds them: its ``resource``."""
+    return ("resource", resource)
+
 
 # the fields of a Row, by position
 NAME: Final = 0

@@ -52,6 +52,7 @@ _CLASSES: dict[str, type[Resource]] = {
     **ROUTE_KINDS,
     "Namespace": Namespace,
 }
+_ROUTES = frozenset(ROUTE_KINDS.values())
 _DIGITS = bytes.maketrans(b"0123456789", b"9999999999")
 _LONG_NUMBER = b"9" * 19
 #: the escape of a colon: one regular-expression scan (two ``in`` tests cost four times as much)
@@ -156,8 +157,9 @@ def _load_items(text: str, max_documents: int) -> list[Resource] | _Whole | None
         budget -= cut - start
         if budget < 0:
             return _WHOLE
+        piece = text[start:cut]
         try:
-            data = validate(text[start:cut])
+            data = validate(piece)
         except ValidationError as exc:
             if exc.errors(include_url=False)[0]["type"] != "json_invalid":
                 return None  # an invalid object: the general loader names the problem
@@ -167,14 +169,13 @@ def _load_items(text: str, max_documents: int) -> list[Resource] | _Whole | None
             continue  # a cut inside the item: extend it to the next cut
         except RecursionError:
             return None
-        if not collected.add(data):
+        if not _vouched(piece.count(":"), data) or not collected.add(data, piece):
             return None
         extended = 0
         start = text.index("{", cut) if cut < last else last
     if start != last:
         return _WHOLE  # the last piece never parsed
-    manifests = [obj._data for obj in collected.objects]
-    if not _vouched(text.count(":"), manifests, envelope):
+    if not _vouched(text[:first].count(":") + text[last:].count(":"), envelope):
         return None
     return collected.objects
 
@@ -238,11 +239,16 @@ class _Collected:
         self.seen: set[str] = set()
         self.max_documents = max_documents
 
-    def add(self, item: dict[str, Any]) -> bool:
-        """Add one validated manifest; ``False`` when the general loader must judge the text."""
+    def add(self, item: dict[str, Any], text: str | None = None) -> bool:
+        """Add one validated manifest; ``False`` when the general loader must judge the text.
+
+        ``text``: the JSON text ``item`` was validated from, when it is the item's alone: a
+        route then keeps it and only what the computation reads (``RouteBase._compact``).
+        """
         if "apiVersion" not in item:
             return False  # the models default it; the general loader requires it
-        obj = _CLASSES[item["kind"]]._view(item)
+        cls = _CLASSES[item["kind"]]
+        obj = cls._view(item) if text is None or cls not in _ROUTES else cls._compact(text, item)
         key = f"{item['kind']}\0{obj.namespace}\0{obj.name}"
         if key in self.seen or len(self.objects) >= self.max_documents:
             return False

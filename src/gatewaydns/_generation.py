@@ -45,7 +45,14 @@ from typing import Literal, NamedTuple, TypeAlias
 from gatewaydns._meta import RouteParentStatus
 from gatewaydns._types import GenerationPolicy, MissingObservedGeneration
 
-__all__ = ["GenerationVerdict", "Verdict", "generation_verdicts", "is_behind", "verdicts_of"]
+__all__ = [
+    "GenerationVerdict",
+    "Verdict",
+    "behind_observed",
+    "generation_verdicts",
+    "is_behind",
+    "verdicts_of",
+]
 
 #: ``current``: counts; ``stale``: written for another generation; ``untracked``: no
 #: observedGeneration (counted under ``trust``); ``untracked-rejected``: dropped under ``reject``;
@@ -144,7 +151,12 @@ def is_behind(generation: int | None, entries: Sequence[RouteParentStatus]) -> b
     True when no entry's ``Accepted.observedGeneration`` equals ``generation`` and at least one
     is lower. A route without ``metadata.generation`` is never behind.
     """
+    return behind_observed(generation, [_observed(e) for e in entries])
+
+
+def behind_observed(generation: int | None, observed: Sequence[int | None]) -> bool:
+    """:func:`is_behind`, given each entry's ``Accepted.observedGeneration`` (or ``None``)."""
     if generation is None:
         return False
-    observed = [o for o in (_observed(e) for e in entries) if o is not None]
-    return generation not in observed and any(o < generation for o in observed)
+    seen = [o for o in observed if o is not None]
+    return generation not in seen and any(o < generation for o in seen)

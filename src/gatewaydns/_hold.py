@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from gatewaydns._config import SourceConfig
 from gatewaydns._diagnostics import Rejection
 from gatewaydns._endpoint import NAME, Endpoint, Row, endpoint_rows
-from gatewaydns._generation import is_behind
+from gatewaydns._generation import behind_observed
 from gatewaydns._hostnames import comparable_name
 from gatewaydns._parents import Parent
 from gatewaydns._routes import Route
@@ -71,11 +71,14 @@ def behind_hold(
     if previous is None or config.generation_policy != "strict":
         return None
     held = previous.get(route.resource)
-    if held is None or not is_behind(route.metadata.generation, route.parent_statuses):
+    if held is None:
+        return None
+    generation = route._generation()
+    if not behind_observed(generation, route._observed()):
         return None
     endpoints = tuple(sorted(held))
     message = (
-        f"status lags spec (generation {route.metadata.generation}); keeping the "
+        f"status lags spec (generation {generation}); keeping the "
         f"{len(endpoints)} previous endpoint(s) until the controller catches up"
     )
     return endpoints, Rejection("held", message)

@@ -47,7 +47,7 @@ __all__ = [
 
 def route_sort_key(route: Route) -> tuple[Any, ...]:
     """Age order of routes: (creationTimestamp, namespace, name, kind); no timestamp sorts last."""
-    ts = route.metadata.creation_timestamp
+    ts = route._created()
     return (ts is None, ts or "", route.namespace, route.name, route.kind)
 
 

@@ -131,6 +131,10 @@ class ParentObjectReference(KubeModel):
         return (group, kind, self.namespace or own_namespace, self.name)
 
 
+#: the keys of ``ParentReference.fields()``, in its order
+_REF_KEYS = ("group", "kind", "namespace", "name", "sectionName", "port")
+
+
 class ParentReference(ParentObjectReference):
     """A route's ``spec.parentRefs[]`` item (also ``status.parents[].parentRef``).
 
@@ -160,6 +164,13 @@ class ParentReference(ParentObjectReference):
             data.get("sectionName"),
             data.get("port"),
         )
+
+    @classmethod
+    def of_fields(
+        cls, fields: tuple[str | None, str | None, str | None, str, str | None, int | None]
+    ) -> ParentReference:
+        """A reference reading ``fields`` (what :meth:`fields` gives) as its six fields."""
+        return cls._view(dict(zip(_REF_KEYS, fields, strict=True)))
 
     def label(self, route_namespace: str) -> str:
         """A readable name: ``Gateway infra/edge section https port 443``."""

@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from typing import TypeVar
 
 from gatewaydns._gateway import Gateway, ListenerSet
-from gatewaydns._generation import is_behind
-from gatewaydns._meta import Namespace
+from gatewaydns._generation import behind_observed
+from gatewaydns._meta import Namespace, ParentReference
 from gatewaydns._routes import ROUTE_KINDS, Route
 from gatewaydns._snapshot import Snapshot
 from gatewaydns.protocols import WatchEvent
@@ -124,7 +124,7 @@ class ClusterMirror:
             self.routes[key] = route
             self.removed.discard(key)
             self._index(key, route)
-            if is_behind(route.metadata.generation, route.parent_statuses):
+            if behind_observed(route._generation(), route._observed()):
                 self.behind.add(key)
             else:
                 self.behind.discard(key)
@@ -140,8 +140,9 @@ class ClusterMirror:
         if route is None:
             return
         parents: set[_ParentKey] = set()
-        for ref in (*route.parent_refs, *(e.parent_ref for e in route.parent_statuses)):
-            _group, kind, namespace, name = ref.identity(route.namespace)
+        own = route.namespace
+        for fields in (*route._parent_ref_fields(), *(e[0] for e in route._status_entries())):
+            _group, kind, namespace, name = ParentReference.of_fields(fields).identity(own)
             parents.add((kind, namespace, name))
         self._route_parents[key] = parents
         for parent in parents:

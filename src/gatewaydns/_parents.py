@@ -31,7 +31,7 @@ from gatewaydns._generation import GenerationVerdict, verdicts_of
 from gatewaydns._index import Index, ParentKey, memo_table, remember
 from gatewaydns._meta import ParentReference, find_condition
 from gatewaydns._namespaces import NamespaceQuery, admission, invalid_selector
-from gatewaydns._routes import Route
+from gatewaydns._routes import RefFields, Route
 from gatewaydns._types import GenerationPolicy
 
 __all__ = ["Parent", "RefIdentity", "RefSelector", "resolve_parents", "stands_for"]
@@ -124,7 +124,7 @@ class _Static(NamedTuple):
 def resolve_parents(
     route: Route,
     index: Index,
-    refs: Sequence[dict[str, Any]] | None = None,
+    spec: Sequence[RefFields] | None = None,
     namespace: str | None = None,
 ) -> tuple[tuple[Parent, ...], tuple[Rejection, ...]]:
     """The parents that count for ``route``, and why each other status entry does not.
@@ -137,23 +137,21 @@ def resolve_parents(
     Args:
         route: the route.
         index: the snapshot's index.
-        refs: ``spec.parentRefs`` as the manifest holds them (``route._parent_ref_data()``),
-            when the caller has read them already.
+        spec: ``spec.parentRefs`` as ``route._parent_ref_fields()`` gives them, when the caller
+            has read them already.
         namespace: ``route.namespace``, likewise.
 
     Returns:
         The parents, in ``status.parents`` order, and the rejections, in the same order.
     """
-    # status.parents read from the validated manifest: no view per entry, condition and
+    # status.parents as the route's readers give them: no view per entry, condition and
     # parentRef (the models' views make one per read; this loop runs for every route)
-    status = route._data.get("status")
-    entries: Sequence[Mapping[str, Any]] | None = status.get("parents") if status else None
+    entries = route._status_entries()
     if not entries:
         return (), ()
     config = index.config
     namespace = route.namespace if namespace is None else namespace
-    refs = route._parent_ref_data() if refs is None else refs
-    spec = tuple(map(ParentReference.fields_of, refs))
+    spec = route._parent_ref_fields() if spec is None else spec
     # the route's namespace completes only references without a namespace of their own: the
     # memo is keyed by it only then (else routes of every namespace share the entries)
     local = False
@@ -161,10 +159,9 @@ def resolve_parents(
         if not raw[2]:
             local = True
             break
-    accepted = list(map(_accepted, entries))
     policy = config.generation_policy
-    generation = route._data["metadata"].get("generation")  # metadata.generation, no view
-    observed = [None if cond is None else cond.get("observedGeneration") for cond in accepted]
+    generation = route._generation()
+    observed = [None if cond is None else cond.get("observedGeneration") for _, _, cond in entries]
     # rule 6 without a GenerationVerdict per entry in the usual case: strict, every entry has
     # an observedGeneration, and an entry that observed the route's generation is "current"
     # (it counts, nothing to say); any other entry is asked to verdicts_of alone ("stale")
@@ -175,22 +172,21 @@ def resolve_parents(
         else verdicts_of(
             generation,
             observed,
-            [e.get("controllerName") or "" for e in entries] if policy == "latest" else None,
+            [controller or "" for _, controller, _ in entries] if policy == "latest" else None,
             policy,
             config.missing_observed_generation,
         )
     )
     table = memo_table(index, "parents")
+    notes_table = memo_table(index, "generation-notes")
     parents: list[Parent] = []
     found: list[Rejection] = []
-    for i, (entry, cond) in enumerate(zip(entries, accepted, strict=True)):
-        entry_ref = entry["parentRef"]
-        raw = ParentReference.fields_of(entry_ref)
+    for i, (raw, _, cond) in enumerate(entries):
         key = (namespace if local or not raw[2] else None, raw, spec)
         static = table.get(key)
         if static is None:
-            views = [ParentReference._view(ref) for ref in refs]
-            static = _static(ParentReference._view(entry_ref), namespace, views, index)
+            views = [ParentReference.of_fields(ref) for ref in spec]
+            static = _static(ParentReference.of_fields(raw), namespace, views, index)
             remember(table, key, static)
         if static.early is not None:  # rules 1-4
             found.append(static.early)
@@ -204,7 +200,12 @@ def resolve_parents(
                 if verdicts is not None
                 else verdicts_of(generation, observed[i : i + 1], None, policy, "trust")[0]
             )
-            counts, notes = _generation(verdict, static.label, policy)
+            # one value per (verdict, parent): the same rejection is not made again per route
+            said = (verdict, static.label)
+            judged = notes_table.get(said)
+            if judged is None:
+                judged = remember(notes_table, said, _generation(verdict, static.label, policy))
+            counts, notes = judged
             if notes:
                 found += notes
             if not counts:
@@ -326,18 +327,6 @@ def _lookup(
     if wanted is not None and gateway.name != wanted:
         return Rejection("gateway-filtered", f"Gateway is not named {wanted!r}", parent=label)
     return gateway, listener_set
-
-
-def _accepted(entry: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    """A validated ``status.parents[]`` entry's ``Accepted`` condition (found by type), or None.
-
-    What ``RouteParentStatus.condition("Accepted")`` gives, read from the manifest.
-    """
-    cond: Mapping[str, Any]
-    for cond in entry.get("conditions") or ():
-        if cond["type"] == "Accepted":
-            return cond
-    return None
 
 
 def _not_accepted(cond: Mapping[str, Any] | None, label: str) -> Rejection:

@@ -16,7 +16,7 @@ from typing import NamedTuple
 from gatewaydns._annotations import Annotations, parse_ttl
 from gatewaydns._config import SourceConfig
 from gatewaydns._diagnostics import Rejection
-from gatewaydns._endpoint import NAME, SET_ID, SPECIFIC, TARGETS, TTL, TYPE, Row
+from gatewaydns._endpoint import NAME, SET_ID, SPECIFIC, TARGETS, TTL, TYPE, Row, route_labels
 from gatewaydns._hostnames import comparable_name
 from gatewaydns._index import Index, memo_table, remember
 from gatewaydns._parents import Parent
@@ -173,12 +173,13 @@ _GroupKey = tuple[str, str, str, int, tuple[tuple[str, str], ...]]
 
 
 def route_endpoints(
-    resource: str, published: Sequence[Published], held: Sequence[Row]
+    labels: tuple[str, ...], published: Sequence[Published], held: Sequence[Row]
 ) -> list[Row]:
     """A route's endpoints, as rows: what it publishes through each parent, and what it holds.
 
     Args:
-        resource: the route key (the ``resource`` label).
+        labels: the route's labels (:func:`~gatewaydns._endpoint.route_labels`): one tuple,
+            shared by its endpoints.
         published: what each parent gives, in parent order.
         held: previous endpoints kept through Gateways without an address (SPEC 9): each joins
             the live record set of its (name, type, set identifier), whose TTL and
@@ -188,16 +189,11 @@ def route_endpoints(
         The endpoints, sorted.
     """
     if len(published) == 1 and not held:  # the common case: one parent, nothing held
-        return _one_parent(resource, published[0])
-    return _endpoints(resource, published, held)
+        return _one_parent(labels, published[0])
+    return _endpoints(labels, published, held)
 
 
-def route_labels(resource: str) -> tuple[str, ...]:
-    """The labels of a route's endpoints, as a row holds them: its ``resource``."""
-    return ("resource", resource)
-
-
-def _one_parent(resource: str, item: Published) -> list[Row]:
+def _one_parent(labels: tuple[str, ...], item: Published) -> list[Row]:
     """:func:`route_endpoints` of one parent's records and nothing held.
 
     Each (name, type) is one record set (the properties are the parent's), its targets the
@@ -207,7 +203,6 @@ def _one_parent(resource: str, item: Published) -> list[Row]:
     """
     props = item.properties
     set_id, ttl, ps = props.set_identifier, props.ttl, props.provider_specific
-    labels = route_labels(resource)  # one tuple, shared by the route's endpoints
     return [
         (name, rtype, set_id, ttl, targets, ps, labels)
         for name in (sorted(item.names) if len(item.names) > 1 else item.names)
@@ -215,7 +210,9 @@ def _one_parent(resource: str, item: Published) -> list[Row]:
     ]
 
 
-def _endpoints(resource: str, published: Sequence[Published], held: Sequence[Row]) -> list[Row]:
+def _endpoints(
+    labels: tuple[str, ...], published: Sequence[Published], held: Sequence[Row]
+) -> list[Row]:
     """:func:`route_endpoints`, whatever the parents and held endpoints."""
     groups: dict[_GroupKey, list[str]] = {}
     for item in published:
@@ -231,7 +228,7 @@ def _endpoints(resource: str, published: Sequence[Published], held: Sequence[Row
         live = next((k for k in groups if k[:3] == record), None)
         bucket = groups.setdefault(live or (*record, row[TTL], row[SPECIFIC]), [])
         bucket.extend(t for t in row[TARGETS] if t not in bucket)
-    labels = route_labels(resource)  # the same for all: sorting the rest sorts the rows
+    # the labels are the same for all: sorting the rest sorts the rows
     return sorted(
         (name, rtype, set_id, ttl, tuple(sorted(targets)), ps, labels)
         for (name, rtype, set_id, ttl, ps), targets in groups.items()

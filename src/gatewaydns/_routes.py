@@ -13,8 +13,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Literal, NamedTuple, TypeAlias
 
 from pydantic import StrictBool, StrictInt, StrictStr
+from typing_extensions import Self
 
-from gatewaydns._base import Field, KubeModel
+from gatewaydns._base import _NEW, _SET_DATA, _SLOT, Field, KubeModel, _data_of
+from gatewaydns._endpoint import route_labels
 from gatewaydns._meta import GatewayAPIResource, ParentReference, RouteParentStatus
 
 __all__ = [
@@ -383,6 +385,91 @@ class RouteKey(NamedTuple):
         return cls(_KINDS_BY_LOWER.get(kind.lower(), kind), namespace, name)
 
 
+#: ``ParentReference.fields()``: (group, kind, namespace, name, sectionName, port)
+RefFields: TypeAlias = tuple[str | None, str | None, str | None, str, str | None, int | None]
+#: a ``status.parents[]`` entry as the computation reads it: its parentRef's fields, its
+#: ``controllerName`` and its ``Accepted`` condition (``None`` when it has none)
+StatusEntry: TypeAlias = tuple[RefFields, str | None, Mapping[str, Any] | None]
+#: where a compact route holds each value (see ``RouteBase._compact``)
+(
+    _TEXT,
+    _KIND,
+    _NAME,
+    _NAMESPACE,
+    _GENERATION,
+    _ANNOTATIONS,
+    _LABELS,
+    _CREATED,
+    _HOSTNAMES,
+    _REFS,
+    _STATUS,
+    _ROW_LABELS,
+) = range(12)
+
+
+def _accepted(entry: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """A validated ``status.parents[]`` entry's ``Accepted`` condition (found by type), or None.
+
+    What ``RouteParentStatus.condition("Accepted")`` gives, read from the manifest.
+    """
+    cond: Mapping[str, Any]
+    for cond in entry.get("conditions") or ():
+        if cond["type"] == "Accepted":
+            return cond
+    return None
+
+
+# A compact route's references and status entries are kept flat, each a tuple of strings and
+# integers: the collector stops tracking such a tuple in the first collection that sees it,
+# and the tuple holding it in the next one, before either is counted as long-lived. A tuple
+# nested deeper would stay tracked for one more collection per level, be counted long-lived
+# and make full collections (which walk every tracked object) come sooner.
+
+
+def _flat_refs(refs: Sequence[Mapping[str, Any]]) -> tuple[Any, ...]:
+    """``spec.parentRefs`` as one flat tuple: each reference's six fields, one after another."""
+    return tuple([value for ref in refs for value in ParentReference.fields_of(ref)])
+
+
+def _refs_of(flat: tuple[Any, ...]) -> tuple[RefFields, ...]:
+    """The references of :func:`_flat_refs`, each as ``ParentReference.fields()`` gives it."""
+    return tuple([flat[i : i + 6] for i in range(0, len(flat), 6)])
+
+
+def _flat_entries(entries: Sequence[Mapping[str, Any]]) -> tuple[Any, ...]:
+    """``status.parents`` as one flat tuple.
+
+    Each entry: its parentRef's six fields, its ``controllerName``, and its ``Accepted``
+    condition as a count of keys (``-1``: none) then keys and values, one after another.
+    """
+    flat: list[Any] = []
+    for entry in entries:
+        flat += ParentReference.fields_of(entry["parentRef"])
+        flat.append(entry.get("controllerName"))
+        cond = _accepted(entry)
+        if cond is None:
+            flat.append(-1)
+        else:
+            flat.append(len(cond))
+            for item in cond.items():
+                flat += item
+    return tuple(flat)
+
+
+def _entries_of(flat: tuple[Any, ...]) -> tuple[StatusEntry, ...]:
+    """The entries of :func:`_flat_entries`, as ``RouteBase._status_entries`` gives them."""
+    out: list[StatusEntry] = []
+    i = 0
+    while i < len(flat):
+        count = flat[i + 7]
+        end = i + 8 + 2 * max(count, 0)
+        items = flat[i + 8 : end]
+        cond = None if count < 0 else dict(zip(items[::2], items[1::2], strict=True))
+        out.append((flat[i : i + 6], flat[i + 6], cond))
+        i = end
+    return tuple(out)
+
+
 class RouteBase(GatewayAPIResource):
     """What the five route kinds share."""
 
@@ -413,21 +500,141 @@ class RouteBase(GatewayAPIResource):
     #: whether the kind's spec has ``hostnames`` (set below from each kind's spec model)
     _has_hostnames: ClassVar[bool] = False
 
-    def _parent_ref_data(self) -> Sequence[dict[str, Any]]:
-        """``spec.parentRefs`` as the validated manifest holds them (``()`` when absent)."""
-        spec = self._data.get("spec")
-        return (spec.get("parentRefs") if spec else None) or ()
+    # A route may also hold its manifest compact (``KubeModel._thaw``): a fast load keeps its
+    # document's text and the values below, as tuples, strings and dicts of strings, which the
+    # collector does not walk. The readers below give the same values from either form; reading
+    # anything else makes the manifest whole.
+
+    #: ``kind`` is read from a compact manifest without making it whole
+    _compact_keys: ClassVar[dict[str, int]] = {"kind": _KIND}
+
+    @classmethod
+    def _compact(cls, text: str, data: dict[str, Any]) -> Self:
+        """A route holding ``data``, validated from the JSON ``text``, as a compact manifest."""
+        metadata = data["metadata"]
+        spec = data.get("spec") or {}
+        status = data.get("status")
+        namespace = metadata.get("namespace") or "default"
+        compact = (
+            text,
+            data["kind"],
+            metadata["name"],
+            namespace,
+            metadata.get("generation"),
+            metadata.get("annotations"),
+            metadata.get("labels"),
+            metadata.get("creationTimestamp"),
+            (spec.get("hostnames") or ()) if cls._has_hostnames else (),
+            _flat_refs(spec.get("parentRefs") or ()),
+            _flat_entries((status.get("parents") if status else None) or ()),
+            # the labels of its endpoints' rows, made once: a row whose items were all made
+            # before the computation that makes it is untracked at the collector's first look
+            # at it, and the tuple of its route's rows at the second (so never long-lived)
+            route_labels(RouteKey.format(data["kind"], namespace, metadata["name"])),
+        )
+        obj: Self = _NEW(cls)
+        _SET_DATA(obj, compact)
+        return obj
+
+    @property
+    def _data(self) -> dict[str, Any]:
+        """The validated manifest (a compact one made whole, see ``KubeModel._thaw``)."""
+        return _data_of(self)
+
+    @property
+    def name(self) -> str:
+        """``metadata.name``."""
+        data = _SLOT(self)
+        if type(data) is tuple:
+            return data[_NAME]  # type: ignore[no-any-return]
+        return data["metadata"]["name"]  # type: ignore[no-any-return]
+
+    @property
+    def namespace(self) -> str:
+        """``metadata.namespace``, or ``default`` when absent."""
+        data = _SLOT(self)
+        if type(data) is tuple:
+            return data[_NAMESPACE]  # type: ignore[no-any-return]
+        return data["metadata"].get("namespace") or "default"
+
+    def _generation(self) -> int | None:
+        """``metadata.generation``, read from the manifest."""
+        data = _SLOT(self)
+        if type(data) is tuple:
+            return data[_GENERATION]  # type: ignore[no-any-return]
+        return data["metadata"].get("generation")  # type: ignore[no-any-return]
+
+    def _annotation_data(self) -> Mapping[str, str] | None:
+        """``metadata.annotations``, read from the manifest."""
+        data = _SLOT(self)
+        if type(data) is tuple:
+            return data[_ANNOTATIONS]  # type: ignore[no-any-return]
+        return data["metadata"].get("annotations")  # type: ignore[no-any-return]
+
+    def _label_data(self) -> Mapping[str, str] | None:
+        """``metadata.labels``, read from the manifest."""
+        data = _SLOT(self)
+        if type(data) is tuple:
+            return data[_LABELS]  # type: ignore[no-any-return]
+        return data["metadata"].get("labels")  # type: ignore[no-any-return]
+
+    def _created(self) -> str | None:
+        """``metadata.creationTimestamp``, read from the manifest."""
+        data = _SLOT(self)
+        if type(data) is tuple:
+            return data[_CREATED]  # type: ignore[no-any-return]
+        return data["metadata"].get("creationTimestamp")  # type: ignore[no-any-return]
 
     def _hostname_data(self) -> Sequence[str]:
         """:attr:`spec_hostnames`, read from the manifest."""
         if not self._has_hostnames:
             return ()
-        spec = self._data.get("spec")
+        data = _SLOT(self)
+        if type(data) is tuple:
+            return data[_HOSTNAMES]  # type: ignore[no-any-return]
+        spec = data.get("spec")
         return (spec.get("hostnames") if spec else None) or ()
 
-    def _annotation_data(self) -> Mapping[str, str] | None:
-        """``metadata.annotations``, read from the manifest."""
-        return self._data["metadata"].get("annotations")  # type: ignore[no-any-return]
+    def _parent_ref_data(self) -> Sequence[dict[str, Any]]:
+        """``spec.parentRefs`` as the validated manifest holds them (``()`` when absent)."""
+        spec = self._data.get("spec")
+        return (spec.get("parentRefs") if spec else None) or ()
+
+    def _parent_ref_fields(self) -> tuple[RefFields, ...]:
+        """``spec.parentRefs``, each as ``ParentReference.fields()`` gives it."""
+        data = _SLOT(self)
+        if type(data) is tuple:
+            return _refs_of(data[_REFS])
+        return tuple(map(ParentReference.fields_of, self._parent_ref_data()))
+
+    def _row_labels(self) -> tuple[str, ...]:
+        """The labels of the route's endpoints as a row holds them (``route_labels``)."""
+        data = _SLOT(self)
+        if type(data) is tuple:
+            return data[_ROW_LABELS]  # type: ignore[no-any-return]
+        return route_labels(self.resource)
+
+    def _observed(self) -> list[int | None]:
+        """Each ``status.parents`` entry's ``Accepted.observedGeneration`` (``None``: none)."""
+        return [
+            None if cond is None else cond.get("observedGeneration")
+            for *_, cond in self._status_entries()
+        ]
+
+    def _status_entries(self) -> tuple[StatusEntry, ...]:
+        """``status.parents``: each entry's parentRef fields, controller and Accepted condition."""
+        data = _SLOT(self)
+        if type(data) is tuple:
+            return _entries_of(data[_STATUS])
+        status = data.get("status")
+        return tuple(
+            (
+                ParentReference.fields_of(entry["parentRef"]),
+                entry.get("controllerName"),
+                _accepted(entry),
+            )
+            for entry in ((status.get("parents") if status else None) or ())
+        )
 
     @property
     def key(self) -> RouteKey:

@@ -67,13 +67,13 @@ def _route_namespace(route: Route, _ann: Annotations, scope: Scope) -> Rejection
 
 
 def _route_labels(route: Route, _ann: Annotations, scope: Scope) -> Rejection | None:
-    if scope.labels is not None and not scope.labels.matches(route.metadata.labels):
+    if scope.labels is not None and not scope.labels.matches(route._label_data()):
         return Rejection("route-filtered", f"labels do not match {scope.labels.text!r}")
     return None
 
 
 def _route_annotations(route: Route, _ann: Annotations, scope: Scope) -> Rejection | None:
-    if scope.annotations is not None and not scope.annotations.matches(route.metadata.annotations):
+    if scope.annotations is not None and not scope.annotations.matches(route._annotation_data()):
         return Rejection("route-filtered", f"annotations do not match {scope.annotations.text!r}")
     return None
 
