@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 import gatewaydns
 from gatewaydns import PlanOptions, Reconciler, Snapshot, SourceConfig, TXTRegistry
 from gatewaydns._base import _SLOT
-from gatewaydns._routes import _HOSTNAMES, _REFS, _STATUS, RouteBase
+from gatewaydns._compute import RouteOutcome
+from gatewaydns._routes import _ANNOTATIONS, _HOSTNAMES, _LABELS, _REFS, _STATUS, RouteBase
 from gatewaydns.testing import InMemoryProvider, ScriptedWatcher
 
 from .helpers import G, accepted, gateway, listener, namespace, route
@@ -223,14 +224,39 @@ def test_a_compact_route_is_copied_pickled_and_dumped_as_a_whole_one() -> None:
         assert made.spec.rules[0].matches[0].path.value == "/"
 
 
-def test_a_compact_routes_references_and_entries_are_untracked_after_one_collection() -> None:
-    # the point of the flat layout: nothing per route but the route (and its tuple, which holds
-    # its annotations) stays tracked, so none of it is counted long-lived
-    docs = [route("a", hostnames=["a.example.com"], parents=[{"name": "gw"}, {"name": "b"}])]
+def test_a_compact_route_holds_nothing_the_collector_keeps_tracking() -> None:
+    # the point of the flat layout: of a loaded route, only the model stays tracked, so nothing
+    # else of it is counted long-lived; its parts after one look, the tuple holding them after two
+    docs = [
+        route(
+            "a",
+            hostnames=["a.example.com"],
+            parents=[{"name": "gw"}, {"name": "b"}],
+            annotations={"k": "v"},
+            labels={"team": "a"},
+        )
+    ]
     docs[0]["status"]["parents"].append(accepted("b", None, 1, controller="x/y"))
     (compact,) = Snapshot.from_manifests(_list(*docs)).routes
     gc.collect()
     held = _SLOT(compact)
-    for part in (held[_REFS], held[_STATUS], held[_HOSTNAMES]):
+    for part in (held[_REFS], held[_STATUS], held[_HOSTNAMES], held[_ANNOTATIONS], held[_LABELS]):
         assert part
         assert not gc.is_tracked(part)
+    gc.collect()
+    assert not gc.is_tracked(held)
+    assert gc.is_tracked(compact)
+
+
+def test_a_results_outcomes_are_untracked_by_the_collector() -> None:
+    # what a result keeps per route is one flat tuple (RouteOutcome.flat) of strings, numbers and
+    # rows: none of it stays tracked, so a computation leaves nothing long-lived per route
+    fast, _ = _both(manifest_text(200))
+    result = gatewaydns.compute_endpoints(fast, SourceConfig())
+    assert result._parts is not None
+    outcomes = list(result._parts.outcomes.values())
+    assert len(outcomes) == len(fast.routes)
+    assert any(RouteOutcome.of(o).rejections for o in outcomes)  # rejections are kept flat too
+    gc.collect()
+    gc.collect()
+    assert not [o for o in outcomes if gc.is_tracked(o)]

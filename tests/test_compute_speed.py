@@ -140,7 +140,7 @@ def _own_index_each(snapshot: gatewaydns.Snapshot, config: SourceConfig) -> gate
     outcomes = {}
     for r in snapshot.routes:
         out = compute_route(r, build_index(snapshot, config), None)
-        outcomes[out.key] = out
+        outcomes[out.key] = out.flat
     return finish(snapshot.routes, outcomes, config)
 
 
@@ -154,7 +154,7 @@ def _via_merge_state(snapshot: gatewaydns.Snapshot, config: SourceConfig) -> gat
         {k: route_entry(routes[k], o.endpoints) for k, o in outcomes.items() if o.endpoints}
     )
     order = sorted(outcomes, key=lambda k: outcomes[k].who)
-    return assemble(order, sorted(outcomes), outcomes, state)
+    return assemble(order, sorted(outcomes), {k: o.flat for k, o in outcomes.items()}, state)
 
 
 def _same(a: gatewaydns.Result, b: gatewaydns.Result) -> None:

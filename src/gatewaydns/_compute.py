@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import partial
 from itertools import chain
 from operator import attrgetter
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeAlias
 
 from gatewaydns._annotations import Annotations
 from gatewaydns._config import SourceConfig
@@ -52,6 +52,7 @@ from gatewaydns._types import Hostname
 
 __all__ = [
     "Attachment",
+    "OutcomeRow",
     "Result",
     "RouteOutcome",
     "assemble",
@@ -59,6 +60,8 @@ __all__ = [
     "compute_endpoints",
     "compute_route",
     "finish",
+    "outcome_endpoints",
+    "outcome_who",
 ]
 
 
@@ -251,106 +254,149 @@ def compute_endpoints(
         held_from = previous._previous_rows()
     else:
         held_from = None if previous is None else RowsByRoute(previous)
-    found = [compute_route(r, idx, held_from) for r in snapshot.routes]
-    keys = [out.key for out in found]
+    found = [compute_route(r, idx, held_from).flat for r in snapshot.routes]
+    keys = [out[0] for out in found]
     return finish(snapshot.routes, dict(zip(keys, found, strict=True)), config, keys=keys)
 
 
 _REJECTION_FIELDS = len(Rejection._fields)
 
+#: A route's outcome as a result and a reconciler keep it: one flat tuple ``(key, kind,
+#: namespace, name, held, address_lost, where the attachments begin, where the endpoints begin,
+#: the rejections' fields..., the attachments' fields..., the endpoints (rows)...)``. Its items
+#: are strings, numbers and rows, so the collector stops tracking it at its second look (a row
+#: at its first): an outcome kept per route is then never counted as long-lived, where an
+#: object per route was, and made full collections (which walk every tracked object) come during
+#: a computation of a lean snapshot (#17). :class:`RouteOutcome` reads one.
+OutcomeRow: TypeAlias = tuple[Any, ...]
+_ATTACHMENTS_AT = 6
+_ROWS_AT = 7
+_FIRST_REJECTION = 8
+
+
+def outcome_endpoints(flat: OutcomeRow) -> tuple[Row, ...]:
+    """The endpoints of an outcome kept as :data:`OutcomeRow` (``RouteOutcome.endpoints``)."""
+    return flat[flat[_ROWS_AT] :]
+
+
+def outcome_who(flat: OutcomeRow) -> tuple[str, str, str]:
+    """(kind, namespace, name) of an outcome kept as :data:`OutcomeRow`."""
+    return flat[1:4]
+
 
 class RouteOutcome:
     """One route's share of a result, before the merge (what a reconciler caches per route).
 
-    The diagnostics are kept as the rules' rejections and stamped with the route (``who``:
-    kind, namespace, name) when first read: most results are never asked for them, and a
-    thousand routes' diagnostics are a thousand objects more for the garbage collector (#17).
-    A value: nothing changes it after it is made (a plain class with slots, cheaper to build
-    than a frozen dataclass, one per route and computation).
+    A reader of the flat tuple that is kept (``flat``, an :data:`OutcomeRow`): results and the
+    reconciler keep that tuple, and make a reader when they need more than the endpoints. The
+    diagnostics are kept as the rules' rejections (their fields) and stamped with the route
+    (``who``: kind, namespace, name) when first read: most results are never asked for them.
 
     Attributes:
+        flat: the outcome as kept.
         endpoints: the route's endpoints, sorted, as rows (:data:`~gatewaydns._endpoint.Row`).
         rejections: the rules' rejections, in the order found.
         who: (kind, namespace, name) of the route.
         attachment_rows: the attachments' fields but the route's, one after the other (parent,
-            listener, hostname, parent, ...: one tuple, not one per attachment), made into
-            :class:`Attachment` values when first read, like the diagnostics.
+            listener, hostname, parent, ...), made into :class:`Attachment` values when read.
         held: the route is behind its controller and kept its previous endpoints.
         address_lost: a parent's Gateway had no usable address: the outcome depends on
             ``previous``.
         key: the route key (``resource``), ``""`` when not given.
     """
 
-    __slots__ = (
-        "_attachments",
-        "_diagnostics",
-        "_rejected",
-        "address_lost",
-        "attachment_rows",
-        "endpoints",
-        "held",
-        "key",
-        "who",
-    )
+    __slots__ = ("_attachments", "_diagnostics", "flat")
 
     def __init__(  # noqa: PLR0917 - one per route: positional for speed
         self,
-        endpoints: tuple[Row, ...],
-        rejections: tuple[Rejection, ...],
+        endpoints: tuple[Row, ...] | list[Row],
+        rejections: tuple[Rejection, ...] | list[Rejection],
         who: tuple[str, str, str],
         attachment_rows: tuple[str, ...],
         held: bool,
         address_lost: bool = False,
         key: str = "",
     ) -> None:
-        self.key = key
-        self.endpoints = endpoints
-        # kept as their fields, one after the other: a tuple of strings, which the collector
-        # stops tracking, where a tuple of Rejection (named tuples, never untracked) would stay
-        # tracked for as long as the outcome is kept, and make full collections come sooner
-        self._rejected: tuple[str | None, ...] = (
-            tuple([field for rejection in rejections for field in rejection]) if rejections else ()
+        rejected = [field for rejection in rejections for field in rejection]
+        attachments_at = _FIRST_REJECTION + len(rejected)
+        rows_at = attachments_at + len(attachment_rows)
+        self.flat: OutcomeRow = (
+            key,
+            *who,
+            held,
+            address_lost,
+            attachments_at,
+            rows_at,
+            *rejected,
+            *attachment_rows,
+            *endpoints,
         )
-        self.who = who
-        self.attachment_rows = attachment_rows
-        self.held = held
-        self.address_lost = address_lost
         self._diagnostics: tuple[Diagnostic, ...] | None = None
         self._attachments: tuple[Attachment, ...] | None = None
+
+    @classmethod
+    def of(cls, flat: OutcomeRow) -> RouteOutcome:
+        """A reader of an outcome kept as :data:`OutcomeRow`."""
+        outcome = cls.__new__(cls)
+        outcome.flat = flat
+        outcome._diagnostics = outcome._attachments = None
+        return outcome
+
+    @property
+    def key(self) -> str:
+        """The route key (``resource``)."""
+        return self.flat[0]  # type: ignore[no-any-return]
+
+    @property
+    def who(self) -> tuple[str, str, str]:
+        """(kind, namespace, name) of the route."""
+        return outcome_who(self.flat)
+
+    @property
+    def held(self) -> bool:
+        """The route is behind its controller and kept its previous endpoints."""
+        return self.flat[4]  # type: ignore[no-any-return]
+
+    @property
+    def address_lost(self) -> bool:
+        """A parent's Gateway had no usable address."""
+        return self.flat[5]  # type: ignore[no-any-return]
+
+    @property
+    def endpoints(self) -> tuple[Row, ...]:
+        """The route's endpoints, sorted, as rows."""
+        return outcome_endpoints(self.flat)
+
+    @property
+    def attachment_rows(self) -> tuple[str, ...]:
+        """The attachments' fields but the route's, one after the other."""
+        flat = self.flat
+        return flat[flat[_ATTACHMENTS_AT] : flat[_ROWS_AT]]
+
+    @property
+    def rejections(self) -> tuple[Rejection, ...]:
+        """The rules' rejections, in the order found."""
+        flat = self.flat
+        size = _REJECTION_FIELDS
+        return tuple(
+            [
+                Rejection._make(flat[i : i + size])
+                for i in range(_FIRST_REJECTION, flat[_ATTACHMENTS_AT], size)
+            ]
+        )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, RouteOutcome):
             return NotImplemented
-        return (
-            self.endpoints,
-            self._rejected,
-            self.who,
-            self.attachment_rows,
-            self.held,
-            self.address_lost,
-        ) == (
-            other.endpoints,
-            other._rejected,
-            other.who,
-            other.attachment_rows,
-            other.held,
-            other.address_lost,
-        )
+        return self.flat[1:] == other.flat[1:]  # the key is not part of the value, as before
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return (
             f"RouteOutcome(who={self.who!r}, endpoints={len(self.endpoints)}, "
-            f"rejections={len(self._rejected) // _REJECTION_FIELDS}, held={self.held})"
+            f"rejections={len(self.rejections)}, held={self.held})"
         )
-
-    @property
-    def rejections(self) -> tuple[Rejection, ...]:
-        """The rules' rejections, in the order found."""
-        flat = self._rejected
-        size = _REJECTION_FIELDS
-        return tuple([Rejection._make(flat[i : i + size]) for i in range(0, len(flat), size)])
 
     @property
     def attachments(self) -> tuple[Attachment, ...]:
@@ -358,8 +404,9 @@ class RouteOutcome:
         found = self._attachments
         if found is None:
             rows = self.attachment_rows
+            key = self.key
             found = self._attachments = tuple(
-                Attachment(self.key, *rows[i : i + 3]) for i in range(0, len(rows), 3)
+                Attachment(key, *rows[i : i + 3]) for i in range(0, len(rows), 3)
             )
         return found
 
@@ -573,7 +620,7 @@ def _intersect(
 
 def finish(
     routes: Sequence[Route],
-    outcomes: Mapping[str, RouteOutcome],
+    outcomes: Mapping[str, OutcomeRow],
     config: SourceConfig,
     *,
     keys: Sequence[str] | None = None,
@@ -590,14 +637,14 @@ def finish(
     def entry(key: str) -> RouteEntry:  # only for DNS names several routes want
         if not by_key:
             by_key.update(zip(keys, routes, strict=True))
-        return route_entry(by_key[key], outcomes[key].endpoints)
+        return route_entry(by_key[key], outcome_endpoints(outcomes[key]))
 
     merged = merge_all(
-        {key: out.endpoints for key in keys if (out := outcomes[key]).endpoints},
+        {key: rows for key in keys if (rows := outcome_endpoints(outcomes[key]))},
         config.conflict_policy,
         entry,
     )
-    route_order = sorted(keys, key=lambda key: outcomes[key].who)
+    route_order = sorted(keys, key=lambda key: outcome_who(outcomes[key]))
     return assemble(route_order, sorted(keys), outcomes, merged)
 
 
@@ -608,19 +655,20 @@ class _Parts:
     kept: dict[str, tuple[Row, ...]]
     key_order: Sequence[str]
     route_order: Sequence[str]
-    outcomes: dict[str, RouteOutcome]
+    outcomes: dict[str, OutcomeRow]
     conflicts: tuple[Diagnostic, ...]
 
     @property
     def ordered(self) -> Iterator[RouteOutcome]:
         """The outcomes in route order."""
-        return map(self.outcomes.__getitem__, self.route_order)
+        outcomes = self.outcomes
+        return (RouteOutcome.of(outcomes[key]) for key in self.route_order)
 
 
 def assemble(
     route_order: Sequence[str],
     key_order: Sequence[str],
-    outcomes: Mapping[str, RouteOutcome],
+    outcomes: Mapping[str, OutcomeRow],
     state: MergeState | Merged,
 ) -> Result:
     """Build a Result from per-route outcomes and a merge state.

@@ -33,11 +33,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from gatewaydns._compute import (
+    OutcomeRow,
     Result,
-    RouteOutcome,
     assemble,
     build_index,
     compute_route,
+    outcome_endpoints,
 )
 from gatewaydns._config import SourceConfig
 from gatewaydns._dnsname import normalize_name
@@ -161,7 +162,7 @@ class Reconciler:
         self.capabilities = caps if isinstance(caps, ProviderCapabilities) else None
         self.stats = ReconcilerStats()
         self._mirror = ClusterMirror()
-        self._outcomes: dict[str, RouteOutcome] = {}
+        self._outcomes: dict[str, OutcomeRow] = {}  # RouteOutcome.flat of every route
         self._address_lost: set[str] = set()  # routes through a Gateway without an address
         self._merge = MergeState(self.config.conflict_policy)
         self._computed = False  # whether a round has computed the routes yet
@@ -231,26 +232,25 @@ class Reconciler:
         for key in removed:
             gone = self._outcomes.pop(key, None)
             if gone is not None:
-                self._touched.update(row[NAME] for row in gone.endpoints)
+                self._touched.update(row[NAME] for row in outcome_endpoints(gone))
         for key in todo:
             outcome = compute_route(routes[key], idx, held_from)
+            endpoints = outcome.endpoints
             old = self._outcomes.get(key)
-            if old is None or old.endpoints != outcome.endpoints:
-                self._touched.update(row[NAME] for row in outcome.endpoints)
+            if old is None or outcome_endpoints(old) != endpoints:
+                self._touched.update(row[NAME] for row in endpoints)
                 if old is not None:
-                    self._touched.update(row[NAME] for row in old.endpoints)
+                    self._touched.update(row[NAME] for row in outcome_endpoints(old))
             if outcome.held:
                 self._held.add(key)
             else:
                 self._held.discard(key)
-            self._outcomes[key] = outcome
+            self._outcomes[key] = outcome.flat
             if outcome.address_lost:
                 self._address_lost.add(key)
             else:
                 self._address_lost.discard(key)
-            changes[key] = (
-                route_entry(routes[key], outcome.endpoints) if outcome.endpoints else None
-            )
+            changes[key] = route_entry(routes[key], endpoints) if endpoints else None
         self._merge.update(changes)
         self._computed = True
         self._result = None

@@ -419,11 +419,22 @@ def _accepted(entry: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return None
 
 
-# A compact route's references and status entries are kept flat, each a tuple of strings and
-# integers: the collector stops tracking such a tuple in the first collection that sees it,
-# and the tuple holding it in the next one, before either is counted as long-lived. A tuple
-# nested deeper would stay tracked for one more collection per level, be counted long-lived
-# and make full collections (which walk every tracked object) come sooner.
+# A compact route's labels, annotations, references and status entries are kept flat, each a
+# tuple of strings and integers: the collector stops tracking such a tuple in the first
+# collection that sees it, and the route's tuple holding them in the next one, before either
+# is counted as long-lived, so a loaded route is one tracked object (the model). A tuple nested
+# deeper, or holding a dict, would stay tracked longer or for good, be counted long-lived and
+# make full collections (which walk every tracked object) come sooner.
+
+
+def _flat_map(mapping: Mapping[str, str] | None) -> tuple[str, ...] | None:
+    """A dict of strings (labels, annotations) as one flat tuple: key, value, key, value, ..."""
+    return None if mapping is None else tuple([item for pair in mapping.items() for item in pair])
+
+
+def _map_of(flat: tuple[str, ...] | None) -> dict[str, str] | None:
+    """The dict of :func:`_flat_map` (a new one on each call)."""
+    return None if flat is None else dict(zip(flat[::2], flat[1::2], strict=True))
 
 
 def _flat_refs(refs: Sequence[Mapping[str, Any]]) -> tuple[Any, ...]:
@@ -501,7 +512,7 @@ class RouteBase(GatewayAPIResource):
     _has_hostnames: ClassVar[bool] = False
 
     # A route may also hold its manifest compact (``KubeModel._thaw``): a fast load keeps its
-    # document's text and the values below, as tuples, strings and dicts of strings, which the
+    # document's text and the values below, as flat tuples of strings and numbers, which the
     # collector does not walk. The readers below give the same values from either form; reading
     # anything else makes the manifest whole.
 
@@ -521,8 +532,8 @@ class RouteBase(GatewayAPIResource):
             metadata["name"],
             namespace,
             metadata.get("generation"),
-            metadata.get("annotations"),
-            metadata.get("labels"),
+            _flat_map(metadata.get("annotations")),
+            _flat_map(metadata.get("labels")),
             metadata.get("creationTimestamp"),
             (spec.get("hostnames") or ()) if cls._has_hostnames else (),
             _flat_refs(spec.get("parentRefs") or ()),
@@ -568,14 +579,14 @@ class RouteBase(GatewayAPIResource):
         """``metadata.annotations``, read from the manifest."""
         data = _SLOT(self)
         if type(data) is tuple:
-            return data[_ANNOTATIONS]  # type: ignore[no-any-return]
+            return _map_of(data[_ANNOTATIONS])
         return data["metadata"].get("annotations")  # type: ignore[no-any-return]
 
     def _label_data(self) -> Mapping[str, str] | None:
         """``metadata.labels``, read from the manifest."""
         data = _SLOT(self)
         if type(data) is tuple:
-            return data[_LABELS]  # type: ignore[no-any-return]
+            return _map_of(data[_LABELS])
         return data["metadata"].get("labels")  # type: ignore[no-any-return]
 
     def _created(self) -> str | None:
