@@ -28,6 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 from gatewaydns._errors import ConfigError
+from gatewaydns._routes import RouteBase
 
 __all__ = ["compile_fqdn_template"]
 
@@ -64,7 +65,9 @@ def _compile_one(text: str) -> list[Piece]:
 
 
 def _render(pieces: list[Piece], route: Any) -> list[str]:
-    meta = route.metadata
+    # a route of the library is read through its readers, which a compact route (a fast
+    # load's, #17) answers without being made whole; anything else through its attributes
+    ours = isinstance(route, RouteBase)
     results = [""]
     for kind, value in pieces:
         if kind == "text":
@@ -76,9 +79,12 @@ def _render(pieces: list[Piece], route: Any) -> list[str]:
         elif kind == "kind":
             add = [route.kind.lower()]
         elif kind == "hostname":
-            add = list(route.spec_hostnames)
+            add = list(route._hostname_data() if ours else route.spec_hostnames)
         else:
-            source = meta.labels if kind == "label" else meta.annotations
+            if ours:
+                source = route._label_data() if kind == "label" else route._annotation_data()
+            else:
+                source = route.metadata.labels if kind == "label" else route.metadata.annotations
             found = (source or {}).get(value)
             add = [] if found is None else [found]
         results = [r + a for r in results for a in add]
