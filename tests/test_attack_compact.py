@@ -565,3 +565,14 @@ def test_flat_parts_of_varied_routes_are_untracked_after_one_collection(
         held = _SLOT(r)
         for part in (held[_REFS], held[_STATUS], held[_HOSTNAMES], held[_ROW_LABELS]):
             assert not gc.is_tracked(part)
+
+
+def test_the_compact_aware_kind_reader_keeps_the_missing_field_contract() -> None:
+    # ``kind`` is read by the compact-aware reader on every route class; on a whole manifest
+    # without the key it must behave as every other required field does: AttributeError (so
+    # getattr with a default, repr and iteration work), not a KeyError
+    bare = RouteBase.model_construct(metadata={"name": "a"})
+    assert getattr(bare, "kind", None) is None
+    assert "kind=<missing>" in repr(bare)
+    assert "kind" not in dict(bare)
+    assert HTTPRoute.model_construct(metadata={"name": "a"}).kind == "HTTPRoute"
