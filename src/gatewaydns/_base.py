@@ -232,7 +232,10 @@ def _reader(spec: _FieldSpec, compact: int | None = None) -> property:
             data = _SLOT(obj)
             if type(data) is tuple:
                 return data[compact]
-            return data.get(key, default) if default is not _MISSING else data[key]
+            try:
+                return data[key]
+            except KeyError:
+                return missing(obj)  # the default, or AttributeError as every reader gives
 
         return property(read_compact, doc=name)
     if spec.shape == _Shape.PLAIN:
