@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 import gatewaydns
 from gatewaydns import PlanOptions, Reconciler, Snapshot, SourceConfig, TXTRegistry
 from gatewaydns._base import _SLOT
-from gatewaydns._compute import RouteOutcome
+from gatewaydns._compute import RouteOutcome, build_index, compute_route
 from gatewaydns._routes import _ANNOTATIONS, _HOSTNAMES, _LABELS, _REFS, _STATUS, RouteBase
 from gatewaydns.testing import InMemoryProvider, ScriptedWatcher
 
@@ -260,3 +260,22 @@ def test_a_results_outcomes_are_untracked_by_the_collector() -> None:
     gc.collect()
     gc.collect()
     assert not [o for o in outcomes if gc.is_tracked(o)]
+
+
+def test_the_namespace_rules_refusals_are_kept_untracked() -> None:
+    # what the index keeps per refused (Gateway, namespace) pair is one flat tuple, not a
+    # Serving and its Rejections (named tuples the collector tracks for good); what it gives
+    # back is checked against asking every rule in tests/test_compute_speed.py
+    fast, _ = _both(manifest_text(300))
+    idx = build_index(fast, SourceConfig())
+    for r in fast.routes:
+        compute_route(r, idx, None)
+    kept = [
+        entry
+        for plan in idx.memo["serving_listeners"].values()
+        for entry in plan.by_namespace.values()
+        if type(entry) is tuple
+    ]
+    assert kept
+    gc.collect()
+    assert not [entry for entry in kept if gc.is_tracked(entry)]

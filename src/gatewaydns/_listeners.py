@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, TypeAlias
+from typing import Any, NamedTuple, TypeAlias
 
 from gatewaydns._base import GATEWAY_GROUP
 from gatewaydns._diagnostics import ReasonCode, Rejection
@@ -238,13 +238,31 @@ class _Check(NamedTuple):
     normalized: Hostname | None
 
 
+class _Refusals(NamedTuple):
+    """What the namespaces refused by the same listeners share (see :func:`_kept`).
+
+    Attributes:
+        listeners, names, hostnames, normalized: as :class:`Serving` has them.
+        slots: one per listener that does not serve, in order: its rejection when a rule other
+            than the namespace rule gave it, else its place in the namespace's refusals.
+    """
+
+    listeners: tuple[Listener, ...]
+    names: tuple[str, ...]
+    hostnames: tuple[str | None, ...]
+    normalized: tuple[Hostname | None, ...]
+    slots: tuple[Rejection | int, ...]
+
+
 class _Plan(NamedTuple):
     """What :func:`serving_listeners` keeps per parent and route kind."""
 
     checks: tuple[_Check, ...]
     admitted: Serving  # the outcome when every namespace rule asked admits the namespace
     blind: bool  # no listener's namespace rule must be asked: ``admitted`` is the outcome
-    by_namespace: dict[str, Serving]
+    # namespace -> ``admitted``, or the namespace's refusals kept flat (:func:`_kept`)
+    by_namespace: dict[str, Serving | tuple[Any, ...]]
+    by_refused: dict[tuple[int, ...], _Refusals]  # which listeners refused -> what they share
 
 
 def serving_listeners(parent: Parent, kind: str, namespace: str, index: Index) -> Serving:
@@ -272,10 +290,12 @@ def serving_listeners(parent: Parent, kind: str, namespace: str, index: Index) -
         plan = remember(table, key, _plan(parent, kind, namespace, index))
     if plan.blind:
         return plan.admitted
-    found: Serving | None = plan.by_namespace.get(namespace)
+    found = plan.by_namespace.get(namespace)
     if found is None:
         found = plan.by_namespace[namespace] = _serving(plan, parent, kind, namespace, index)
-    return found
+    if type(found) is tuple:  # a refused namespace's outcome, kept flat
+        return _unkept(plan, found)
+    return found  # type: ignore[return-value]
 
 
 def _plan(parent: Parent, kind: str, namespace: str, index: Index) -> _Plan:
@@ -307,11 +327,16 @@ def _plan(parent: Parent, kind: str, namespace: str, index: Index) -> _Plan:
                 normalize_hostname(hostname) if hostname else None,
             )
         )
-    return _Plan(tuple(checks), _outcome(checks, {}), not any(c.ask for c in checks), {})
+    return _Plan(tuple(checks), _outcome(checks, {}), not any(c.ask for c in checks), {}, {})
 
 
-def _serving(plan: _Plan, parent: Parent, kind: str, namespace: str, index: Index) -> Serving:
-    """The plan's outcome with the namespace rule asked about ``namespace``."""
+def _serving(
+    plan: _Plan, parent: Parent, kind: str, namespace: str, index: Index
+) -> Serving | tuple[Any, ...]:
+    """The plan's outcome with the namespace rule asked about ``namespace``.
+
+    Kept flat when a listener refuses the namespace (see :func:`_kept`).
+    """
     refused: dict[int, Rejection] = {}
     for i, check in enumerate(plan.checks):
         if check.ask and check.before is None:
@@ -320,7 +345,48 @@ def _serving(plan: _Plan, parent: Parent, kind: str, namespace: str, index: Inde
             if rejection is not None:
                 refused[i] = rejection
     # a namespace every asked listener admits shares the one outcome
-    return _outcome(plan.checks, refused) if refused else plan.admitted
+    return _kept(plan, refused) if refused else plan.admitted
+
+
+def _kept(plan: _Plan, refused: Mapping[int, Rejection]) -> tuple[Any, ...]:
+    """A refused namespace's outcome as the plan keeps it: one flat tuple of strings and numbers.
+
+    ``(how many listeners refused, their positions..., each refusal's fields...)``; what does not
+    depend on the namespace is kept once per set of refusing listeners (``by_refused``). The
+    collector stops tracking such a tuple at its first look, where an outcome per (Gateway,
+    namespace) pair — a ``Serving`` and its ``Rejection``s, named tuples it tracks for good —
+    was counted long-lived and, at 50k routes, brought a full collection into a computation
+    (#17). :func:`_unkept` makes the outcome again.
+    """
+    positions = tuple(sorted(refused))
+    if positions not in plan.by_refused:
+        outcome = _outcome(plan.checks, refused)
+        slots: list[Rejection | int] = []
+        for i, check in enumerate(plan.checks):
+            if check.before is not None:
+                slots.append(check.before)
+            elif i in refused:
+                slots.append(positions.index(i))
+            elif check.after is not None:
+                slots.append(check.after)
+        plan.by_refused[positions] = _Refusals(
+            outcome.listeners, outcome.names, outcome.hostnames, outcome.normalized, tuple(slots)
+        )
+    fields = [field for i in positions for field in refused[i]]
+    return (len(positions), *positions, *fields)
+
+
+def _unkept(plan: _Plan, kept: tuple[Any, ...]) -> Serving:
+    """The outcome :func:`_kept` keeps, made again (the same values)."""
+    count = kept[0]
+    shared = plan.by_refused[kept[1 : 1 + count]]
+    size = len(Rejection._fields)
+    start = 1 + count
+    refusals = [
+        Rejection._make(kept[start + i * size : start + (i + 1) * size]) for i in range(count)
+    ]
+    rejections = tuple(refusals[s] if isinstance(s, int) else s for s in shared.slots)
+    return Serving(shared.listeners, rejections, shared.names, shared.hostnames, shared.normalized)
 
 
 def _outcome(checks: Sequence[_Check], refused: Mapping[int, Rejection]) -> Serving:
