@@ -212,3 +212,23 @@ MOVED_CAUGHT_UP = model(
         generation=2,
     )
 )
+
+
+def route_readings(r: Any) -> tuple[Any, ...]:
+    """Everything a route's readers give (what a compact route answers without its manifest)."""
+    return (
+        r.kind,
+        r.name,
+        r.namespace,
+        r.key,
+        r.resource,
+        r._generation(),
+        r._annotation_data(),
+        r._label_data(),
+        r._created(),
+        tuple(r._hostname_data()),
+        r._parent_ref_fields(),
+        r._status_entries(),
+        r._observed(),
+        r._row_labels(),
+    )

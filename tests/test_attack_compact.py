@@ -38,7 +38,7 @@ from gatewaydns._routes import _HOSTNAMES, _REFS, _ROW_LABELS, _STATUS, RouteBas
 from gatewaydns._template import compile_fqdn_template
 from gatewaydns.testing import InMemoryProvider, ScriptedWatcher
 
-from .helpers import ALL, G, gateway, listener, listener_set, namespace, route
+from .helpers import ALL, G, gateway, listener, listener_set, namespace, route, route_readings
 
 A = "external-dns.alpha.kubernetes.io/"
 
@@ -61,25 +61,6 @@ def _both(docs: Sequence[dict[str, Any]], ascii: bool = False) -> tuple[Snapshot
     assert all(_compact(r) for r in fast.routes) or "\\ud83d" in text
     assert not any(_compact(r) for r in whole.routes)
     return fast, whole
-
-
-def _readings(r: RouteBase) -> tuple[Any, ...]:
-    return (
-        r.kind,
-        r.name,
-        r.namespace,
-        r.key,
-        r.resource,
-        r._generation(),
-        r._annotation_data(),
-        r._label_data(),
-        r._created(),
-        tuple(r._hostname_data()),
-        r._parent_ref_fields(),
-        r._status_entries(),
-        r._observed(),
-        r._row_labels(),
-    )
 
 
 # --- odd but valid manifests ---------------------------------------------------------------
@@ -296,13 +277,13 @@ def test_odd_routes_read_alike_compact_or_whole(docs: list[dict[str, Any]], asci
     fast, whole = _both([*_INFRA, *docs], ascii)
     for compact, full in zip(fast.routes, whole.routes, strict=True):
         held = _compact(compact)
-        assert _readings(compact) == _readings(full)
+        assert route_readings(compact) == route_readings(full)
         assert _compact(compact) == held
         assert compact.model_dump(mode="json", by_alias=True, exclude_unset=True) == (
             full.model_dump(mode="json", by_alias=True, exclude_unset=True)
         )
         assert not _compact(compact)
-        assert _readings(compact) == _readings(full)
+        assert route_readings(compact) == route_readings(full)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -420,7 +401,7 @@ def test_copies_of_a_compact_route_are_independent_and_whole() -> None:
         made = make(compact)
         assert not _compact(made)
         assert made == compact
-        assert _readings(made) == _readings(compact)
+        assert route_readings(made) == route_readings(compact)
 
 
 def test_threads_thawing_one_route_see_one_manifest() -> None:

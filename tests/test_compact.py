@@ -21,10 +21,10 @@ import gatewaydns
 from gatewaydns import PlanOptions, Reconciler, Snapshot, SourceConfig, TXTRegistry
 from gatewaydns._base import _SLOT
 from gatewaydns._compute import RouteOutcome, build_index, compute_route
-from gatewaydns._routes import _ANNOTATIONS, _HOSTNAMES, _LABELS, _REFS, _STATUS, RouteBase
+from gatewaydns._routes import _ANNOTATIONS, _HOSTNAMES, _LABELS, _REFS, _STATUS
 from gatewaydns.testing import InMemoryProvider, ScriptedWatcher
 
-from .helpers import G, accepted, gateway, listener, namespace, route
+from .helpers import G, accepted, gateway, listener, namespace, route, route_readings
 
 
 def _list(*items: dict[str, Any]) -> str:
@@ -43,24 +43,6 @@ def _both(text: str) -> tuple[Snapshot, Snapshot]:
     assert all(_compact(r) for r in fast.routes)
     assert not any(_compact(r) for r in whole.routes)
     return fast, whole
-
-
-def _readings(r: RouteBase) -> tuple[Any, ...]:
-    return (
-        r.kind,
-        r.name,
-        r.namespace,
-        r.key,
-        r.resource,
-        r._generation(),
-        r._annotation_data(),
-        r._label_data(),
-        r._created(),
-        tuple(r._hostname_data()),
-        r._parent_ref_fields(),
-        r._status_entries(),
-        r._observed(),
-    )
 
 
 _NAMES = st.sampled_from(["a", "b", "gw", "ls-0"])
@@ -138,7 +120,7 @@ def _routes(draw: st.DrawFn) -> list[dict[str, Any]]:
 def test_every_reader_gives_what_the_whole_manifest_gives(docs: list[dict[str, Any]]) -> None:
     fast, whole = _both(_list(*docs))
     for compact, full in zip(fast.routes, whole.routes, strict=True):
-        assert _readings(compact) == _readings(full)
+        assert route_readings(compact) == route_readings(full)
         assert _compact(compact)  # reading those did not make the manifest whole
         # anything else does, and it is the manifest the general loader has
         assert compact == full
@@ -146,7 +128,7 @@ def test_every_reader_gives_what_the_whole_manifest_gives(docs: list[dict[str, A
         assert compact.model_dump(mode="json", by_alias=True, exclude_unset=True) == (
             full.model_dump(mode="json", by_alias=True, exclude_unset=True)
         )
-        assert _readings(compact) == _readings(full)
+        assert route_readings(compact) == route_readings(full)
 
 
 _CONFIGS = [
