@@ -29,7 +29,13 @@ from typing import Any, NamedTuple, TypeAlias
 
 from gatewaydns._annotations import Annotations
 from gatewaydns._config import SourceConfig
-from gatewaydns._diagnostics import Diagnostic, Rejection, diagnostics_logged
+from gatewaydns._diagnostics import (
+    Diagnostic,
+    Rejection,
+    diagnostics_logged,
+    flat_rejections,
+    rejections_of,
+)
 from gatewaydns._endpoint import Endpoint, EndpointMaker, Row
 from gatewaydns._hold import RowsByRoute, address_loss_hold, behind_hold
 from gatewaydns._hostnames import intersect_hostnames
@@ -259,8 +265,6 @@ def compute_endpoints(
     return finish(snapshot.routes, dict(zip(keys, found, strict=True)), config, keys=keys)
 
 
-_REJECTION_FIELDS = len(Rejection._fields)
-
 #: A route's outcome as a result and a reconciler keep it: one flat tuple ``(key, kind,
 #: namespace, name, held, address_lost, where the attachments begin, where the endpoints begin,
 #: the rejections' fields..., the attachments' fields..., the endpoints (rows)...)``. Its items
@@ -317,7 +321,7 @@ class RouteOutcome:
         address_lost: bool = False,
         key: str = "",
     ) -> None:
-        rejected = [field for rejection in rejections for field in rejection]
+        rejected = flat_rejections(rejections)
         attachments_at = _FIRST_REJECTION + len(rejected)
         rows_at = attachments_at + len(attachment_rows)
         self.flat: OutcomeRow = (
@@ -377,13 +381,7 @@ class RouteOutcome:
     def rejections(self) -> tuple[Rejection, ...]:
         """The rules' rejections, in the order found."""
         flat = self.flat
-        size = _REJECTION_FIELDS
-        return tuple(
-            [
-                Rejection._make(flat[i : i + size])
-                for i in range(_FIRST_REJECTION, flat[_ATTACHMENTS_AT], size)
-            ]
-        )
+        return tuple(rejections_of(flat[_FIRST_REJECTION : flat[_ATTACHMENTS_AT]]))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, RouteOutcome):

@@ -7,6 +7,7 @@ severity and a one-line explanation; the docs page ``docs/diagnostics.md`` is ch
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Sequence
 from typing import Literal, NamedTuple, TypeAlias
 
 from pydantic import ConfigDict
@@ -20,7 +21,9 @@ __all__ = [
     "ReasonCode",
     "Rejection",
     "diagnostics_logged",
+    "flat_rejections",
     "make_diagnostic",
+    "rejections_of",
 ]
 
 _log = logging.getLogger("gatewaydns")
@@ -277,3 +280,19 @@ class Rejection(NamedTuple):
             listener=self.listener,
             hostname=self.hostname,
         )
+
+
+def flat_rejections(rejections: Iterable[Rejection]) -> list[str | None]:
+    """``rejections`` as their fields, one after another.
+
+    What is kept for a while (a route's outcome, the namespace rule's refusals) keeps this:
+    strings, which the garbage collector stops tracking, where a ``Rejection`` (a named tuple)
+    stays tracked for good (#17). :func:`rejections_of` makes them again.
+    """
+    return [field for rejection in rejections for field in rejection]
+
+
+def rejections_of(fields: Sequence[str | None]) -> list[Rejection]:
+    """The rejections :func:`flat_rejections` kept as ``fields`` (the same values)."""
+    size = len(Rejection._fields)
+    return [Rejection._make(fields[i : i + size]) for i in range(0, len(fields), size)]

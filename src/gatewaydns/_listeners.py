@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeAlias
 
 from gatewaydns._base import GATEWAY_GROUP
-from gatewaydns._diagnostics import ReasonCode, Rejection
+from gatewaydns._diagnostics import ReasonCode, Rejection, flat_rejections, rejections_of
 from gatewaydns._gateway import Listener
 from gatewaydns._hostnames import normalize_hostname
 from gatewaydns._index import Index, memo_table, remember
@@ -372,19 +372,14 @@ def _kept(plan: _Plan, refused: Mapping[int, Rejection]) -> tuple[Any, ...]:
         plan.by_refused[positions] = _Refusals(
             outcome.listeners, outcome.names, outcome.hostnames, outcome.normalized, tuple(slots)
         )
-    fields = [field for i in positions for field in refused[i]]
-    return (len(positions), *positions, *fields)
+    return (len(positions), *positions, *flat_rejections(refused[i] for i in positions))
 
 
 def _unkept(plan: _Plan, kept: tuple[Any, ...]) -> Serving:
     """The outcome :func:`_kept` keeps, made again (the same values)."""
     count = kept[0]
     shared = plan.by_refused[kept[1 : 1 + count]]
-    size = len(Rejection._fields)
-    start = 1 + count
-    refusals = [
-        Rejection._make(kept[start + i * size : start + (i + 1) * size]) for i in range(count)
-    ]
+    refusals = rejections_of(kept[1 + count :])
     rejections = tuple(refusals[s] if isinstance(s, int) else s for s in shared.slots)
     return Serving(shared.listeners, rejections, shared.names, shared.hostnames, shared.normalized)
 

@@ -427,12 +427,12 @@ def _accepted(entry: Mapping[str, Any]) -> Mapping[str, Any] | None:
 # make full collections (which walk every tracked object) come sooner.
 
 
-def _flat_map(mapping: Mapping[str, str] | None) -> tuple[str, ...] | None:
-    """A dict of strings (labels, annotations) as one flat tuple: key, value, key, value, ..."""
+def _flat_map(mapping: Mapping[str, Any] | None) -> tuple[Any, ...] | None:
+    """A dict (labels, annotations, a condition) as one flat tuple: key, value, key, value, ..."""
     return None if mapping is None else tuple([item for pair in mapping.items() for item in pair])
 
 
-def _map_of(flat: tuple[str, ...] | None) -> dict[str, str] | None:
+def _map_of(flat: Sequence[Any] | None) -> dict[Any, Any] | None:
     """The dict of :func:`_flat_map` (a new one on each call)."""
     return None if flat is None else dict(zip(flat[::2], flat[1::2], strict=True))
 
@@ -457,13 +457,12 @@ def _flat_entries(entries: Sequence[Mapping[str, Any]]) -> tuple[Any, ...]:
     for entry in entries:
         flat += ParentReference.fields_of(entry["parentRef"])
         flat.append(entry.get("controllerName"))
-        cond = _accepted(entry)
+        cond = _flat_map(_accepted(entry))
         if cond is None:
             flat.append(-1)
         else:
-            flat.append(len(cond))
-            for item in cond.items():
-                flat += item
+            flat.append(len(cond) // 2)
+            flat += cond
     return tuple(flat)
 
 
@@ -474,8 +473,7 @@ def _entries_of(flat: tuple[Any, ...]) -> tuple[StatusEntry, ...]:
     while i < len(flat):
         count = flat[i + 7]
         end = i + 8 + 2 * max(count, 0)
-        items = flat[i + 8 : end]
-        cond = None if count < 0 else dict(zip(items[::2], items[1::2], strict=True))
+        cond = None if count < 0 else _map_of(flat[i + 8 : end])
         out.append((flat[i : i + 6], flat[i + 6], cond))
         i = end
     return tuple(out)
