@@ -559,6 +559,12 @@ def keeps_section_13(
         ("restart",),
     ]
 )
+@example(  # a CNAME of ours loses its name to an A; it held the TXT name of another A
+    [
+        ("route", 0, "g4", ["b.example.com", "a-b.example.com"], 0),
+        ("route", 1, "g3", ["a-b.example.com"], 0),
+    ]
+)
 def test_reconciler_against_bind_with_a_concurrent_writer(
     named: dict[str, Any], actions: list[tuple[Any, ...]]
 ) -> None:

@@ -577,3 +577,39 @@ def test_record_whose_txt_name_holds_our_cname_that_goes_converges_in_one_round(
     refused = plan([want], theirs, owner_id=OWNER)
     assert refused.units == ()
     assert "holds a CNAME" in refused.diagnostics[0].message
+
+
+def test_record_whose_txt_name_holds_our_cname_that_loses_its_name_converges_in_one_round() -> (
+    None
+):
+    """Routes now want an A at ``a-b``, where a CNAME of ours still is, and an A at ``b``, whose
+    ownership TXT name is ``a-b``. The CNAME is still wanted, but it loses its name to the A
+    (a CNAME shares its name with nothing): it goes, so it no longer blocks ``b``. Before, ``b``
+    was refused until the next full plan (found by the reconciler attack against BIND)."""
+    from gatewaydns.testing import InMemoryProvider
+
+    cname = ep("a-b.example.com", "lb.example.net", rtype="CNAME", resource="httproute/app/r1")
+    wants = [
+        ep("a-b.example.com", "192.0.2.4", resource="httproute/app/r0"),
+        ep("b.example.com", "192.0.2.4", resource="httproute/app/r0"),
+        cname,
+    ]
+    provider = InMemoryProvider(owned(cname))
+    changes = plan(wants, provider.records(), owner_id=OWNER)
+    assert [d.reason for d in changes.diagnostics] == ["name-conflict"]  # the CNAME's
+    assert sorted(keys(changes.create)) == sorted(
+        [
+            ("a-a-b.example.com", "TXT", (REG.txt_value("httproute/app/r0"),)),
+            ("a-b.example.com", "A", ("192.0.2.4",)),
+            ("a-b.example.com", "TXT", (REG.txt_value("httproute/app/r0"),)),
+            ("b.example.com", "A", ("192.0.2.4",)),
+        ]
+    )
+    [(name, rtype, _), (txt, _, _)] = keys(changes.delete)
+    assert (name, rtype, txt) == ("a-b.example.com", "CNAME", "cname-a-b.example.com")
+    provider.apply_changes(changes)
+    again = plan(wants, provider.records(), owner_id=OWNER)
+    assert again.units == ()
+    # under upsert-only our CNAME stays, so neither A can be created
+    kept = plan(wants, owned(cname), PlanOptions(REG, policy="upsert-only"))
+    assert kept.units == ()

@@ -573,6 +573,16 @@ class _Planner:
     def refuse(self, ep: Endpoint, reason: ReasonCode, message: str) -> None:
         self.diagnostics.append(_diag(ep, reason, message))
 
+    def unwant(self, key: RecordKey) -> None:
+        """``key`` is wanted no more; a record of ours there is doomed (deleted under sync)."""
+        self.wanted.discard(key)
+        if self.policy == "sync" and key in self.zone.records:
+            if self.zone.claim(*key).state == "ours" and key not in self.doomed:
+                self.doomed.add(key)
+                txt = self.zone.txt_at(*key)
+                if txt is not None:
+                    self.doomed_at.setdefault(txt.dns_name, []).append(key)
+
     def in_the_way(self, want: Endpoint) -> list[Endpoint]:
         """A CNAME of ours nobody wants at ``want``'s ownership TXT name (it must go first)."""
         key = (
@@ -822,13 +832,9 @@ def plan(
     wants = _in_scope(desired, managed, flt)
     planner.wanted = {w.key for w in wants}
     delegations = {n for n, t, _ in zone.all if t == "NS" and zone_list and n not in zone_list}
-    if opts.policy == "sync":
-        for key in zone.records:
-            if key not in planner.wanted and zone.claim(*key).state == "ours":
-                planner.doomed.add(key)
-                txt = zone.txt_at(*key)
-                if txt is not None:
-                    planner.doomed_at.setdefault(txt.dns_name, []).append(key)
+    for key in zone.records:
+        if key not in planner.wanted:
+            planner.unwant(key)
     publishable = []
     for want in wants:
         problem = publish_problem(
@@ -937,7 +943,8 @@ def _coexisting(
             others = names[want.dns_name] - {"CNAME"}
             foreign = present - managed_here
             if others:  # A/AAAA win: a CNAME of ours already there is replaced, not kept
-                planner.wanted.discard(want.key)
+                # (and, doomed, it no longer blocks the records whose TXT name it holds)
+                planner.unwant(want.key)
                 planner.refuse(
                     want,
                     "name-conflict",
