@@ -579,9 +579,7 @@ def test_record_whose_txt_name_holds_our_cname_that_goes_converges_in_one_round(
     assert "holds a CNAME" in refused.diagnostics[0].message
 
 
-def test_record_whose_txt_name_holds_our_cname_that_loses_its_name_converges_in_one_round() -> (
-    None
-):
+def test_record_whose_txt_name_holds_our_cname_that_loses_its_name_converges_in_one_round() -> None:
     """Routes now want an A at ``a-b``, where a CNAME of ours still is, and an A at ``b``, whose
     ownership TXT name is ``a-b``. The CNAME is still wanted, but it loses its name to the A
     (a CNAME shares its name with nothing): it goes, so it no longer blocks ``b``. Before, ``b``

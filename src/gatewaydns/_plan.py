@@ -576,12 +576,13 @@ class _Planner:
     def unwant(self, key: RecordKey) -> None:
         """``key`` is wanted no more; a record of ours there is doomed (deleted under sync)."""
         self.wanted.discard(key)
-        if self.policy == "sync" and key in self.zone.records:
-            if self.zone.claim(*key).state == "ours" and key not in self.doomed:
-                self.doomed.add(key)
-                txt = self.zone.txt_at(*key)
-                if txt is not None:
-                    self.doomed_at.setdefault(txt.dns_name, []).append(key)
+        if self.policy != "sync" or key not in self.zone.records or key in self.doomed:
+            return
+        if self.zone.claim(*key).state == "ours":
+            self.doomed.add(key)
+            txt = self.zone.txt_at(*key)
+            if txt is not None:
+                self.doomed_at.setdefault(txt.dns_name, []).append(key)
 
     def in_the_way(self, want: Endpoint) -> list[Endpoint]:
         """A CNAME of ours nobody wants at ``want``'s ownership TXT name (it must go first)."""
