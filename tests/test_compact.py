@@ -245,9 +245,10 @@ def test_a_results_outcomes_are_untracked_by_the_collector() -> None:
 
 
 def test_the_namespace_rules_refusals_are_kept_untracked() -> None:
-    # what the index keeps per refused (Gateway, namespace) pair is one flat tuple, not a
-    # Serving and its Rejections (named tuples the collector tracks for good); what it gives
-    # back is checked against asking every rule in tests/test_compute_speed.py
+    # what the index keeps per refused namespace (shared by the Gateways whose namespace rule
+    # reads the same values) is one flat tuple, not a Serving and its Rejections (named tuples
+    # the collector tracks for good); what it gives back is checked against asking every rule
+    # in tests/test_compute_speed.py
     fast, _ = _both(manifest_text(300))
     idx = build_index(fast, SourceConfig())
     for r in fast.routes:
@@ -256,7 +257,7 @@ def test_the_namespace_rules_refusals_are_kept_untracked() -> None:
         entry
         for plan in idx.memo["serving_listeners"].values()
         for entry in plan.by_namespace.values()
-        if type(entry) is tuple
+        if entry  # () when every listener asked admits the namespace
     ]
     assert kept
     gc.collect()

@@ -291,6 +291,74 @@ def test_serving_listeners_are_the_admitted_listeners(
                 )
 
 
+def test_gateways_made_from_one_template_share_the_namespace_rule(monkeypatch: Any) -> None:
+    """Gateways whose listeners read the same ``allowedRoutes.namespaces`` at the same places
+    (and share an owner namespace) ask the namespace rule once per namespace between them; what
+    each gives back still names its own Gateway and listeners."""
+    from gatewaydns import _listeners
+    from tests.helpers import gateway, listener, namespace, route
+
+    def listeners(prefix: str, sel: dict[str, Any]) -> list[dict[str, Any]]:
+        return [
+            listener(
+                f"{prefix}-sel", allowed={"namespaces": {"from": "Selector", "selector": sel}}
+            ),
+            listener(f"{prefix}-same", allowed={"namespaces": {"from": "Same"}}),
+            listener(f"{prefix}-all", allowed={"namespaces": {"from": "All"}}),
+            listener(f"{prefix}-bad", allowed={"namespaces": {"from": "Selector"}}),
+            listener(f"{prefix}-odd", allowed={"namespaces": {"from": "Elsewhere"}}),
+        ]
+
+    team_a = {"matchLabels": {"team": "a"}}
+    gateways = [
+        gateway("g1", listeners=listeners("x", team_a)),
+        gateway("g2", listeners=listeners("y", team_a)),  # g1's template: shares
+        gateway("g3", namespace="edge", listeners=listeners("x", team_a)),  # other owner
+        gateway("g4", listeners=listeners("x", {"matchLabels": {"team": "b"}})),  # other selector
+    ]
+    spaces = ["ns-a", "ns-b", "infra", "edge", "missing"]
+    docs = [
+        namespace("ns-a", {"team": "a"}),
+        namespace("ns-b", {"team": "b"}),
+        namespace("infra"),
+        namespace("edge", {"team": "a"}),
+        *gateways,
+        *(
+            route(
+                f"r-{g}",
+                ns,
+                hostnames=["a.example.com"],
+                parents=[{"name": g, "namespace": "edge" if g == "g3" else "infra"}],
+            )
+            for ns in spaces
+            for g in ("g1", "g2", "g3", "g4")
+        ),
+    ]
+    asked: list[str] = []
+    judge = _listeners._judge_namespace
+
+    def counted(c: Any, *allowed: Any) -> Any:
+        asked.append(c.namespace)
+        return judge(c, *allowed)
+
+    monkeypatch.setattr(_listeners, "_judge_namespace", counted)
+    snapshot = gatewaydns.Snapshot.from_manifests(docs)
+    idx = build_index(snapshot, SourceConfig())
+    asks = [(r, resolve_parents(r, idx)[0][0]) for r in snapshot.routes]
+    found = [serving_listeners(parent, r.kind, r.namespace, idx) for r, parent in asks]
+    # four listeners ask, per namespace: once for g1 and g2 together, once each for g3 and g4
+    assert len(asked) == 4 * len(spaces) * 3
+    assert len(idx.memo["namespace-verdicts"]) == 3
+    monkeypatch.undo()
+    seen = set()
+    for (r, parent), serving in zip(asks, found, strict=True):
+        expected = admitted_listeners(parent, r.kind, r.namespace, idx.namespaces)
+        assert (serving.listeners, serving.rejections) == expected
+        assert {j.parent for j in serving.rejections} == {parent.label}
+        seen.add((parent.key[1:], r.namespace, tuple(j.listener for j in serving.rejections)))
+    assert (("infra", "g2"), "ns-b", ("y-sel", "y-same", None, "y-odd")) in seen  # bad: the Gateway
+
+
 ANNOTATION_SETS = st.sampled_from(
     [
         None,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeAlias
 
 from gatewaydns._base import GATEWAY_GROUP
-from gatewaydns._diagnostics import ReasonCode, Rejection, flat_rejections, rejections_of
+from gatewaydns._diagnostics import ReasonCode, Rejection
 from gatewaydns._gateway import Listener
 from gatewaydns._hostnames import normalize_hostname
 from gatewaydns._index import Index, memo_table, remember
@@ -26,6 +26,7 @@ from gatewaydns._namespaces import (
     admission,
     compiled_selector,
     invalid_selector,
+    selector_value,
 )
 from gatewaydns._parents import Parent
 from gatewaydns._selectors import Selector
@@ -239,7 +240,7 @@ class _Check(NamedTuple):
 
 
 class _Refusals(NamedTuple):
-    """What the namespaces refused by the same listeners share (see :func:`_kept`).
+    """What the namespaces refused by the same listeners of a plan share (see :func:`_unkept`).
 
     Attributes:
         listeners, names, hostnames, normalized: as :class:`Serving` has them.
@@ -258,10 +259,12 @@ class _Plan(NamedTuple):
     """What :func:`serving_listeners` keeps per parent and route kind."""
 
     checks: tuple[_Check, ...]
+    label: str  # the parent's label, what its rejections name
     admitted: Serving  # the outcome when every namespace rule asked admits the namespace
     blind: bool  # no listener's namespace rule must be asked: ``admitted`` is the outcome
-    # namespace -> ``admitted``, or the namespace's refusals kept flat (:func:`_kept`)
-    by_namespace: dict[str, Serving | tuple[Any, ...]]
+    # namespace -> the namespace rule's verdict (:func:`_verdict`), shared by every plan whose
+    # asked listeners read the same ``allowedRoutes.namespaces`` at the same places
+    by_namespace: dict[str, tuple[Any, ...]]
     by_refused: dict[tuple[int, ...], _Refusals]  # which listeners refused -> what they share
 
 
@@ -271,8 +274,10 @@ def serving_listeners(parent: Parent, kind: str, namespace: str, index: Index) -
     The outcome depends on nothing else (the parent's listeners and owner come from its object
     and the ``sectionName``/``port`` selectors, the Namespaces from the index). Of the rules,
     only the namespace rule reads the route's namespace: the others are asked once per parent
-    and route kind, the namespace rule once per namespace, and not at all for listeners that
-    admit ``All`` namespaces. Kept in the index's memo, keyed by those values.
+    and route kind, the namespace rule once per namespace and what it reads of the listeners
+    (their ``allowedRoutes.namespaces`` and owner namespace, shared by the Gateways made from
+    one template), and not at all for listeners that admit ``All`` namespaces. Kept in the
+    index's memo, keyed by those values.
 
     Args:
         parent: the parent.
@@ -290,12 +295,10 @@ def serving_listeners(parent: Parent, kind: str, namespace: str, index: Index) -
         plan = remember(table, key, _plan(parent, kind, namespace, index))
     if plan.blind:
         return plan.admitted
-    found = plan.by_namespace.get(namespace)
-    if found is None:
-        found = plan.by_namespace[namespace] = _serving(plan, parent, kind, namespace, index)
-    if type(found) is tuple:  # a refused namespace's outcome, kept flat
-        return _unkept(plan, found)
-    return found  # type: ignore[return-value]
+    verdict = plan.by_namespace.get(namespace)
+    if verdict is None:
+        verdict = plan.by_namespace[namespace] = _verdict(plan, parent, kind, namespace, index)
+    return _unkept(plan, verdict) if verdict else plan.admitted
 
 
 def _plan(parent: Parent, kind: str, namespace: str, index: Index) -> _Plan:
@@ -327,77 +330,97 @@ def _plan(parent: Parent, kind: str, namespace: str, index: Index) -> _Plan:
                 normalize_hostname(hostname) if hostname else None,
             )
         )
-    return _Plan(tuple(checks), _outcome(checks, {}), not any(c.ask for c in checks), {}, {})
+    # what the namespace rule reads: the owner namespace and, per listener asked, its
+    # allowedRoutes.namespaces as values (selectors are equal when their values are)
+    reads = tuple(
+        (i, c.allowed[0], None if c.allowed[1] is None else selector_value(c.allowed[1]))
+        for i, c in enumerate(checks)
+        if c.ask and c.before is None
+    )
+    verdicts = memo_table(index, "namespace-verdicts")
+    shared_key = (parent.owner_namespace, reads)
+    by_namespace = verdicts.get(shared_key)
+    if by_namespace is None:
+        by_namespace = remember(verdicts, shared_key, {})
+    return _Plan(tuple(checks), parent.label, _admitted(checks), not reads, by_namespace, {})
 
 
-def _serving(
+def _verdict(
     plan: _Plan, parent: Parent, kind: str, namespace: str, index: Index
-) -> Serving | tuple[Any, ...]:
-    """The plan's outcome with the namespace rule asked about ``namespace``.
+) -> tuple[Any, ...]:
+    """The namespace rule asked about ``namespace`` by each of the plan's listeners that ask.
 
-    Kept flat when a listener refuses the namespace (see :func:`_kept`).
+    Kept as one flat tuple of strings and numbers, ``()`` when every listener admits it, else
+    ``(how many listeners refused, their positions..., then per refusal its reason, message and
+    whether it names the listener...)``. It does not name the parent or the listeners, so the
+    plans whose namespace rule reads the same values share it: the rule is asked once per
+    namespace for all the Gateways made from one template, where it was asked once per (Gateway,
+    namespace) pair, and those pairs grow faster than the routes (#17). The collector stops
+    tracking such a tuple at its first look, where a ``Serving`` and its ``Rejection``s (named
+    tuples) kept per pair stayed tracked and, at 50k routes, brought a full collection into a
+    computation. :func:`_unkept` makes the outcome.
     """
-    refused: dict[int, Rejection] = {}
+    positions: list[int] = []
+    fields: list[Any] = []
     for i, check in enumerate(plan.checks):
         if check.ask and check.before is None:
             candidate = Candidate(parent, check.listener, kind, namespace, index.namespaces)
             rejection = _judge_namespace(candidate, *check.allowed)
             if rejection is not None:
-                refused[i] = rejection
-    # a namespace every asked listener admits shares the one outcome
-    return _kept(plan, refused) if refused else plan.admitted
+                positions.append(i)
+                fields += (rejection.reason, rejection.message, rejection.listener is not None)
+    return (len(positions), *positions, *fields) if positions else ()
 
 
-def _kept(plan: _Plan, refused: Mapping[int, Rejection]) -> tuple[Any, ...]:
-    """A refused namespace's outcome as the plan keeps it: one flat tuple of strings and numbers.
-
-    ``(how many listeners refused, their positions..., each refusal's fields...)``; what does not
-    depend on the namespace is kept once per set of refusing listeners (``by_refused``). The
-    collector stops tracking such a tuple at its first look, where an outcome per (Gateway,
-    namespace) pair — a ``Serving`` and its ``Rejection``s, named tuples it tracks for good —
-    was counted long-lived and, at 50k routes, brought a full collection into a computation
-    (#17). :func:`_unkept` makes the outcome again.
-    """
-    positions = tuple(sorted(refused))
-    if positions not in plan.by_refused:
-        outcome = _outcome(plan.checks, refused)
-        slots: list[Rejection | int] = []
-        for i, check in enumerate(plan.checks):
-            if check.before is not None:
-                slots.append(check.before)
-            elif i in refused:
-                slots.append(positions.index(i))
-            elif check.after is not None:
-                slots.append(check.after)
-        plan.by_refused[positions] = _Refusals(
-            outcome.listeners, outcome.names, outcome.hostnames, outcome.normalized, tuple(slots)
+def _unkept(plan: _Plan, verdict: tuple[Any, ...]) -> Serving:
+    """The outcome for a namespace some listener refused (``verdict``: :func:`_verdict`)."""
+    count = verdict[0]
+    positions = verdict[1 : 1 + count]
+    shared = plan.by_refused.get(positions)
+    if shared is None:
+        shared = plan.by_refused[positions] = _refusals(plan.checks, positions)
+    label, checks = plan.label, plan.checks
+    refusals = [
+        Rejection(
+            verdict[at],
+            verdict[at + 1],
+            label,
+            checks[position].name if verdict[at + 2] else None,
         )
-    return (len(positions), *positions, *flat_rejections(refused[i] for i in positions))
-
-
-def _unkept(plan: _Plan, kept: tuple[Any, ...]) -> Serving:
-    """The outcome :func:`_kept` keeps, made again (the same values)."""
-    count = kept[0]
-    shared = plan.by_refused[kept[1 : 1 + count]]
-    refusals = rejections_of(kept[1 + count :])
+        for position, at in zip(positions, range(1 + count, len(verdict), 3), strict=True)
+    ]
     rejections = tuple(refusals[s] if isinstance(s, int) else s for s in shared.slots)
     return Serving(shared.listeners, rejections, shared.names, shared.hostnames, shared.normalized)
 
 
-def _outcome(checks: Sequence[_Check], refused: Mapping[int, Rejection]) -> Serving:
-    """The listeners that serve, and the rejections, given the namespace rule's refusals.
+def _refusals(checks: Sequence[_Check], positions: tuple[int, ...]) -> _Refusals:
+    """What a namespace refused by the listeners at ``positions`` shares with every other."""
+    served: list[_Check] = []
+    slots: list[Rejection | int] = []
+    for i, check in enumerate(checks):
+        if check.before is not None:
+            slots.append(check.before)
+        elif i in positions:
+            slots.append(positions.index(i))
+        elif check.after is not None:
+            slots.append(check.after)
+        else:
+            served.append(check)
+    return _Refusals(
+        tuple(c.listener for c in served),
+        tuple(c.name for c in served),
+        tuple(c.hostname for c in served),
+        tuple(c.normalized for c in served),
+        tuple(slots),
+    )
 
-    ``refused`` maps a check's position to its namespace rule's refusal. A listener is judged
-    by the rules before the namespace rule, then by that refusal, then by the rules after it.
-    """
+
+def _admitted(checks: Sequence[_Check]) -> Serving:
+    """The listeners that serve, and the rejections, when the namespace rule admits."""
     served: list[_Check] = []
     rejections: list[Rejection] = []
-    for i, check in enumerate(checks):
-        rejection = check.before
-        if rejection is None:
-            rejection = refused.get(i)
-        if rejection is None:
-            rejection = check.after
+    for check in checks:
+        rejection = check.before if check.before is not None else check.after
         if rejection is None:
             served.append(check)
         else:

@@ -24,6 +24,7 @@ __all__ = [
     "admission",
     "compiled_selector",
     "invalid_selector",
+    "selector_value",
 ]
 
 #: ``admitted``; ``other-namespace`` (``Same``); ``no-selector``, ``bad-selector``,
@@ -98,7 +99,7 @@ def invalid_selector(
 
 def compiled_selector(selector: LabelSelector) -> Selector | str:
     """A ``LabelSelector`` compiled, or why it is invalid (cached by value)."""
-    return _compile(_selector_value(selector))
+    return _compile(selector_value(selector))
 
 
 _SelectorValue: TypeAlias = tuple[
@@ -106,7 +107,8 @@ _SelectorValue: TypeAlias = tuple[
 ]
 
 
-def _selector_value(selector: LabelSelector) -> _SelectorValue:
+def selector_value(selector: LabelSelector) -> _SelectorValue:
+    """A ``LabelSelector`` as a hashable value: equal selectors, equal values."""
     labels = tuple((selector.match_labels or {}).items())
     exprs = tuple((e.key, e.operator, e.values) for e in selector.match_expressions or ())
     return labels, exprs
