@@ -260,9 +260,22 @@ def compute_endpoints(
         held_from = previous._previous_rows()
     else:
         held_from = None if previous is None else RowsByRoute(previous)
-    found = [compute_route(r, idx, held_from).flat for r in snapshot.routes]
-    keys = [out[0] for out in found]
-    return finish(snapshot.routes, dict(zip(keys, found, strict=True)), config, keys=keys)
+    # one pass: each route's outcome is filed while it is at hand, not found again later in
+    # 50k scattered outcomes (#17)
+    outcomes: dict[str, OutcomeRow] = {}
+    with_rows: dict[str, tuple[Row, ...]] = {}
+    keys: list[str] = []
+    for route in snapshot.routes:
+        flat = compute_route(route, idx, held_from).flat
+        key = flat[0]
+        keys.append(key)
+        outcomes[key] = flat
+        rows = flat[flat[_ROWS_AT] :]
+        if rows:
+            with_rows[key] = rows
+        elif key in with_rows:  # a route listed twice: the last one counts, as in outcomes
+            del with_rows[key]
+    return _finish(snapshot.routes, keys, outcomes, with_rows, config)
 
 
 #: A route's outcome as a result and a reconciler keep it: one flat tuple ``(key, kind,
@@ -630,6 +643,21 @@ def finish(
     """
     if keys is None:
         keys = [r.resource for r in routes]
+    with_rows = {key: rows for key in keys if (rows := outcome_endpoints(outcomes[key]))}
+    return _finish(routes, keys, dict(outcomes), with_rows, config)
+
+
+def _finish(
+    routes: Sequence[Route],
+    keys: Sequence[str],
+    outcomes: dict[str, OutcomeRow],
+    with_rows: dict[str, tuple[Row, ...]],
+    config: SourceConfig,
+) -> Result:
+    """:func:`finish`, given the routes' endpoints by key (``with_rows``: routes with some).
+
+    ``outcomes`` becomes the result's: the caller hands it over and changes it no more.
+    """
     by_key: dict[str, Route] = {}
 
     def entry(key: str) -> RouteEntry:  # only for DNS names several routes want
@@ -637,24 +665,48 @@ def finish(
             by_key.update(zip(keys, routes, strict=True))
         return route_entry(by_key[key], outcome_endpoints(outcomes[key]))
 
-    merged = merge_all(
-        {key: rows for key in keys if (rows := outcome_endpoints(outcomes[key]))},
-        config.conflict_policy,
-        entry,
-    )
-    route_order = sorted(keys, key=lambda key: outcome_who(outcomes[key]))
-    return assemble(route_order, sorted(keys), outcomes, merged)
+    merged = merge_all(with_rows, config.conflict_policy, entry)
+    return assemble(None, None, outcomes, merged, owned=True)
 
 
-@dataclass(frozen=True)
 class _Parts:
-    """What a deferred Result is built from: copies taken when it was computed."""
+    """What a deferred Result is built from: copies taken when it was computed.
 
-    kept: dict[str, tuple[Row, ...]]
-    key_order: Sequence[str]
-    route_order: Sequence[str]
-    outcomes: dict[str, OutcomeRow]
-    conflicts: tuple[Diagnostic, ...]
+    The orders of routes are sorted on first read when the computation did not have them (a
+    computation from scratch needs neither to merge, and a caller that reads only the
+    endpoints never pays for sorting 50k route keys twice).
+    """
+
+    __slots__ = ("_key_order", "_route_order", "conflicts", "kept", "outcomes")
+
+    def __init__(
+        self,
+        kept: dict[str, tuple[Row, ...]],
+        key_order: Sequence[str] | None,
+        route_order: Sequence[str] | None,
+        outcomes: dict[str, OutcomeRow],
+        conflicts: tuple[Diagnostic, ...],
+    ) -> None:
+        self.kept = kept
+        self._key_order = key_order
+        self._route_order = route_order
+        self.outcomes = outcomes
+        self.conflicts = conflicts
+
+    @property
+    def key_order(self) -> Sequence[str]:
+        """Route keys sorted as strings: the order of ``by_route``."""
+        if self._key_order is None:
+            self._key_order = sorted(self.outcomes)
+        return self._key_order
+
+    @property
+    def route_order(self) -> Sequence[str]:
+        """Route keys by (kind, namespace, name): the order of diagnostics."""
+        if self._route_order is None:
+            outcomes = self.outcomes
+            self._route_order = sorted(outcomes, key=lambda key: outcome_who(outcomes[key]))
+        return self._route_order
 
     @property
     def ordered(self) -> Iterator[RouteOutcome]:
@@ -664,10 +716,12 @@ class _Parts:
 
 
 def assemble(
-    route_order: Sequence[str],
-    key_order: Sequence[str],
+    route_order: Sequence[str] | None,
+    key_order: Sequence[str] | None,
     outcomes: Mapping[str, OutcomeRow],
     state: MergeState | Merged,
+    *,
+    owned: bool = False,
 ) -> Result:
     """Build a Result from per-route outcomes and a merge state.
 
@@ -676,16 +730,20 @@ def assemble(
     and ``outcomes`` change.
 
     Args:
-        route_order: route keys by (kind, namespace, name): the order of diagnostics.
-        key_order: route keys sorted as strings: the order of ``by_route``.
+        route_order: route keys by (kind, namespace, name): the order of diagnostics
+            (``None``: sorted from ``outcomes`` when first needed).
+        key_order: route keys sorted as strings: the order of ``by_route`` (``None``: likewise).
         outcomes: route key -> outcome.
         state: the merge of every route's endpoints (incremental, or all at once).
+        owned: ``outcomes`` is the result's to keep (nobody changes it later): not copied.
     """
     parts = _Parts(
         state.kept(),
-        key_order if isinstance(key_order, tuple) else tuple(key_order),
-        route_order if isinstance(route_order, tuple) else tuple(route_order),
-        dict(outcomes),
+        key_order if key_order is None or isinstance(key_order, tuple) else tuple(key_order),
+        route_order
+        if route_order is None or isinstance(route_order, tuple)
+        else tuple(route_order),
+        outcomes if owned and isinstance(outcomes, dict) else dict(outcomes),
         tuple(state.diagnostics()),
     )
     # a merge state kept across rounds (the reconciler's) keeps its Endpoint objects in step
