@@ -20,9 +20,9 @@ What survives is a :class:`Parent`: the listeners the route may attach to, their
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from gatewaydns._base import GATEWAY_GROUP
 from gatewaydns._diagnostics import Rejection
@@ -31,7 +31,7 @@ from gatewaydns._generation import GenerationVerdict, verdicts_of
 from gatewaydns._index import Index, ParentKey, memo_table, remember
 from gatewaydns._meta import ParentReference, find_condition
 from gatewaydns._namespaces import NamespaceQuery, admission, invalid_selector
-from gatewaydns._routes import RefFields, Route
+from gatewaydns._routes import AcceptedFields, RefFields, Route
 from gatewaydns._types import GenerationPolicy
 
 __all__ = ["Parent", "RefIdentity", "RefSelector", "resolve_parents", "stands_for"]
@@ -161,7 +161,7 @@ def resolve_parents(
             break
     policy = config.generation_policy
     generation = route._generation()
-    observed = [None if cond is None else cond.get("observedGeneration") for _, _, cond in entries]
+    observed = [None if cond is None else cond[1] for _, _, cond in entries]
     # rule 6 without a GenerationVerdict per entry in the usual case: strict, every entry has
     # an observedGeneration, and an entry that observed the route's generation is "current"
     # (it counts, nothing to say); any other entry is asked to verdicts_of alone ("stale")
@@ -191,7 +191,7 @@ def resolve_parents(
         if static.early is not None:  # rules 1-4
             found.append(static.early)
             continue
-        if cond is None or cond["status"] != "True":  # rule 5
+        if cond is None or cond[0] != "True":  # rule 5
             found.append(_not_accepted(cond, static.label))
             continue
         if verdicts is not None or observed[i] != usual:  # rule 6
@@ -329,11 +329,11 @@ def _lookup(
     return gateway, listener_set
 
 
-def _not_accepted(cond: Mapping[str, Any] | None, label: str) -> Rejection:
+def _not_accepted(cond: AcceptedFields | None, label: str) -> Rejection:
     """Rule 5's rejection: the entry's ``Accepted`` condition (``cond``) is missing or not True."""
-    state = "no Accepted condition" if cond is None else f"Accepted={cond['status']}"
-    if cond is not None and cond.get("reason"):
-        state += f" ({cond['reason']})"
+    state = "no Accepted condition" if cond is None else f"Accepted={cond[0]}"
+    if cond is not None and cond[2]:
+        state += f" ({cond[2]})"
     return Rejection("not-accepted", f"parent did not accept the route: {state}", parent=label)
 
 

@@ -387,9 +387,11 @@ class RouteKey(NamedTuple):
 
 #: ``ParentReference.fields()``: (group, kind, namespace, name, sectionName, port)
 RefFields: TypeAlias = tuple[str | None, str | None, str | None, str, str | None, int | None]
+#: what the computation reads of an ``Accepted`` condition: (status, observedGeneration, reason)
+AcceptedFields: TypeAlias = tuple[str, int | None, str | None]
 #: a ``status.parents[]`` entry as the computation reads it: its parentRef's fields, its
-#: ``controllerName`` and its ``Accepted`` condition (``None`` when it has none)
-StatusEntry: TypeAlias = tuple[RefFields, str | None, Mapping[str, Any] | None]
+#: ``controllerName`` and its ``Accepted`` condition's fields (``None`` when it has none)
+StatusEntry: TypeAlias = tuple[RefFields, str | None, AcceptedFields | None]
 #: where a compact route holds each value (see ``RouteBase._compact``)
 (
     _TEXT,
@@ -407,15 +409,16 @@ StatusEntry: TypeAlias = tuple[RefFields, str | None, Mapping[str, Any] | None]
 ) = range(12)
 
 
-def _accepted(entry: Mapping[str, Any]) -> Mapping[str, Any] | None:
+def _accepted(entry: Mapping[str, Any]) -> AcceptedFields | None:
     """A validated ``status.parents[]`` entry's ``Accepted`` condition (found by type), or None.
 
-    What ``RouteParentStatus.condition("Accepted")`` gives, read from the manifest.
+    What the computation reads of ``RouteParentStatus.condition("Accepted")``: its ``status``,
+    ``observedGeneration`` and ``reason``, read from the manifest.
     """
     cond: Mapping[str, Any]
     for cond in entry.get("conditions") or ():
         if cond["type"] == "Accepted":
-            return cond
+            return cond["status"], cond.get("observedGeneration"), cond.get("reason")
     return None
 
 
@@ -428,7 +431,7 @@ def _accepted(entry: Mapping[str, Any]) -> Mapping[str, Any] | None:
 
 
 def _flat_map(mapping: Mapping[str, Any] | None) -> tuple[Any, ...] | None:
-    """A dict (labels, annotations, a condition) as one flat tuple: key, value, key, value, ..."""
+    """A dict (labels, annotations) as one flat tuple: key, value, key, value, ..."""
     return None if mapping is None else tuple([item for pair in mapping.items() for item in pair])
 
 
@@ -450,33 +453,30 @@ def _refs_of(flat: tuple[Any, ...]) -> tuple[RefFields, ...]:
 def _flat_entries(entries: Sequence[Mapping[str, Any]]) -> tuple[Any, ...]:
     """``status.parents`` as one flat tuple.
 
-    Each entry: its parentRef's six fields, its ``controllerName``, and its ``Accepted``
-    condition as a count of keys (``-1``: none) then keys and values, one after another.
+    Each entry, :data:`_ENTRY` values: its parentRef's six fields, its ``controllerName`` and
+    its ``Accepted`` condition's three fields (:data:`AcceptedFields`; three ``None`` when it
+    has none: a condition always has a ``status``).
     """
     flat: list[Any] = []
     for entry in entries:
         flat += ParentReference.fields_of(entry["parentRef"])
         flat.append(entry.get("controllerName"))
-        cond = _flat_map(_accepted(entry))
-        if cond is None:
-            flat.append(-1)
-        else:
-            flat.append(len(cond) // 2)
-            flat += cond
+        flat += _accepted(entry) or _NO_CONDITION
     return tuple(flat)
+
+
+_ENTRY = 10  # values per status entry in the flat form
+_NO_CONDITION = (None, None, None)
 
 
 def _entries_of(flat: tuple[Any, ...]) -> tuple[StatusEntry, ...]:
     """The entries of :func:`_flat_entries`, as ``RouteBase._status_entries`` gives them."""
-    out: list[StatusEntry] = []
-    i = 0
-    while i < len(flat):
-        count = flat[i + 7]
-        end = i + 8 + 2 * max(count, 0)
-        cond = None if count < 0 else _map_of(flat[i + 8 : end])
-        out.append((flat[i : i + 6], flat[i + 6], cond))
-        i = end
-    return tuple(out)
+    return tuple(
+        [
+            (flat[i : i + 6], flat[i + 6], None if flat[i + 7] is None else flat[i + 7 : i + 10])
+            for i in range(0, len(flat), _ENTRY)
+        ]
+    )
 
 
 class RouteBase(GatewayAPIResource):
@@ -625,10 +625,11 @@ class RouteBase(GatewayAPIResource):
 
     def _observed(self) -> list[int | None]:
         """Each ``status.parents`` entry's ``Accepted.observedGeneration`` (``None``: none)."""
-        return [
-            None if cond is None else cond.get("observedGeneration")
-            for *_, cond in self._status_entries()
-        ]
+        data = _SLOT(self)
+        if type(data) is tuple:
+            flat = data[_STATUS]
+            return [flat[i] for i in range(8, len(flat), _ENTRY)]
+        return [None if cond is None else cond[1] for *_, cond in self._status_entries()]
 
     def _status_entries(self) -> tuple[StatusEntry, ...]:
         """``status.parents``: each entry's parentRef fields, controller and Accepted condition."""
