@@ -97,6 +97,32 @@ def test_1_cname_at_another_records_txt_name(named: dict[str, Any], provider: An
     assert dump(named) == {("ns.example.com", "A"): ("127.0.0.1",)}
 
 
+@pytest.mark.parametrize("name", ["b.example.com", "0.example.com"])
+def test_1_our_cname_that_loses_its_name_frees_it_in_one_round(
+    named: dict[str, Any], provider: Any, name: str
+) -> None:
+    """A route's CNAME at ``a-<name>``; another route then wants an A there and at ``<name>``,
+    whose TXT name is ``a-<name>``: the A wins, the CNAME goes, and both A records are created
+    in the same round, whichever way the two names sort (it took a second full plan before)."""
+    at = f"a-{name}"
+    cname = ep(at, "lb.example.net", rtype="CNAME", resource="httproute/app/r1")
+    wants = [
+        ep(at, "192.0.2.4", resource="httproute/app/r0"),
+        ep(name, "192.0.2.4", resource="httproute/app/r0"),
+        cname,
+    ]
+    sync(provider, [cname])
+    assert (at, "CNAME") in dump(named)
+    changes = sync(provider, wants)
+    assert [d.reason for d in changes.diagnostics] == ["name-conflict"]  # the CNAME's
+    zone = dump(named)
+    assert (at, "CNAME") not in zone
+    assert ours(zone) == {at, name}
+    assert sync(provider, wants).is_empty()
+    sync(provider, [])
+    assert dump(named) == {("ns.example.com", "A"): ("127.0.0.1",)}
+
+
 # --- 2 -----------------------------------------------------------------------------------------
 def test_2_concurrent_writer_fails_one_unit_the_rest_applies(
     named: dict[str, Any], faulty: Faulty

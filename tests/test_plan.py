@@ -611,3 +611,34 @@ def test_record_whose_txt_name_holds_our_cname_that_loses_its_name_converges_in_
     # under upsert-only our CNAME stays, so neither A can be created
     kept = plan(wants, owned(cname), PlanOptions(REG, policy="upsert-only"))
     assert kept.units == ()
+
+
+@pytest.mark.parametrize("name", ["b.example.com", "0.example.com"])
+def test_the_unit_that_takes_our_cname_away_goes_before_the_units_that_need_its_name(
+    name: str,
+) -> None:
+    """As above, whichever way the two names sort: the unit that replaces the CNAME at
+    ``a-<name>`` comes before the unit writing ``<name>``'s TXT there, so one pass of the plan's
+    units applies both (a server applies them in order, each refused while the CNAME is there)."""
+    from gatewaydns.testing import InMemoryProvider
+
+    at = f"a-{name}"
+    cname = ep(at, "lb.example.net", rtype="CNAME", resource="httproute/app/r1")
+    wants = [
+        ep(at, "192.0.2.4", resource="httproute/app/r0"),
+        ep(name, "192.0.2.4", resource="httproute/app/r0"),
+        cname,
+    ]
+    provider = InMemoryProvider(owned(cname))
+    changes = plan(wants, provider.records(), owner_id=OWNER)
+    frees = [i for i, u in enumerate(changes.units) if any(e.dns_name == at for e in u.delete)]
+    needs = [
+        i
+        for i, u in enumerate(changes.units)
+        if any(e.dns_name == at and e.record_type == "TXT" for e in u.create)
+    ]
+    assert frees
+    assert needs
+    assert max(frees) <= min(needs)  # the same unit, or one before
+    provider.apply_changes(changes)
+    assert plan(wants, provider.records(), owner_id=OWNER).units == ()

@@ -911,6 +911,11 @@ def _coexisting(
     names: dict[str, set[str]] = {}
     for want in wants:
         names.setdefault(want.dns_name, set()).add(want.record_type)
+    # A/AAAA win over a CNAME wanted at the same name: a CNAME of ours there goes (and, doomed
+    # before any record is looked at, no longer blocks those whose TXT name it holds)
+    for want in wants:
+        if want.record_type == "CNAME" and len(names[want.dns_name]) > 1:
+            planner.unwant(want.key)
     txt_names = {reg.txt_name(w.dns_name, w.record_type) for w in wants}
     txt_names |= {
         reg.txt_name(n, t) for n, t, sid in zone.records if (n, t, sid) not in planner.doomed
@@ -943,9 +948,7 @@ def _coexisting(
         if want.record_type == "CNAME":
             others = names[want.dns_name] - {"CNAME"}
             foreign = present - managed_here
-            if others:  # A/AAAA win: a CNAME of ours already there is replaced, not kept
-                # (and, doomed, it no longer blocks the records whose TXT name it holds)
-                planner.unwant(want.key)
+            if others:  # A/AAAA win (unwanted above): a CNAME of ours there is replaced
                 planner.refuse(
                     want,
                     "name-conflict",
@@ -1051,7 +1054,13 @@ def _deletions(
 
 
 def _unit_order(unit: ChangeUnit) -> tuple[int, tuple[Any, ...]]:
-    """Deletions first (they free names), then updates, then creations; each by its record."""
-    phase = 2 if unit.create else (1 if unit.update_new else 0)
+    """Deletions first (they free names), then updates, then creations; each by its record.
+
+    Creations that take records of ours away (a CNAME replaced by an A, or the reverse) go
+    before the others: a record whose ownership TXT name such a CNAME held needs it gone, and
+    its unit is refused until it is (the RFC 2136 provider's prerequisites; our own TXT never
+    sits next to a CNAME), whichever way the two names sort.
+    """
+    phase = (2 if unit.delete else 3) if unit.create else (1 if unit.update_new else 0)
     eps = [e for e in unit.endpoints() if e.record_type != "TXT"] or list(unit.endpoints())
     return (phase, endpoint_sort_key(min(eps, key=endpoint_sort_key)))
