@@ -579,47 +579,16 @@ def test_record_whose_txt_name_holds_our_cname_that_goes_converges_in_one_round(
     assert "holds a CNAME" in refused.diagnostics[0].message
 
 
-def test_record_whose_txt_name_holds_our_cname_that_loses_its_name_converges_in_one_round() -> None:
-    """Routes now want an A at ``a-b``, where a CNAME of ours still is, and an A at ``b``, whose
-    ownership TXT name is ``a-b``. The CNAME is still wanted, but it loses its name to the A
-    (a CNAME shares its name with nothing): it goes, so it no longer blocks ``b``. Before, ``b``
-    was refused until the next full plan (found by the reconciler attack against BIND)."""
-    from gatewaydns.testing import InMemoryProvider
-
-    cname = ep("a-b.example.com", "lb.example.net", rtype="CNAME", resource="httproute/app/r1")
-    wants = [
-        ep("a-b.example.com", "192.0.2.4", resource="httproute/app/r0"),
-        ep("b.example.com", "192.0.2.4", resource="httproute/app/r0"),
-        cname,
-    ]
-    provider = InMemoryProvider(owned(cname))
-    changes = plan(wants, provider.records(), owner_id=OWNER)
-    assert [d.reason for d in changes.diagnostics] == ["name-conflict"]  # the CNAME's
-    assert sorted(keys(changes.create)) == sorted(
-        [
-            ("a-a-b.example.com", "TXT", (REG.txt_value("httproute/app/r0"),)),
-            ("a-b.example.com", "A", ("192.0.2.4",)),
-            ("a-b.example.com", "TXT", (REG.txt_value("httproute/app/r0"),)),
-            ("b.example.com", "A", ("192.0.2.4",)),
-        ]
-    )
-    [(name, rtype, _), (txt, _, _)] = keys(changes.delete)
-    assert (name, rtype, txt) == ("a-b.example.com", "CNAME", "cname-a-b.example.com")
-    provider.apply_changes(changes)
-    again = plan(wants, provider.records(), owner_id=OWNER)
-    assert again.units == ()
-    # under upsert-only our CNAME stays, so neither A can be created
-    kept = plan(wants, owned(cname), PlanOptions(REG, policy="upsert-only"))
-    assert kept.units == ()
-
-
 @pytest.mark.parametrize("name", ["b.example.com", "0.example.com"])
-def test_the_unit_that_takes_our_cname_away_goes_before_the_units_that_need_its_name(
+def test_record_whose_txt_name_holds_our_cname_that_loses_its_name_converges_in_one_round(
     name: str,
 ) -> None:
-    """As above, whichever way the two names sort: the unit that replaces the CNAME at
-    ``a-<name>`` comes before the unit writing ``<name>``'s TXT there, so one pass of the plan's
-    units applies both (a server applies them in order, each refused while the CNAME is there)."""
+    """Routes now want an A at ``a-<name>``, where a CNAME of ours still is, and an A at
+    ``<name>``, whose ownership TXT name is ``a-<name>``. The CNAME is still wanted, but it loses
+    its name to the A (a CNAME shares its name with nothing): it goes, so it no longer blocks
+    ``<name>``, and the unit taking it away comes first (or is that record's own), whichever way
+    the two names sort. Before, ``<name>`` was refused until the next full plan (found by the
+    reconciler attack against BIND)."""
     from gatewaydns.testing import InMemoryProvider
 
     at = f"a-{name}"
@@ -631,14 +600,27 @@ def test_the_unit_that_takes_our_cname_away_goes_before_the_units_that_need_its_
     ]
     provider = InMemoryProvider(owned(cname))
     changes = plan(wants, provider.records(), owner_id=OWNER)
-    frees = [i for i, u in enumerate(changes.units) if any(e.dns_name == at for e in u.delete)]
-    needs = [
-        i
-        for i, u in enumerate(changes.units)
-        if any(e.dns_name == at and e.record_type == "TXT" for e in u.create)
-    ]
-    assert frees
-    assert needs
-    assert max(frees) <= min(needs)  # the same unit, or one before
-    provider.apply_changes(changes)
+    assert [d.reason for d in changes.diagnostics] == ["name-conflict"]  # the CNAME's
+    mine = REG.txt_value("httproute/app/r0")
+    assert sorted(keys(changes.create)) == sorted(
+        [
+            (f"a-{at}", "TXT", (mine,)),
+            (at, "A", ("192.0.2.4",)),
+            (at, "TXT", (mine,)),
+            (name, "A", ("192.0.2.4",)),
+        ]
+    )
+    [(gone, rtype, _), (txt, _, _)] = keys(changes.delete)
+    assert (gone, rtype, txt) == (at, "CNAME", f"cname-{at}")
+    frees = [i for i, u in enumerate(changes.units) if u.delete]
+    needs = [i for i, u in enumerate(changes.units) if (at, "TXT") in _named(u.create)]
+    assert frees == [min(frees + needs)]  # the same unit, or one before
+    provider.apply_changes(changes)  # a unit is refused while the CNAME is at its TXT name
     assert plan(wants, provider.records(), owner_id=OWNER).units == ()
+    # under upsert-only our CNAME stays, so neither A can be created
+    kept = plan(wants, owned(cname), PlanOptions(REG, policy="upsert-only"))
+    assert kept.units == ()
+
+
+def _named(endpoints: tuple[Endpoint, ...]) -> list[tuple[str, str]]:
+    return [(e.dns_name, e.record_type) for e in endpoints]
