@@ -911,6 +911,12 @@ def _coexisting(
     names: dict[str, set[str]] = {}
     for want in wants:
         names.setdefault(want.dns_name, set()).add(want.record_type)
+    # A/AAAA win over a CNAME at their name: a CNAME of ours there is doomed before any record
+    # is checked, so that it blocks none whose ownership TXT name it holds, whatever their
+    # order (``0.example.com``'s A sorts before ``a-0.example.com``, its TXT name)
+    for want in wants:
+        if want.record_type == "CNAME" and names[want.dns_name] - {"CNAME"}:
+            planner.unwant(want.key)
     txt_names = {reg.txt_name(w.dns_name, w.record_type) for w in wants}
     txt_names |= {
         reg.txt_name(n, t) for n, t, sid in zone.records if (n, t, sid) not in planner.doomed
@@ -944,8 +950,8 @@ def _coexisting(
             others = names[want.dns_name] - {"CNAME"}
             foreign = present - managed_here
             if others:  # A/AAAA win: a CNAME of ours already there is replaced, not kept
-                # (and, doomed, it no longer blocks the records whose TXT name it holds)
-                planner.unwant(want.key)
+                # (doomed before this loop, so it blocks none of the records whose TXT name it
+                # holds)
                 planner.refuse(
                     want,
                     "name-conflict",
