@@ -21,6 +21,9 @@ from hypothesis import strategies as st
 from gatewaydns import Endpoint, PlanOptions, ProviderError, TXTRegistry, plan
 from gatewaydns.testing import InMemoryProvider
 
+from .helpers import ALL, gateway, listener, namespace, route
+from .test_compute_speed import _own_index_each, _same
+
 OWNER = "round8"
 REG = TXTRegistry(OWNER)
 PREFIXED = TXTRegistry(OWNER, prefix="own.")  # TXT names sort after most record names
@@ -423,3 +426,239 @@ def test_plans_against_bind_with_a_concurrent_writer(
     assert_section_13(seen[-1], _bind_zone(named), reg)
     again = plan(wants, provider.records(), PlanOptions(reg), zones=provider.zones)
     assert again.units == (), again
+
+
+# --- 2. the namespace rule shared by Gateways made from one template (_listeners) -------------
+TEAM_A = {"matchLabels": {"team": "a"}}
+_SELECTORS: list[dict[str, Any] | None] = [
+    None,  # from: Selector without one: invalid
+    {},  # matches every Namespace in the snapshot
+    {"matchLabels": {"team": "a"}},
+    {"matchLabels": {"team": "a", "env": "prod"}},
+    {"matchLabels": {"env": "prod", "team": "a"}},  # the same, written in another order
+    {"matchExpressions": [{"key": "team", "operator": "In", "values": ["a", "b"]}]},
+    {"matchExpressions": [{"key": "team", "operator": "In", "values": ["b", "a"]}]},
+    {"matchExpressions": [{"key": "team", "operator": "NotIn", "values": ["a"]}]},
+    {"matchExpressions": [{"key": "team", "operator": "Exists"}]},
+    {"matchExpressions": [{"key": "team", "operator": "DoesNotExist"}]},
+    {"matchExpressions": [{"key": "team", "operator": "In", "values": []}]},  # invalid
+    {"matchExpressions": [{"key": "team", "operator": "Exists", "values": ["a"]}]},  # invalid
+    {"matchExpressions": [{"key": "team", "operator": "Near"}]},  # invalid
+    {"matchLabels": {"team": "a"}, "matchExpressions": [{"key": "env", "operator": "Exists"}]},
+]
+_FROMS = ["Same", "All", "Selector", "Selector", "Elsewhere", None]  # None: no allowedRoutes
+_PROTOCOLS = ["HTTP", "HTTPS", "TLS", "TCP", "UDP"]
+_KIND_LISTS: list[list[dict[str, str]] | None] = [
+    None,
+    [{"kind": "HTTPRoute"}],
+    [{"kind": "TCPRoute"}, {"kind": "TLSRoute"}],
+]
+_LISTENER = st.tuples(
+    st.sampled_from(_FROMS),
+    st.integers(0, len(_SELECTORS) - 1),
+    st.sampled_from(_PROTOCOLS),
+    st.sampled_from([80, 443]),
+    st.integers(0, len(_KIND_LISTS) - 1),
+    st.sampled_from([None, "a.example.com", "*.example.com"]),
+)
+_TEMPLATE = st.lists(_LISTENER, min_size=1, max_size=4)
+_ROUTE_NAMESPACES = ["app", "web", "team", "infra", "edge", "nowhere"]
+_LABELS: list[dict[str, str]] = [{}, {"team": "a"}, {"team": "b"}, {"team": "a", "env": "prod"}]
+
+
+def _listeners_of(template: list[tuple[Any, ...]], prefix: str) -> list[dict[str, Any]]:
+    out = []
+    for i, (from_, sel, protocol, port, kinds, host) in enumerate(template):
+        allowed: dict[str, Any] | None = None
+        if from_ is not None:
+            namespaces: dict[str, Any] = {"from": from_}
+            if _SELECTORS[sel] is not None and from_ != "All":
+                namespaces["selector"] = _SELECTORS[sel]
+            allowed = {"namespaces": namespaces}
+            if _KIND_LISTS[kinds] is not None:
+                allowed["kinds"] = _KIND_LISTS[kinds]
+        out.append(listener(f"{prefix}{i}", protocol, port, host, allowed))
+    return out
+
+
+@st.composite
+def _template_cluster(draw: Any) -> list[dict[str, Any]]:
+    """Gateways (and ListenerSets) stamped from a few templates, in two namespaces, with
+    listener names of their own; routes of every kind in every namespace (and one that is
+    not in the snapshot), pointing at them with and without sectionName and port."""
+    from tests.helpers import listener_set
+
+    templates = draw(st.lists(_TEMPLATE, min_size=1, max_size=3))
+    docs: list[dict[str, Any]] = []
+    parents: list[tuple[str, str, str, tuple[str, ...]]] = []  # kind, namespace, name, listeners
+    for g in range(draw(st.integers(1, 5))):
+        t = draw(st.integers(0, len(templates) - 1))
+        ns = draw(st.sampled_from(["infra", "edge"]))
+        prefix = draw(st.sampled_from(["l", f"g{g}-"]))
+        listeners = _listeners_of(templates[t], prefix)
+        docs.append(gateway(f"g{g}", ns, listeners, allowed_listeners=ALL))
+        parents.append(("Gateway", ns, f"g{g}", tuple(x["name"] for x in listeners)))
+    gateways = [p for p in parents if p[0] == "Gateway"]
+    for s in range(draw(st.integers(0, 3))):
+        t = draw(st.integers(0, len(templates) - 1))
+        ns = draw(st.sampled_from(["team", "infra"]))
+        _, gw_ns, gw_name, _ = draw(st.sampled_from(gateways))
+        listeners = _listeners_of(templates[t], f"s{s}-")
+        docs.append(listener_set(f"s{s}", ns, gw_name, gw_ns, listeners))
+        parents.append(("ListenerSet", ns, f"s{s}", tuple(x["name"] for x in listeners)))
+    for ns in _ROUTE_NAMESPACES[:-1]:
+        if draw(st.booleans()):
+            docs.append(namespace(ns, draw(st.sampled_from(_LABELS))))
+    kinds = ["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"]
+    for r in range(draw(st.integers(1, 8))):
+        kind = draw(st.sampled_from(kinds))
+        refs = []
+        for p_kind, p_ns, p_name, listeners in draw(
+            st.lists(st.sampled_from(parents), min_size=1, max_size=3, unique=True)
+        ):
+            ref: dict[str, Any] = {"name": p_name, "namespace": p_ns}
+            if p_kind == "ListenerSet":
+                ref["kind"] = "ListenerSet"
+            section = draw(st.sampled_from([None, *listeners, "missing"]))
+            if section is not None:
+                ref["sectionName"] = section
+            port = draw(st.sampled_from([None, 80, 443]))
+            if port is not None:
+                ref["port"] = port
+            refs.append(ref)
+        host = ["h.a.example.com"] if kind not in ("TCPRoute", "UDPRoute") else None
+        docs.append(
+            route(f"r{r}", draw(st.sampled_from(_ROUTE_NAMESPACES)), kind, host, parents=refs)
+        )
+    return docs
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_template_cluster(), st.randoms(use_true_random=False))
+def test_the_shared_namespace_rule_gives_what_asking_every_rule_gives(
+    docs: list[dict[str, Any]], rnd: Any
+) -> None:
+    """ce808b2 shares the namespace rule's verdicts between the parents whose asked listeners
+    read the same ``allowedRoutes.namespaces`` at the same places with the same owner
+    namespace. Over Gateways and ListenerSets stamped from shared templates (listener names of
+    their own, selectors equal in value but written differently, invalid ones, unknown
+    ``from``), every (parent, route kind, namespace) asked in a random order through one index
+    gives what ``admitted_listeners`` gives; and the whole computation gives what it gives with
+    an index of its own per route."""
+    import gatewaydns
+    from gatewaydns import SourceConfig
+    from gatewaydns._compute import build_index
+    from gatewaydns._listeners import admitted_listeners, serving_listeners
+    from gatewaydns._parents import resolve_parents
+
+    config = SourceConfig(listener_sets=True)
+    snapshot = gatewaydns.Snapshot.from_manifests(docs)
+    idx = build_index(snapshot, config)
+    asks = [
+        (parent, kind, ns)
+        for r in snapshot.routes
+        for parent in resolve_parents(r, idx)[0]
+        for kind in ("HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute")
+        for ns in _ROUTE_NAMESPACES
+    ]
+    rnd.shuffle(asks)
+    for parent, kind, ns in asks:
+        serving = serving_listeners(parent, kind, ns, idx)
+        expected = admitted_listeners(parent, kind, ns, idx.namespaces)
+        assert (serving.listeners, serving.rejections) == expected, (parent.label, kind, ns)
+    _same(gatewaydns.compute_endpoints(snapshot, config), _own_index_each(snapshot, config))
+
+
+_RELABELLED = [  # a route admitted by its Namespace's labels (team: a)
+    gateway(
+        "g0",
+        listeners=[
+            listener("l0", allowed={"namespaces": {"from": "Selector", "selector": TEAM_A}})
+        ],
+        allowed_listeners=ALL,
+    ),
+    gateway(  # made from the same template, so it shares the verdicts
+        "g1",
+        listeners=[
+            listener("l0", allowed={"namespaces": {"from": "Selector", "selector": TEAM_A}})
+        ],
+        allowed_listeners=ALL,
+    ),
+    namespace("app", {"team": "a"}),
+    route(
+        "r0", "app", hostnames=["h.a.example.com"], parents=[{"name": "g0", "namespace": "infra"}]
+    ),
+    route(
+        "r1", "app", hostnames=["h.b.example.com"], parents=[{"name": "g1", "namespace": "infra"}]
+    ),
+]
+
+_ACTION = st.one_of(
+    st.tuples(
+        st.just("namespace"),
+        st.sampled_from(_ROUTE_NAMESPACES[:-1]),
+        st.sampled_from([None, *range(len(_LABELS))]),
+    ),
+    st.tuples(st.just("gateway"), st.integers(0, 4), _TEMPLATE),
+    st.tuples(st.just("route"), st.integers(0, 7), st.sampled_from(_ROUTE_NAMESPACES)),
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_template_cluster(), st.lists(_ACTION, min_size=1, max_size=6))
+@example(_RELABELLED, [("namespace", "app", 2), ("namespace", "app", 1)])
+@example(_RELABELLED, [("namespace", "app", None), ("namespace", "app", 3)])
+@example(_RELABELLED, [("route", 0, "web"), ("namespace", "web", 1)])
+def test_the_reconcilers_kept_index_never_serves_a_stale_shared_verdict(
+    docs: list[dict[str, Any]], actions: list[tuple[Any, ...]]
+) -> None:
+    """The reconciler keeps its index (and the shared verdicts in its memo) between rounds:
+    after Namespace label changes, Namespaces appearing and going, a Gateway's listeners
+    changing (its template, hence what its verdicts are shared with) and routes moving between
+    namespaces, each round's result is what a computation from scratch of the same cluster
+    gives."""
+    import gatewaydns
+    from gatewaydns import Reconciler, SourceConfig
+    from gatewaydns.testing import ScriptedWatcher
+    from tests.helpers import model
+
+    config = SourceConfig(listener_sets=True)
+    objects = {(d["kind"], d["metadata"].get("namespace"), d["metadata"]["name"]): d for d in docs}
+    watcher = ScriptedWatcher([model(d) for d in docs])
+    rec = Reconciler(watcher, InMemoryProvider(), config, owner_id=OWNER)
+    rec.step()
+    assert rec.result == gatewaydns.compute_endpoints(rec.snapshot(), config)
+    for action in actions:
+        if action[0] == "namespace":
+            _, ns, labels = action
+            old = objects.pop(("Namespace", None, ns), None)
+            if labels is None:
+                if old is not None:
+                    watcher.delete(model(old))
+            else:
+                objects[("Namespace", None, ns)] = doc = namespace(ns, _LABELS[labels])
+                watcher.push("MODIFIED" if old else "ADDED", model(doc))
+        elif action[0] == "gateway":
+            _, g, template = action
+            found = [k for k in objects if k[0] == "Gateway" and k[2] == f"g{g}"]
+            if not found:
+                continue
+            ns = found[0][1]
+            objects[found[0]] = doc = gateway(
+                f"g{g}", ns, _listeners_of(template, "l"), allowed_listeners=ALL
+            )
+            watcher.push("MODIFIED", model(doc))
+        else:
+            _, r, ns = action
+            found = [k for k in objects if k[0].endswith("Route") and k[2] == f"r{r}"]
+            if not found:
+                continue
+            old_doc = objects.pop(found[0])
+            watcher.delete(model(old_doc))
+            doc = {**old_doc, "metadata": {**old_doc["metadata"], "namespace": ns}}
+            objects[(doc["kind"], ns, doc["metadata"]["name"])] = doc
+            watcher.push("ADDED", model(doc))
+        rec.step()
+        assert rec.result == gatewaydns.compute_endpoints(rec.snapshot(), config)
+        fresh = gatewaydns.Snapshot.from_manifests(list(objects.values()))
+        assert rec.result == gatewaydns.compute_endpoints(fresh, config)
