@@ -662,3 +662,187 @@ def test_the_reconcilers_kept_index_never_serves_a_stale_shared_verdict(
         assert rec.result == gatewaydns.compute_endpoints(rec.snapshot(), config)
         fresh = gatewaydns.Snapshot.from_manifests(list(objects.values()))
         assert rec.result == gatewaydns.compute_endpoints(fresh, config)
+
+
+# --- 3. compute_endpoints files each outcome in one pass; Result sorts its orders lazily -------
+def _dup_routes() -> list[Any]:
+    from tests.helpers import model
+
+    ok = model(route("r", hostnames=["a.example.com"]))
+    other = model(route("r", hostnames=["b.example.com"]))
+    lost = model(route("r", hostnames=["a.example.com"], parents=[{"name": "nope"}]))
+    side = model(route("q", hostnames=["c.example.com"], parents=[{"name": "nope"}]))
+    return [ok, other, lost, side]
+
+
+@pytest.mark.parametrize(
+    "order",
+    [(0, 0), (0, 1), (1, 0), (2, 0), (0, 2), (3, 0, 3), (2, 3, 2, 0), (0, 3, 2)],
+)
+def test_a_route_listed_twice_computes_as_its_last_copy_alone(order: tuple[int, ...]) -> None:
+    """``Snapshot(...)`` and ``Snapshot.from_objects`` take a route twice (``from_manifests``
+    refuses it). ccfb153 files each outcome by key as it goes, so the last copy counts and the
+    route's diagnostics and attachments appear once, in endpoints, ``by_route`` and merges
+    alike; before, ``by_route`` and the merge took the last copy but diagnostics and
+    attachments listed the last copy's once per copy (a ``parent-not-found`` twice)."""
+    import gatewaydns
+    from tests.helpers import model
+
+    routes = _dup_routes()
+    gw = model(gateway())
+    listed = [routes[i] for i in order]
+    last = {r.resource: r for r in listed}
+    alone = gatewaydns.compute_endpoints(
+        gatewaydns.Snapshot(gateways=(gw,), routes=tuple(last.values()))
+    )
+    for snapshot in (
+        gatewaydns.Snapshot(gateways=(gw,), routes=tuple(listed)),
+        gatewaydns.Snapshot.from_objects([gw, *listed]),
+    ):
+        got = gatewaydns.compute_endpoints(snapshot)
+        assert got == alone
+        assert got.diagnostics == alone.diagnostics
+        assert got.attachments == alone.attachments
+        assert len(got.diagnostics) == sum(
+            r.name in ("q",) or r is routes[2] for r in last.values()
+        )
+
+
+_READS = ("endpoints", "by_route", "diagnostics", "attachments")
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from([0, 1]),
+    st.data(),
+    st.permutations(_READS),
+)
+def test_a_results_fields_read_in_any_order_are_the_eager_ones(
+    which: int, data: Any, reads: list[str]
+) -> None:
+    """A Result sorts ``by_route``'s keys and the route order of diagnostics and attachments on
+    first read (ccfb153); read in any order, repeated, compared and printed, each field is
+    what a Result assembled with the orders given up front (the reconciler's way) has."""
+    import gatewaydns
+    from gatewaydns import SourceConfig
+    from tests import strategies as gen
+
+    from .test_compute_speed import _via_merge_state
+
+    docs = data.draw(gen.snapshots() if which else gen.attachable_snapshots())
+    config = SourceConfig()
+    snapshot = gatewaydns.Snapshot.from_manifests(docs)
+    eager = _via_merge_state(snapshot, config)
+    lazy = gatewaydns.compute_endpoints(snapshot, config)
+    other = gatewaydns.compute_endpoints(snapshot, config)
+    for name in (*reads, *reads):
+        got, want = getattr(lazy, name), getattr(eager, name)
+        assert (dict(got) if name == "by_route" else got) == (
+            dict(want) if name == "by_route" else want
+        )
+    assert list(lazy.by_route) == sorted(lazy.by_route)
+    assert other == lazy  # the other's fields are first read here
+    assert repr(lazy) == repr(eager)
+    held = gatewaydns.compute_endpoints(snapshot, config, previous=other)
+    assert held == gatewaydns.compute_endpoints(snapshot, config, previous=dict(eager.by_route))
+
+
+def test_hold_from_a_result_never_read_is_hold_from_its_by_route() -> None:
+    """``previous=`` a Result whose fields were never read (its orders never sorted) holds
+    what ``previous=`` its ``by_route`` holds: a lagging route keeps its endpoints."""
+    import gatewaydns
+    from tests.helpers import EXTERNAL, INTERNAL, MOVED_LAGGING, model
+
+    shop = route(
+        "shop", hostnames=["shop.example.com"], parents=[{"name": "external", "namespace": "infra"}]
+    )
+    first_routes = (model(shop),)
+    first = gatewaydns.Snapshot(gateways=(EXTERNAL, INTERNAL), routes=first_routes)
+    lagging = gatewaydns.Snapshot(gateways=(EXTERNAL, INTERNAL), routes=(MOVED_LAGGING,))
+    unread = gatewaydns.compute_endpoints(first)
+    held = gatewaydns.compute_endpoints(lagging, previous=unread)
+    by_route = gatewaydns.compute_endpoints(
+        lagging, previous=dict(gatewaydns.compute_endpoints(first).by_route)
+    )
+    assert held == by_route
+    assert [e.targets for e in held.endpoints] == [("203.0.113.10",)]
+    assert "held" in [d.reason for d in held.diagnostics]
+
+
+# --- 4. compact routes keep three fields of the Accepted condition (15f80cb) --------------------
+_CONDITION = st.fixed_dictionaries(
+    {
+        "type": st.sampled_from(["Accepted", "Accepted", "ResolvedRefs", "accepted"]),
+        "status": st.sampled_from(["True", "False", "Unknown", "", "true"]),
+    },
+    optional={
+        "observedGeneration": st.none() | st.integers(0, 3),
+        "reason": st.none() | st.sampled_from(["", "Accepted", "NotAllowedByListeners"]),
+        "message": st.sampled_from(["", "m"]),
+    },
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["gw", "nope"]), st.lists(_CONDITION, max_size=4)),
+        min_size=1,
+        max_size=3,
+    ),
+    st.none() | st.integers(1, 3),
+)
+def test_the_accepted_fields_are_the_models_first_accepted_condition(
+    entries: list[tuple[str, list[dict[str, Any]]]], generation: int | None
+) -> None:
+    """What a compact route (and a dict-backed one) reads of each status entry's ``Accepted``
+    condition is the model's ``condition("Accepted")`` (the first of that type, matched
+    exactly): its status, observedGeneration (explicit ``null`` and missing alike) and reason,
+    with several Accepted conditions in one entry, empty reasons, statuses other than
+    True/False; and a computation of either gives the same diagnostics (``Accepted=Unknown
+    (reason)``) under every generation policy."""
+    import json
+
+    import gatewaydns
+    from gatewaydns import SourceConfig
+    from gatewaydns._base import _SLOT
+
+    status = [
+        {"parentRef": {"name": name, "namespace": "infra"}, "conditions": conds}
+        for name, conds in entries
+    ]
+    doc = route(
+        "r",
+        hostnames=["a.example.com"],
+        parents=[{"name": n, "namespace": "infra"} for n in sorted({n for n, _ in entries})],
+        status=status,
+        generation=generation,
+    )
+    items = [gateway(), namespace("app"), doc]
+    fast = gatewaydns.Snapshot.from_manifests(json.dumps({"kind": "List", "items": items}))
+    whole = gatewaydns.Snapshot.from_manifests(items)
+    [compact], [full] = fast.routes, whole.routes
+    assert type(_SLOT(compact)) is tuple  # the fast load kept it compact
+    expected: list[tuple[str, int | None, str | None] | None] = []
+    for parent in (full.status.parents if full.status else None) or ():
+        found = parent.condition("Accepted")
+        expected.append(
+            None if found is None else (found.status, found.observed_generation, found.reason)
+        )
+    for r in (compact, full):
+        assert [tuple(e[2]) if e[2] is not None else None for e in r._status_entries()] == (
+            expected
+        )
+        assert r._observed() == [None if e is None else e[1] for e in expected]
+    for config in (
+        SourceConfig(),
+        SourceConfig(generation_policy="latest"),
+        SourceConfig(missing_observed_generation="reject"),
+    ):
+        got = gatewaydns.compute_endpoints(fast, config)
+        assert got == gatewaydns.compute_endpoints(whole, config)
+        for (name, _), cond in zip(entries, expected, strict=True):
+            if name == "gw" and cond is not None and cond[0] != "True":  # rule 5 speaks
+                state = f"Accepted={cond[0]}" + (f" ({cond[2]})" if cond[2] else "")
+                assert any(state in d.message for d in got.diagnostics), state
+    assert type(_SLOT(compact)) is tuple
