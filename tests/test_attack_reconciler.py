@@ -8,6 +8,7 @@ compared with a plan of the whole zone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -544,6 +545,56 @@ def keeps_section_13(
     assert managed - set(before) <= ours(after), "a record of ours without its TXT"
 
 
+def route_action(
+    watcher: ScriptedWatcher,
+    routes: dict[int, Any],
+    generations: dict[int, int],
+    action: tuple[Any, ...],
+    make: Callable[[int, str, list[str], int, int], Any],
+) -> bool:
+    """Apply ``("route", i, gateway, hostnames, lag)``: no hostnames deletes route ``i``, else
+    route ``i`` is written one generation on, as ``make(i, gateway, hostnames, generation,
+    lag)`` builds it. False when there was nothing to delete (no round follows)."""
+    _, i, gw, hosts, lag = action
+    if not hosts:
+        if i not in routes:
+            return False
+        watcher.delete(routes.pop(i))
+        return True
+    generations[i] = gen = generations.get(i, 0) + 1
+    routes[i] = make(i, gw, hosts, gen, lag)
+    watcher.push("MODIFIED", routes[i])
+    return True
+
+
+def settles(rec: Reconciler, fresh: Callable[[], tuple[ScriptedWatcher, Reconciler]]) -> None:
+    """Once everything caught up: ``rec`` converges (an error re-reads the zone in the next
+    round), and a process that starts then has nothing to do."""
+    for _ in range(3):
+        if rec.step().error is None:
+            break
+    _, check = fresh()
+    final = check.step()
+    assert final.error is None
+    assert final.changes is not None
+    assert final.changes.is_empty(), final.changes
+
+
+def b_route_doc(i: int, gw: str, hosts: list[str], gen: int, lag: int) -> dict[str, Any]:
+    """Route ``r<i>`` on Gateway ``gw``, its controller ``lag`` generations behind."""
+    return route(
+        f"r{i}",
+        hostnames=hosts,
+        parents=[{"name": gw, "namespace": "infra"}],
+        status=[accepted(gw, generation=max(1, gen - lag))],
+        generation=gen,
+    )
+
+
+def _b_route(i: int, gw: str, hosts: list[str], gen: int, lag: int) -> Any:
+    return model(b_route_doc(i, gw, hosts, gen, lag))
+
+
 @settings(
     max_examples=25,
     deadline=None,
@@ -588,23 +639,8 @@ def test_reconciler_against_bind_with_a_concurrent_writer(
     for action in actions:
         before = not_ours(dump(named))
         if action[0] == "route":
-            _, i, gw, hosts, lag = action
-            if not hosts:
-                if i not in routes:
-                    continue
-                watcher.delete(routes.pop(i))
-            else:
-                generations[i] = gen = generations.get(i, 0) + 1
-                routes[i] = model(
-                    route(
-                        f"r{i}",
-                        hostnames=hosts,
-                        parents=[{"name": gw, "namespace": "infra"}],
-                        status=[accepted(gw, generation=max(1, gen - lag))],
-                        generation=gen,
-                    )
-                )
-                watcher.push("MODIFIED", routes[i])
+            if not route_action(watcher, routes, generations, action, _b_route):
+                continue
         elif action[0] == "gateway":
             gateways[action[1]] = model(gateway(action[1], addresses=action[2]))
             watcher.push("MODIFIED", gateways[action[1]])
@@ -643,25 +679,10 @@ def test_reconciler_against_bind_with_a_concurrent_writer(
         watcher.push("MODIFIED", gateways[g])
     for i, doc in list(routes.items()):
         ref = doc.spec.parent_refs[0]
-        routes[i] = model(
-            route(
-                f"r{i}",
-                hostnames=list(doc.spec.hostnames),
-                parents=[{"name": ref.name, "namespace": "infra"}],
-                status=[accepted(ref.name, generation=generations[i])],
-                generation=generations[i],
-            )
-        )
+        routes[i] = _b_route(i, ref.name, list(doc.spec.hostnames), generations[i], 0)
         watcher.push("MODIFIED", routes[i])
     now[0] += 60
-    for _ in range(3):
-        if rec.step().error is None:
-            break
-    _, check = fresh()
-    final = check.step()
-    assert final.error is None
-    assert final.changes is not None
-    assert final.changes.is_empty(), final.changes
+    settles(rec, fresh)
 
 
 def test_restart_holds_a_lagging_routes_share_of_a_shared_name(

@@ -22,7 +22,15 @@ from gatewaydns.testing import ScriptedWatcher
 
 from .dnsutil import Faulty, dump, raw_update, send
 from .helpers import accepted, gateway, model, route
-from .test_attack_reconciler import OWNER, keeps_section_13, not_ours, ours
+from .test_attack_reconciler import (
+    OWNER,
+    b_route_doc,
+    keeps_section_13,
+    not_ours,
+    ours,
+    route_action,
+    settles,
+)
 
 HOSTS = ["a.example.com", "b.example.com", "c.example.com"]
 GATEWAYS = {"g1": ["192.0.2.1"], "g2": ["192.0.2.2"]}
@@ -37,15 +45,7 @@ def compact(doc: dict[str, Any]) -> Any:
 
 
 def web(i: int, gw: str, hosts: list[str], gen: int, lag: int) -> Any:
-    return compact(
-        route(
-            f"r{i}",
-            hostnames=hosts,
-            parents=[{"name": gw, "namespace": "infra"}],
-            status=[accepted(gw, generation=max(1, gen - lag))],
-            generation=gen,
-        )
-    )
+    return compact(b_route_doc(i, gw, hosts, gen, lag))
 
 
 #: a route whose hostname is not a DNS name: a diagnostic, never a record, never a blocker
@@ -110,15 +110,8 @@ def test_compact_routes_through_bind_with_faults(
     for act in actions:
         before = not_ours(dump(named))
         if act[0] == "route":
-            _, i, gw, hosts, lag = act
-            if not hosts:
-                if i not in routes:
-                    continue
-                watcher.delete(routes.pop(i))
-            else:
-                generations[i] = gen = generations.get(i, 0) + 1
-                routes[i] = web(i, gw, hosts, gen, lag)
-                watcher.push("MODIFIED", routes[i])
+            if not route_action(watcher, routes, generations, act, web):
+                continue
         elif act[0] == "restart":
             watcher, rec = fresh()
         else:  # the next round loses a connection or an answer mid-apply
@@ -143,14 +136,7 @@ def test_compact_routes_through_bind_with_faults(
     for p in faults:
         p.drop.clear()
         p.lose_response.clear()
-    for _ in range(3):
-        if rec.step().error is None:
-            break
-    _, check = fresh()
-    final = check.step()
-    assert final.error is None
-    assert final.changes is not None
-    assert final.changes.is_empty(), final.changes
+    settles(rec, fresh)
     published = {name for name, rtype in ours(dump(named))}
     wanted = {h for doc in routes.values() for h in doc.spec.hostnames}
     assert published == wanted
